@@ -1,0 +1,146 @@
+// Local object storage: a directory plays a bucket. Every path is resolved through realpath and
+// must stay inside the root, so neither `..` nor a symlink can reach a file outside it; a key
+// that escapes is refused as access denied, never read.
+import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { StorageError, type ObjectInfo, type ObjectStorage } from './storage.js';
+
+function errCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+export class LocalStorage implements ObjectStorage {
+  readonly description: string;
+  private realRoot: string | undefined;
+
+  constructor(private readonly root: string) {
+    this.description = `file://${root}`;
+  }
+
+  /** The root's real path, or undefined while the root does not exist (no data yet). */
+  private async rootReal(): Promise<string | undefined> {
+    if (this.realRoot) return this.realRoot;
+    try {
+      this.realRoot = await realpath(this.root);
+      return this.realRoot;
+    } catch (err) {
+      if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return undefined;
+      throw this.mapError(err, this.root);
+    }
+  }
+
+  private inside(realRoot: string, real: string): boolean {
+    return real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
+  }
+
+  private mapError(err: unknown, path: string): Error {
+    const code = errCode(err);
+    if (code === 'EACCES' || code === 'EPERM') {
+      return new StorageError('access_denied', `access denied reading ${path}`, { cause: err });
+    }
+    return err instanceof Error ? err : new Error(String(err));
+  }
+
+  /** Real path of a key, checked to lie inside the root; undefined when it does not exist. */
+  private async resolveKey(key: string): Promise<string | undefined> {
+    if (key.includes('\0') || key.split('/').some((s) => s === '..')) {
+      throw new StorageError('invalid_location', `invalid key ${JSON.stringify(key)}`);
+    }
+    const realRoot = await this.rootReal();
+    if (!realRoot) return undefined;
+    let real: string;
+    try {
+      real = await realpath(join(realRoot, key));
+    } catch (err) {
+      if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return undefined;
+      throw this.mapError(err, key);
+    }
+    if (!this.inside(realRoot, real)) {
+      throw new StorageError('access_denied', `${key} resolves outside the object storage root`);
+    }
+    return real;
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    // Start at the deepest directory the prefix names, then filter by the full prefix.
+    const slash = prefix.lastIndexOf('/');
+    const dirKey = slash >= 0 ? prefix.slice(0, slash) : '';
+    const dirReal = await this.resolveKey(dirKey);
+    if (!dirReal) return [];
+    const out: ObjectInfo[] = [];
+    const realRoot = (await this.rootReal()) as string;
+    const seen = new Set<string>();
+    const walk = async (real: string, keyBase: string): Promise<void> => {
+      if (seen.has(real)) return; // symlink loops
+      seen.add(real);
+      let entries;
+      try {
+        entries = await readdir(real, { withFileTypes: true });
+      } catch (err) {
+        if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return;
+        throw this.mapError(err, keyBase || '/');
+      }
+      for (const e of entries) {
+        const key = keyBase ? `${keyBase}/${e.name}` : e.name;
+        let target = join(real, e.name);
+        if (e.isSymbolicLink()) {
+          try {
+            target = await realpath(target);
+          } catch {
+            continue; // dangling link
+          }
+          if (!this.inside(realRoot, target)) continue; // never follow a link out of the root
+        }
+        let st;
+        try {
+          st = await stat(target);
+        } catch {
+          continue; // vanished between readdir and stat
+        }
+        if (st.isDirectory()) {
+          if (prefix.startsWith(key + '/') || (key + '/').startsWith(prefix) || key.startsWith(prefix)) {
+            await walk(target, key);
+          }
+        } else if (st.isFile() && key.startsWith(prefix)) {
+          out.push({ key, size: st.size, etag: `${st.ino}-${st.mtimeMs}`, mtimeMs: st.mtimeMs });
+        }
+      }
+    };
+    if (!this.inside(realRoot, dirReal)) {
+      throw new StorageError('access_denied', `${prefix} resolves outside the object storage root`);
+    }
+    const st = await stat(dirReal).catch(() => undefined);
+    if (!st?.isDirectory()) return [];
+    await walk(dirReal, dirKey);
+    out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return out;
+  }
+
+  async stat(key: string): Promise<ObjectInfo | null> {
+    const real = await this.resolveKey(key);
+    if (!real) return null;
+    const st = await stat(real);
+    if (!st.isFile()) return null;
+    return { key, size: st.size, etag: `${st.ino}-${st.mtimeMs}`, mtimeMs: st.mtimeMs };
+  }
+
+  async read(key: string, offset: number, length: number): Promise<Buffer> {
+    const real = await this.resolveKey(key);
+    if (!real) throw new StorageError('unavailable', `${key} does not exist`);
+    const fh = await open(real, 'r').catch((err: unknown) => {
+      throw this.mapError(err, key);
+    });
+    try {
+      const buf = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got === length ? buf : buf.subarray(0, got);
+    } finally {
+      await fh.close();
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// The storage seam: everything vizjobs reads of training logs goes through ObjectStorage, so the
+// event engine never knows whether bytes come from a local directory, OBS, S3 or MinIO.
+// Keys are '/'-separated and never start with '/'. Listing is recursive (object stores have no
+// directories); a prefix names a "folder" when it ends with '/'.
+
+export interface ObjectInfo {
+  /** Full key, '/'-separated, relative to the storage root (for S3: the object key in its bucket). */
+  key: string;
+  size: number;
+  /** Changes when the object is replaced (S3 ETag; local: inode+mtime). */
+  etag: string;
+  mtimeMs: number;
+}
+
+export interface ObjectStorage {
+  /** Human-readable location for messages, e.g. `file:///data/obs/bucket` or `s3://bucket`. */
+  readonly description: string;
+  /** Every object whose key starts with `prefix`, recursively, in key order. */
+  list(prefix: string): Promise<ObjectInfo[]>;
+  /** One object's metadata, or null when it does not exist. */
+  stat(key: string): Promise<ObjectInfo | null>;
+  /**
+   * Up to `length` bytes starting at `offset`. Returns fewer bytes only at the end of the object
+   * (a growing file is fine: read again later for the rest).
+   */
+  read(key: string, offset: number, length: number): Promise<Buffer>;
+}
+
+/** Why storage refused: the lifecycle turns these into 11 FAILED with the message in the job. */
+export type StorageErrorKind = 'access_denied' | 'no_such_bucket' | 'invalid_location' | 'unavailable';
+
+export class StorageError extends Error {
+  constructor(
+    readonly kind: StorageErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StorageError';
+  }
+}
+
+/** A log directory: a storage and the prefix (ending in '/', or '' for the root) holding the logs. */
+export interface LogLocation {
+  storage: ObjectStorage;
+  prefix: string;
+}
