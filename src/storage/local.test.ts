@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, writeFile, symlink, appendFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalStorage } from './local.js';
+import { StorageError } from './storage.js';
+
+async function tree(): Promise<{ root: string; outside: string }> {
+  const base = await mkdtemp(join(tmpdir(), 'vizjobs-local-'));
+  const root = join(base, 'bucket');
+  const outside = join(base, 'outside');
+  await mkdir(join(root, 'exp', 'run1'), { recursive: true });
+  await mkdir(outside, { recursive: true });
+  await writeFile(join(root, 'exp', 'run1', 'events.out.tfevents.1.h.1.0'), 'abc');
+  await writeFile(join(root, 'exp', 'top.txt'), 'x');
+  await writeFile(join(root, 'other.txt'), 'y');
+  await writeFile(join(outside, 'secret'), 'secret');
+  return { root, outside };
+}
+
+test('lists every object under a prefix recursively, in key order', async () => {
+  const { root } = await tree();
+  const s = new LocalStorage(root);
+  const keys = (await s.list('exp/')).map((o) => o.key);
+  assert.deepEqual(keys, ['exp/run1/events.out.tfevents.1.h.1.0', 'exp/top.txt']);
+  assert.deepEqual((await s.list('')).map((o) => o.key), ['exp/run1/events.out.tfevents.1.h.1.0', 'exp/top.txt', 'other.txt']);
+});
+
+test('a prefix that does not exist yet lists nothing instead of failing', async () => {
+  const { root } = await tree();
+  assert.deepEqual(await new LocalStorage(root).list('not/yet/'), []);
+  assert.deepEqual(await new LocalStorage(join(root, 'missing-bucket')).list(''), []);
+});
+
+test('reads byte ranges and returns a short read at the end of a growing file', async () => {
+  const { root } = await tree();
+  const s = new LocalStorage(root);
+  const key = 'exp/run1/events.out.tfevents.1.h.1.0';
+  assert.equal((await s.read(key, 1, 10)).toString(), 'bc');
+  await appendFile(join(root, key), 'def');
+  assert.equal((await s.read(key, 3, 10)).toString(), 'def');
+  assert.equal((await s.stat(key))?.size, 6);
+});
+
+test('a symlink out of the root is never followed when listing', async () => {
+  const { root, outside } = await tree();
+  await symlink(outside, join(root, 'exp', 'escape'));
+  const keys = (await new LocalStorage(root).list('exp/')).map((o) => o.key);
+  assert.ok(!keys.some((k) => k.includes('secret')), `listed ${keys.join(', ')}`);
+});
+
+test('a prefix or key that resolves outside the root is refused as access denied', async () => {
+  const { root, outside } = await tree();
+  await symlink(outside, join(root, 'linked'));
+  const s = new LocalStorage(root);
+  await assert.rejects(s.list('linked/'), (e: unknown) => e instanceof StorageError && e.kind === 'access_denied');
+  await assert.rejects(s.read('linked/secret', 0, 6), (e: unknown) => e instanceof StorageError && e.kind === 'access_denied');
+  await assert.rejects(s.read('../outside/secret', 0, 6), (e: unknown) => e instanceof StorageError);
+});
