@@ -18,6 +18,11 @@ export interface Config {
   jobLimit: number;
   /** S3/OBS endpoint; when set, `/bucket/dir/` train_urls resolve to S3 instead of the local root. */
   s3Endpoint: string;
+  /**
+   * Optional JSON file of per-bucket S3 settings (endpoint, region, path style, credentials):
+   * `{"default": {...}, "buckets": {"name": {...}}}`; see src/storage/s3-config.ts. '' = none.
+   */
+  s3Config: string;
   /** A viewed job's data is dropped after this long without a viewer request. */
   viewerIdleMs: number;
 }
@@ -34,6 +39,7 @@ export const SETTINGS = {
   runningQuota: 'VIZJOBS_RUNNING_QUOTA',
   jobLimit: 'VIZJOBS_JOB_LIMIT',
   s3Endpoint: 'VIZJOBS_S3_ENDPOINT',
+  s3Config: 'VIZJOBS_S3_CONFIG',
   viewerIdleMs: 'VIZJOBS_VIEWER_IDLE_MS',
 } as const satisfies Record<keyof Config, string>;
 
@@ -48,6 +54,20 @@ function int(name: string, raw: string | number | undefined, def: number, min: n
     throw new ConfigError(`${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(raw)}`);
   }
   return n;
+}
+
+function s3Endpoint(raw: string): string {
+  if (!raw) return '';
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ConfigError(`${SETTINGS.s3Endpoint} must be an http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  return raw.replace(/\/+$/, '');
 }
 
 /** Flags (`overrides`) win over environment variables, which win over the embedded defaults. */
@@ -78,7 +98,8 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
     tokens: str('tokens') ?? '',
     runningQuota: int(SETTINGS.runningQuota, pick('runningQuota'), 10, 1, 1_000_000),
     jobLimit: int(SETTINGS.jobLimit, pick('jobLimit'), 1000, 1, 10_000_000),
-    s3Endpoint: str('s3Endpoint') ?? '',
+    s3Endpoint: s3Endpoint(str('s3Endpoint') ?? ''),
+    s3Config: str('s3Config') ? resolve(str('s3Config') as string) : '',
     viewerIdleMs: int(SETTINGS.viewerIdleMs, pick('viewerIdleMs'), 5 * 60_000, 1_000, 7 * 24 * 3_600_000),
   };
 }
