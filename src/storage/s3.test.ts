@@ -1,0 +1,272 @@
+// S3Storage against a real S3-protocol server (s3rver) on loopback: pagination, ranges, growing
+// and replaced objects, refusals and transient failures, each checked on the wire via counts.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Storage, s3ClientConfig } from './s3.js';
+import { StorageError } from './storage.js';
+import { startS3rver, S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, type S3rverHandle } from '../testing/s3rver.js';
+
+const BUCKET = 'vizjobs-test';
+const FAST_RETRY = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
+
+let server: S3rverHandle;
+let client: S3Client;
+
+function clientFor(endpoint: string, accessKeyId = S3RVER_ACCESS_KEY_ID): S3Client {
+  return new S3Client(s3ClientConfig({ endpoint, accessKeyId, secretAccessKey: S3RVER_SECRET_ACCESS_KEY, region: 'us-east-1' }));
+}
+
+function storage(options: Partial<ConstructorParameters<typeof S3Storage>[0]> = {}): S3Storage {
+  return new S3Storage({ client, bucket: BUCKET, retry: FAST_RETRY, ...options });
+}
+
+async function put(key: string, body: Buffer | string): Promise<void> {
+  await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: typeof body === 'string' ? Buffer.from(body) : body }));
+}
+
+async function rejectsWithKind(p: Promise<unknown>, kind: StorageError['kind']): Promise<StorageError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof StorageError, `expected a StorageError, got ${String(err)}`);
+    assert.equal(err.kind, kind, err.message);
+    return err;
+  }
+  assert.fail(`expected a StorageError ${kind}`);
+}
+
+before(async () => {
+  server = await startS3rver({ buckets: [BUCKET] });
+  client = clientFor(server.endpoint);
+});
+
+after(async () => {
+  client?.destroy();
+  await server?.close();
+});
+
+describe('S3Storage listing', () => {
+  test('lists every object under a prefix across pages, in key order, one request per page', async () => {
+    const keys = Array.from({ length: 7 }, (_, i) => `paged/run${i % 3}/events.out.tfevents.${1000 + i}.host`);
+    for (const k of keys) await put(k, `body of ${k}`);
+    await put('pagedother/x', 'not under the prefix');
+    const s = storage({ maxKeys: 3 });
+    const listed = await s.list('paged/');
+    assert.deepEqual(listed.map((o) => o.key), [...keys].sort());
+    assert.deepEqual(listed.map((o) => o.size), [...keys].sort().map((k) => Buffer.byteLength(`body of ${k}`)));
+    for (const o of listed) {
+      assert.match(o.etag, /^[0-9a-f]{32}$/);
+      assert.ok(o.mtimeMs > 0);
+    }
+    assert.deepEqual(s.requestCounts(), { list: 3, head: 0, get: 0, retries: 0, bytes: 0 });
+  });
+
+  test('an unchanged listing repeated costs exactly the page requests again and returns the same objects', async () => {
+    const s = storage({ maxKeys: 3 });
+    const first = await s.list('paged/');
+    s.resetRequestCounts();
+    const second = await s.list('paged/');
+    assert.deepEqual(second, first);
+    assert.deepEqual(s.requestCounts(), { list: 3, head: 0, get: 0, retries: 0, bytes: 0 });
+  });
+
+  test('a prefix with no objects lists as empty, and folder markers are skipped', async () => {
+    await put('marker/run/', '');
+    await put('marker/run/file', 'x');
+    const s = storage();
+    assert.deepEqual(await s.list('does-not-exist/'), []);
+    assert.deepEqual((await s.list('marker/')).map((o) => o.key), ['marker/run/file']);
+  });
+});
+
+describe('S3Storage reads', () => {
+  const body = randomBytes(10_500);
+  before(async () => {
+    await put('ranges/blob', body);
+  });
+
+  test('reads exactly the requested range with one Range GET', async () => {
+    const s = storage();
+    assert.deepEqual(await s.read('ranges/blob', 100, 250), body.subarray(100, 350));
+    assert.deepEqual(s.requestCounts(), { list: 0, head: 0, get: 1, retries: 0, bytes: 250 });
+  });
+
+  test('a range past the end returns only the bytes that exist, and nothing at or beyond the end', async () => {
+    const s = storage();
+    assert.deepEqual(await s.read('ranges/blob', 10_000, 5_000), body.subarray(10_000));
+    assert.equal((await s.read('ranges/blob', 10_500, 10)).length, 0);
+    assert.equal((await s.read('ranges/blob', 20_000, 10)).length, 0);
+    assert.equal((await s.read('ranges/blob', 0, 0)).length, 0);
+  });
+
+  test('a large range is fetched as parallel parts and reassembled in order', async () => {
+    const s = storage({ partSize: 1_000, partConcurrency: 3 });
+    assert.deepEqual(await s.read('ranges/blob', 0, 10_500), body);
+    assert.equal(s.requestCounts().get, 11);
+    assert.equal(s.requestCounts().bytes, 10_500);
+    s.resetRequestCounts();
+    assert.deepEqual(await s.read('ranges/blob', 250, 4_000), body.subarray(250, 4_250));
+    assert.equal(s.requestCounts().get, 4);
+  });
+
+  test('a large range running past the end returns the object tail without fetching far beyond it', async () => {
+    const s = storage({ partSize: 1_000, partConcurrency: 1 });
+    assert.deepEqual(await s.read('ranges/blob', 9_000, 50_000), body.subarray(9_000));
+    // Two parts hold the 1,500 remaining bytes; the short second part stops the rest.
+    assert.equal(s.requestCounts().get, 2);
+  });
+
+  test('a growing object: the new bytes are read by range after the size grows', async () => {
+    const s = storage();
+    const first = randomBytes(3_000);
+    await put('grow/events', first);
+    let [info] = await s.list('grow/');
+    assert.equal(info.size, 3_000);
+    assert.deepEqual(await s.read('grow/events', 0, info.size), first);
+    const more = randomBytes(1_234);
+    await put('grow/events', Buffer.concat([first, more]));
+    const oldSize = info.size;
+    [info] = await s.list('grow/');
+    assert.equal(info.size, 4_234);
+    s.resetRequestCounts();
+    assert.deepEqual(await s.read('grow/events', oldSize, info.size - oldSize), more);
+    assert.deepEqual(s.requestCounts(), { list: 0, head: 0, get: 1, retries: 0, bytes: 1_234 });
+  });
+
+  test('a replaced object shows a new etag and a smaller size, and reads its new content from the start', async () => {
+    const s = storage();
+    await put('replace/events', 'the original, longer content');
+    const [before] = await s.list('replace/');
+    await put('replace/events', 'new');
+    const [afterReplace] = await s.list('replace/');
+    assert.notEqual(afterReplace.etag, before.etag);
+    assert.ok(afterReplace.size < before.size);
+    assert.equal((await s.read('replace/events', 0, afterReplace.size)).toString(), 'new');
+  });
+
+  test('stat is one HEAD giving the same metadata as the listing; a missing key is null', async () => {
+    const s = storage();
+    const [listed] = await s.list('replace/');
+    s.resetRequestCounts();
+    assert.deepEqual(await s.stat('replace/events'), listed);
+    assert.equal(await s.stat('replace/missing'), null);
+    assert.deepEqual(s.requestCounts(), { list: 0, head: 2, get: 0, retries: 0, bytes: 0 });
+  });
+
+  test('reading a key that does not exist is a StorageError, not a crash', async () => {
+    const err = await rejectsWithKind(storage().read('nothing/here', 0, 10), 'unavailable');
+    assert.match(err.message, /does not exist/);
+  });
+
+  test('a negative or fractional range is refused before any request', async () => {
+    const s = storage();
+    await rejectsWithKind(s.read('ranges/blob', -1, 10), 'invalid_location');
+    await rejectsWithKind(s.read('ranges/blob', 0.5, 10), 'invalid_location');
+    assert.equal(s.requestCounts().get, 0);
+  });
+});
+
+describe('S3Storage refusals', () => {
+  test('a wrong access key is access_denied, with the reason in the message, and is not retried', async () => {
+    const wrong = clientFor(server.endpoint, 'NOT-A-KEY');
+    try {
+      const s = new S3Storage({ client: wrong, bucket: BUCKET, retry: FAST_RETRY });
+      const err = await rejectsWithKind(s.list('paged/'), 'access_denied');
+      assert.match(err.message, /InvalidAccessKeyId/);
+      await rejectsWithKind(s.read('ranges/blob', 0, 10), 'access_denied');
+      await rejectsWithKind(s.stat('ranges/blob'), 'access_denied');
+      assert.deepEqual(s.requestCounts(), { list: 1, head: 1, get: 1, retries: 0, bytes: 0 });
+    } finally {
+      wrong.destroy();
+    }
+  });
+
+  test('a missing bucket is no_such_bucket when listed', async () => {
+    const s = storage({ bucket: 'no-such-bucket-here' });
+    const err = await rejectsWithKind(s.list(''), 'no_such_bucket');
+    assert.match(err.message, /NoSuchBucket/);
+    assert.equal(s.requestCounts().retries, 0);
+  });
+});
+
+describe('S3Storage transient failures', () => {
+  // A real HTTP front that answers 503 SlowDown to the first `failures` requests, then proxies.
+  async function flakyProxy(failures: number): Promise<{ endpoint: string; served: () => number; close: () => Promise<void> }> {
+    const target = new URL(server.endpoint);
+    let seen = 0;
+    const proxy: Server = createServer((req, res) => {
+      seen++;
+      if (seen <= failures) {
+        req.resume();
+        res.writeHead(503, { 'content-type': 'application/xml' });
+        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+        return;
+      }
+      const upstream = httpRequest(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const { port } = proxy.address() as AddressInfo;
+    return {
+      endpoint: `http://127.0.0.1:${port}`,
+      served: () => seen,
+      close: () => new Promise<void>((r) => proxy.close(() => r())),
+    };
+  }
+
+  test('503 SlowDown answers are retried with backoff until the request succeeds', async () => {
+    const proxy = await flakyProxy(2);
+    const c = clientFor(proxy.endpoint);
+    try {
+      const s = new S3Storage({ client: c, bucket: BUCKET, retry: FAST_RETRY });
+      const listed = await s.list('replace/');
+      assert.deepEqual(listed.map((o) => o.key), ['replace/events']);
+      assert.deepEqual(s.requestCounts(), { list: 3, head: 0, get: 0, retries: 2, bytes: 0 });
+      assert.equal(proxy.served(), 3);
+    } finally {
+      c.destroy();
+      await proxy.close();
+    }
+  });
+
+  test('a store that keeps failing is unavailable after the bounded attempts', async () => {
+    const proxy = await flakyProxy(1_000);
+    const c = clientFor(proxy.endpoint);
+    try {
+      const s = new S3Storage({ client: c, bucket: BUCKET, retry: FAST_RETRY });
+      const err = await rejectsWithKind(s.read('replace/events', 0, 3), 'unavailable');
+      assert.match(err.message, /SlowDown.*after 3 attempts/);
+      assert.equal(s.requestCounts().get, 3);
+      assert.equal(proxy.served(), 3);
+    } finally {
+      c.destroy();
+      await proxy.close();
+    }
+  });
+
+  test('a refused connection is retried, then unavailable', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const c = clientFor(`http://127.0.0.1:${port}`);
+    try {
+      const s = new S3Storage({ client: c, bucket: BUCKET, retry: FAST_RETRY });
+      await rejectsWithKind(s.list(''), 'unavailable');
+      assert.equal(s.requestCounts().list, 3);
+    } finally {
+      c.destroy();
+    }
+  });
+});
