@@ -1,0 +1,250 @@
+// The viewer's JobRuntime and its loading policy. Starting a job only checks that its storage
+// answers (one list); nothing is read until someone views it. The first data request opens the
+// job's Logdir and waits for the first full load; later requests are served from memory and, if
+// the last reload began more than `reloadIntervalMs` ago, start one in the background. A job
+// nobody has asked about for `viewerIdleMs` loses its Logdir (memory released) but stays
+// RUNNING, and while nobody views it there are no storage calls at all: no timers poll storage,
+// only the sweep that drops idle Logdirs, which runs while at least one is loaded.
+import type { Config } from '../config.js';
+import { openLogdir as engineOpenLogdir, type Logdir, type LogdirStats } from '../events/index.js';
+import type { JobRuntime, RuntimeJob } from '../runtime/runtime.js';
+import { resolveTrainUrl } from '../storage/resolve.js';
+import type { LogLocation } from '../storage/storage.js';
+
+export const DEFAULT_RELOAD_INTERVAL_MS = 3_000;
+
+export interface ViewerRuntimeOptions {
+  config: Pick<Config, 'obsRoot' | 's3Endpoint' | 'viewerIdleMs'>;
+  /** Minimum time between two reloads of a viewed job. */
+  reloadIntervalMs?: number;
+  /** train_url → location; tests wrap the storage here to count its calls. */
+  locate?: (trainUrl: string) => LogLocation;
+  openLogdir?: (location: LogLocation) => Logdir;
+  now?: () => number;
+}
+
+export type LoadState = 'idle' | 'loading' | 'ready' | 'error';
+
+/** What `data/status` reports. */
+export interface ViewerStatus {
+  state: LoadState;
+  /** Set while the last reload failed; the data served is the last good one. */
+  error?: string;
+  stats?: LogdirStats;
+  lastReloadAt?: number;
+  lastReloadMs?: number;
+}
+
+/** A job being served; holds a Logdir only while someone views it. */
+class ServedJob {
+  logdir: Logdir | undefined;
+  loaded = false;
+  reloading: Promise<void> | undefined;
+  lastAccess = 0;
+  lastReloadStart = 0;
+  lastReloadAt: number | undefined;
+  lastReloadMs: number | undefined;
+  error: string | undefined;
+  /** Bumped whenever a reload may have changed what is served: keys response caches. */
+  generation = 0;
+  private lastFiles = -1;
+  readonly cache = new Map<string, unknown>();
+
+  constructor(readonly job: RuntimeJob, readonly location: LogLocation) {}
+
+  release(): void {
+    this.logdir = undefined;
+    this.loaded = false;
+    this.reloading = undefined;
+    this.cache.clear();
+    this.lastFiles = -1;
+    this.generation++;
+  }
+
+  noteReload(bytesRead: number, files: number): void {
+    if (bytesRead > 0 || files !== this.lastFiles) {
+      this.generation++;
+      this.cache.clear();
+    }
+    this.lastFiles = files;
+  }
+}
+
+/** A loaded job, as a request sees it. */
+export interface ViewedJob {
+  job: RuntimeJob;
+  logdir: Logdir;
+  generation: number;
+  /** Small per-job cache of encoded responses, cleared when the data changes or is dropped. */
+  cache: Map<string, unknown>;
+}
+
+const MAX_CACHED_RESPONSES = 64;
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class ViewerRuntime implements JobRuntime {
+  private readonly jobs = new Map<number, ServedJob>();
+  private readonly reloadIntervalMs: number;
+  private readonly idleMs: number;
+  private readonly now: () => number;
+  private readonly locate: (trainUrl: string) => LogLocation;
+  private readonly open: (location: LogLocation) => Logdir;
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: ViewerRuntimeOptions) {
+    this.reloadIntervalMs = options.reloadIntervalMs ?? DEFAULT_RELOAD_INTERVAL_MS;
+    this.idleMs = options.config.viewerIdleMs;
+    this.now = options.now ?? Date.now;
+    this.locate = options.locate ?? ((url) => resolveTrainUrl(url, options.config));
+    this.open = options.openLogdir ?? ((loc) => engineOpenLogdir(loc));
+  }
+
+  async start(job: RuntimeJob): Promise<void> {
+    const existing = this.jobs.get(job.jobId);
+    if (existing && existing.job.trainUrl === job.trainUrl) return;
+    const location = this.locate(job.trainUrl);
+    // One listing proves the storage answers; StorageError (access denied, no such bucket)
+    // propagates so the job fails. An empty listing is "no data yet", not an error.
+    await location.storage.list(location.prefix);
+    this.jobs.set(job.jobId, new ServedJob(job, location));
+  }
+
+  async stop(jobId: number): Promise<void> {
+    this.drop(jobId);
+  }
+
+  async teardown(jobId: number): Promise<void> {
+    this.drop(jobId);
+  }
+
+  isServing(jobId: number): boolean {
+    return this.jobs.has(jobId);
+  }
+
+  private drop(jobId: number): void {
+    const s = this.jobs.get(jobId);
+    if (s) s.release();
+    this.jobs.delete(jobId);
+    this.scheduleSweep();
+  }
+
+  /** Jobs whose data is in memory now. */
+  loadedJobIds(): number[] {
+    return [...this.jobs.values()].filter((s) => s.logdir).map((s) => s.job.jobId);
+  }
+
+  /**
+   * The job's data for a request: loads it on first view (waiting for the first full load) and
+   * starts a background reload when the data is older than the reload interval. Undefined when
+   * the job is not served here.
+   */
+  async view(jobId: number): Promise<ViewedJob | undefined> {
+    const s = this.jobs.get(jobId);
+    if (!s) return undefined;
+    this.touch(s);
+    if (!s.loaded) {
+      await this.reload(s);
+      // A failed first load still serves (empty) data; the error shows in data/status.
+      if (!s.logdir) return undefined;
+      s.loaded = true;
+    }
+    const logdir = s.logdir;
+    if (!logdir) return undefined;
+    return { job: s.job, logdir, generation: s.generation, cache: s.cache };
+  }
+
+  /** Load progress for data/status. Counts as a view (starts loading) but never waits. */
+  status(jobId: number): ViewerStatus | undefined {
+    const s = this.jobs.get(jobId);
+    if (!s) return undefined;
+    this.touch(s);
+    if (!s.loaded && !s.reloading) void this.reload(s).then(() => { if (s.logdir) s.loaded = true; });
+    const state: LoadState = s.loaded ? (s.error ? 'error' : 'ready') : s.reloading ? 'loading' : s.error ? 'error' : 'idle';
+    return {
+      state,
+      error: s.error,
+      stats: s.logdir?.stats(),
+      lastReloadAt: s.lastReloadAt,
+      lastReloadMs: s.lastReloadMs,
+    };
+  }
+
+  private touch(s: ServedJob): void {
+    s.lastAccess = this.now();
+    if (s.loaded && !s.reloading && s.lastAccess - s.lastReloadStart >= this.reloadIntervalMs) {
+      void this.reload(s);
+    }
+  }
+
+  /** One reload, joined by concurrent callers; never rejects (errors land in `s.error`). */
+  private reload(s: ServedJob): Promise<void> {
+    if (s.reloading) return s.reloading;
+    if (!s.logdir) {
+      s.logdir = this.open(s.location);
+      this.scheduleSweep();
+    }
+    const logdir = s.logdir;
+    s.lastReloadStart = this.now();
+    const p = logdir
+      .reload()
+      .then(
+        (stats) => {
+          if (s.logdir !== logdir) return; // dropped meanwhile
+          s.error = undefined;
+          s.lastReloadAt = this.now();
+          s.lastReloadMs = stats.durationMs;
+          s.noteReload(stats.bytesRead, stats.files);
+        },
+        (err: unknown) => {
+          if (s.logdir !== logdir) return;
+          s.error = message(err);
+          s.lastReloadAt = this.now();
+        },
+      )
+      .finally(() => {
+        if (s.reloading === p) s.reloading = undefined;
+      });
+    s.reloading = p;
+    return p;
+  }
+
+  /** Drops the Logdir of every job idle for `viewerIdleMs`. Tests call it with a fake clock. */
+  sweep(): void {
+    const now = this.now();
+    for (const s of this.jobs.values()) {
+      if (s.logdir && now - s.lastAccess >= this.idleMs) s.release();
+    }
+    this.scheduleSweep();
+  }
+
+  private scheduleSweep(): void {
+    const anyLoaded = [...this.jobs.values()].some((s) => s.logdir);
+    if (anyLoaded && !this.sweepTimer) {
+      const every = Math.max(250, Math.min(this.idleMs / 4, 30_000));
+      this.sweepTimer = setInterval(() => this.sweep(), every);
+      this.sweepTimer.unref();
+    } else if (!anyLoaded && this.sweepTimer) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = undefined;
+    }
+  }
+
+  /** Stops the sweep timer and drops every job (server shutdown). */
+  close(): void {
+    for (const id of [...this.jobs.keys()]) this.drop(id);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+}
+
+/** Bounded insert into a job's response cache (oldest entry out first). */
+export function cachePut(cache: Map<string, unknown>, key: string, value: unknown): void {
+  if (cache.size >= MAX_CACHED_RESPONSES) {
+    const first = cache.keys().next();
+    if (!first.done) cache.delete(first.value);
+  }
+  cache.set(key, value);
+}
