@@ -114,7 +114,16 @@ export function toStorageError(err: unknown, what: string): StorageError {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export interface RetryClock {
+  /** Uniform in [0, 1). */
+  random(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realClock: RetryClock = {
+  random: Math.random,
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+};
 
 /**
  * Runs `attempt` until it succeeds, fails finally, or runs out of attempts. `onAttempt` sees every
@@ -124,7 +133,7 @@ export async function withRetry<T>(
   policy: RetryPolicy,
   what: string,
   attempt: () => Promise<T>,
-  random: () => number = Math.random,
+  clock: RetryClock = realClock,
 ): Promise<T> {
   for (let i = 0; ; i++) {
     try {
@@ -138,7 +147,7 @@ export async function withRetry<T>(
         throw se;
       }
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** i);
-      await sleep(random() * ceiling);
+      await clock.sleep(clock.random() * ceiling);
     }
   }
 }
