@@ -14,7 +14,7 @@ export interface TrainUrl {
 export class TrainUrlError extends Error {}
 
 // S3/OBS bucket naming rules: 3-63 of lowercase letters, digits, '.', '-', starting and ending
-// with a letter or digit, no '..', not shaped like an IP address.
+// with a letter or digit, no '..' (nor '.-' or '-.', which OBS refuses), not shaped like an IP address.
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const MAX_KEY_BYTES = 1024;
 
@@ -26,6 +26,8 @@ export function parseTrainUrl(raw: string): TrainUrl {
   if (raw.includes('\0')) fail('must not contain NUL');
   if (raw.includes('\\')) fail('must not contain backslashes');
   if (/[\u0000-\u001f\u007f]/.test(raw)) fail('must not contain control characters');
+  // Object keys are UTF-8: a lone surrogate has no encoding and would name a different key.
+  if (/\p{Cs}/u.test(raw)) fail('must be valid Unicode');
   let scheme: TrainUrlScheme;
   let rest: string;
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/s.exec(raw);
@@ -47,7 +49,13 @@ export function parseTrainUrl(raw: string): TrainUrl {
   if (segments.some((s) => s === '')) fail("must not contain empty path segments ('//')");
   if (segments.some((s) => s === '..' || s === '.')) fail("must not contain '.' or '..' segments");
   const [bucket, ...dirs] = segments;
-  if (!BUCKET.test(bucket) || bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(bucket)) {
+  if (
+    !BUCKET.test(bucket) ||
+    bucket.includes('..') ||
+    bucket.includes('.-') ||
+    bucket.includes('-.') ||
+    /^\d+\.\d+\.\d+\.\d+$/.test(bucket)
+  ) {
     fail(`bucket ${JSON.stringify(bucket)} is not a valid bucket name (3-63 of a-z 0-9 . -)`);
   }
   const prefix = dirs.length ? dirs.join('/') + '/' : '';
