@@ -1,0 +1,83 @@
+// CRC-32C (Castagnoli), the checksum of TFRecord framing, and its "mask" (TensorFlow rotates and
+// offsets CRCs stored next to data so that CRCs of CRCs stay well distributed).
+// Two implementations: @node-rs/crc32's native SIMD crc32c, and a slicing-by-8 TypeScript one
+// used as fallback when the native module cannot load and for short ranges, where calling into
+// native code (plus the subarray it needs) costs more than the arithmetic itself.
+import { createRequire } from 'node:module';
+
+const POLY = 0x82f63b78; // reflected Castagnoli polynomial
+
+/** Slicing-by-8 tables: TABLE[k*256 + b]. */
+const TABLE = new Int32Array(8 * 256);
+for (let n = 0; n < 256; n++) {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
+  TABLE[n] = c;
+}
+for (let n = 0; n < 256; n++) {
+  let c = TABLE[n];
+  for (let k = 1; k < 8; k++) {
+    c = TABLE[c & 0xff] ^ (c >>> 8);
+    TABLE[k * 256 + n] = c;
+  }
+}
+
+/** Pure TypeScript CRC-32C of buf[start, end). */
+export function crc32cJs(buf: Uint8Array, start = 0, end = buf.length, initial = 0): number {
+  const t = TABLE;
+  let crc = ~initial;
+  let i = start;
+  while (end - i >= 8) {
+    const a = crc ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24));
+    crc =
+      t[1792 + (a & 0xff)] ^
+      t[1536 + ((a >>> 8) & 0xff)] ^
+      t[1280 + ((a >>> 16) & 0xff)] ^
+      t[1024 + (a >>> 24)] ^
+      t[768 + buf[i + 4]] ^
+      t[512 + buf[i + 5]] ^
+      t[256 + buf[i + 6]] ^
+      t[buf[i + 7]];
+    i += 8;
+  }
+  while (i < end) crc = t[(crc ^ buf[i++]) & 0xff] ^ (crc >>> 8);
+  return ~crc >>> 0;
+}
+
+type NativeCrc = (input: Uint8Array, initial?: number | null) => number;
+let native: NativeCrc | undefined;
+try {
+  const mod = createRequire(import.meta.url)('@node-rs/crc32') as { crc32c: NativeCrc };
+  // Trust the native module only if it is Castagnoli (a plain CRC-32 would pass no record).
+  if (mod.crc32c(Buffer.from('123456789')) === 0xe3069283) native = mod.crc32c;
+} catch {
+  native = undefined;
+}
+
+/** True when the native SIMD implementation is in use. */
+export const hasNativeCrc32c = native !== undefined;
+
+/** Below this many bytes the TypeScript loop beats a native call plus its subarray. */
+const NATIVE_MIN = 256;
+
+/** CRC-32C of buf[start, end), native for long ranges. */
+export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
+  if (native !== undefined && end - start >= NATIVE_MIN) {
+    return native(start === 0 && end === buf.length ? buf : buf.subarray(start, end)) >>> 0;
+  }
+  return crc32cJs(buf, start, end);
+}
+
+const MASK_DELTA = 0xa282ead8;
+
+export function maskCrc(crc: number): number {
+  return ((((crc >>> 15) | (crc << 17)) >>> 0) + MASK_DELTA) >>> 0;
+}
+
+/** Masked CRC-32C of buf[start, end), as TFRecord stores it. */
+export function maskedCrc32c(buf: Uint8Array, start = 0, end = buf.length): number {
+  return maskCrc(crc32c(buf, start, end));
+}
+
+/** Native-only entry for tests and the micro-benchmark (undefined without the native module). */
+export const crc32cNative: NativeCrc | undefined = native;

@@ -1,0 +1,55 @@
+// TFRecord framing over a buffer holding a file's bytes from some offset on. A record cut off at
+// the end of the buffer is left for later (the file may still be growing); a bad length CRC or an
+// absurd length stops the file (nothing after it can be framed); a bad data CRC skips the record.
+import { crc32c, crc32cJs, maskCrc } from './crc32c.js';
+
+/** Larger than any record a writer produces (TensorFlow caps protos at 2 GiB; ours at 1 GiB). */
+export const MAX_RECORD_BYTES = 1 << 30;
+
+export type FrameProblem = 'length_crc' | 'corrupt_length' | 'data_crc';
+
+export interface FrameSink {
+  /** A record with verified data at buf[start, end). */
+  record(buf: Buffer, start: number, end: number): void;
+  problem(kind: FrameProblem, offsetInBuf: number, message: string): void;
+}
+
+export interface ScanResult {
+  /** Bytes of buf fully handled (records and skipped records); the next read starts here. */
+  consumed: number;
+  records: number;
+  /** The file cannot be read past `consumed` (length CRC or absurd length). */
+  stopped: boolean;
+  /** When an incomplete record ends the buffer: bytes needed from `consumed` to complete it. */
+  need: number;
+}
+
+export function scanRecords(buf: Buffer, verify: boolean, sink: FrameSink): ScanResult {
+  const n = buf.length;
+  let p = 0;
+  let records = 0;
+  while (n - p >= 12) {
+    const lenLo = buf.readUInt32LE(p);
+    const lenHi = buf.readUInt32LE(p + 4);
+    if (verify && maskCrc(crc32cJs(buf, p, p + 8)) !== buf.readUInt32LE(p + 8)) {
+      sink.problem('length_crc', p, 'record length CRC mismatch: the rest of the file is not read');
+      return { consumed: p, records, stopped: true, need: 0 };
+    }
+    if (lenHi !== 0 || lenLo > MAX_RECORD_BYTES) {
+      const len = lenHi * 2 ** 32 + lenLo;
+      sink.problem('corrupt_length', p, `record length ${len} is not plausible: the rest of the file is not read`);
+      return { consumed: p, records, stopped: true, need: 0 };
+    }
+    const ds = p + 12;
+    const de = ds + lenLo;
+    if (de + 4 > n) return { consumed: p, records, stopped: false, need: lenLo + 16 };
+    if (verify && maskCrc(crc32c(buf, ds, de)) !== buf.readUInt32LE(de)) {
+      sink.problem('data_crc', p, 'record data CRC mismatch: record skipped');
+    } else {
+      sink.record(buf, ds, de);
+      records++;
+    }
+    p = de + 4;
+  }
+  return { consumed: p, records, stopped: false, need: n - p > 0 ? 12 : 0 };
+}
