@@ -1,12 +1,64 @@
+// `vizjobs serve`: every setting of API.md §5 as a flag named like its variable (friendlier
+// aliases too), flags winning over the environment. Prints the admin token when it created one.
 import type { Command } from 'commander';
+import { loadConfig, SETTINGS, type Config, type ConfigInput } from '../config.js';
+import { buildServer } from '../server.js';
 
-// Placeholder until this command is built; it exits non-zero so nothing mistakes it for done.
+// Friendlier spellings; any setting not listed gets its key in kebab-case.
+const ALIASES: Partial<Record<keyof Config, string>> = {
+  host: 'host',
+  port: 'port',
+  dataDir: 'data-dir',
+  obsRoot: 'obs-root',
+  publicUrl: 'public-url',
+  db: 'db',
+  tokens: 'tokens',
+  runningQuota: 'running-quota',
+  jobLimit: 'job-limit',
+  s3Endpoint: 's3-endpoint',
+  viewerIdleMs: 'viewer-idle-ms',
+};
+
+const camel = (s: string): string => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+const alias = (key: keyof Config): string => ALIASES[key] ?? key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
 export function registerServe(program: Command): void {
-  program
-    .command('serve')
-    .description('not built yet')
-    .action(() => {
-      console.error('vizjobs serve: not built yet');
-      process.exit(2);
-    });
+  const cmd = program.command('serve').description('run the vizjobs service (settings: flags, else VIZJOBS_* environment, else embedded defaults)');
+  for (const [key, env] of Object.entries(SETTINGS) as [keyof Config, string][]) {
+    cmd.option(`--${env} <value>`, `${key} (env ${env})`);
+    cmd.option(`--${alias(key)} <value>`, `alias of --${env}`);
+  }
+  cmd.action(async (opts: Record<string, string | undefined>) => {
+    const overrides: ConfigInput = {};
+    for (const [key, env] of Object.entries(SETTINGS) as [keyof Config, string][]) {
+      overrides[key] = opts[env] ?? opts[camel(alias(key))];
+    }
+    const config = loadConfig(overrides);
+    const explicitPublicUrl = overrides.publicUrl !== undefined || !!process.env.VIZJOBS_PUBLIC_URL;
+    const built = await buildServer(config, { logger: { level: 'warn' } });
+    const address = await built.app.listen({ host: config.host, port: config.port });
+    if (!explicitPublicUrl) {
+      const addr = built.app.server.address();
+      if (addr && typeof addr === 'object') {
+        const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+        config.publicUrl = `http://${host}:${addr.port}`;
+      }
+    }
+    console.log(`vizjobs listening on ${address} (data ${config.dataDir}, object storage ${config.obsRoot})`);
+    if (built.adminToken) {
+      const how = built.adminToken.created ? 'created' : 'read from';
+      console.log(`admin token (${how} ${built.adminToken.path}, valid for every project): ${built.adminToken.token}`);
+    }
+    let closing = false;
+    const shutdown = (): void => {
+      if (closing) return;
+      closing = true;
+      built.app.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+  });
 }

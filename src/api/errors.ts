@@ -1,0 +1,65 @@
+// The error envelope of API.md §3, in one table: every code once, with its HTTP status and the
+// message it starts with. Everything that answers an error (the job API, the viewer, the 404/405
+// handlers) goes through ApiError + sendError so clients always see the same shape.
+import type { FastifyReply } from 'fastify';
+
+export const ERRORS = {
+  noToken: { code: 'ModelArts.0201', http: 401, message: 'Token header cannot be empty.' },
+  badToken: { code: 'ModelArts.0203', http: 401, message: 'Invalid Token header.' },
+  expiredToken: { code: 'ModelArts.0202', http: 401, message: 'Invalid Token header. Token expired' },
+  wrongProject: {
+    code: 'ModelArts.0210',
+    http: 403,
+    message: 'The project id in the request URL does not match the token.',
+  },
+  badParameter: { code: 'ModelArts.0104', http: 400, message: 'Invalid parameter.' },
+  invalidArgument: { code: 'ModelArts.0101', http: 400, message: 'Invalid Argument.' },
+  notFound: { code: 'ModelArts.0015', http: 404, message: 'The resource you requested is not exist' },
+  badStatus: { code: 'ModelArts.0105', http: 400, message: 'This job can\'t be operated.' },
+  jobLimit: { code: 'ModelArts.0116', http: 400, message: 'The number of jobs exceeds the limit.' },
+  internal: { code: 'ModelArts.0010', http: 500, message: 'Internal error.' },
+  // Not in the ModelArts table: our choices for HTTP-level failures, same envelope.
+  noRoute: { code: 'ModelArts.0015', http: 404, message: 'The resource you requested is not exist' },
+  methodNotAllowed: { code: 'ModelArts.0107', http: 405, message: 'Method Not Allowed.' },
+  bodyTooLarge: { code: 'ModelArts.0101', http: 413, message: 'Invalid Argument. Request body is larger than 1 MiB.' },
+  notRunning: { code: 'ModelArts.0105', http: 409, message: 'The job is not running.' },
+} as const;
+
+export type ErrorKind = keyof typeof ERRORS;
+
+export interface ErrorBody {
+  is_success: false;
+  error_code: string;
+  error_message: string;
+}
+
+/** A failure the API reports as-is; `detail` is appended to the table's message. */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly http: number;
+  constructor(kind: ErrorKind, message?: string) {
+    const e = ERRORS[kind];
+    super(message ?? e.message);
+    this.code = e.code;
+    this.http = e.http;
+    this.name = 'ApiError';
+  }
+  body(): ErrorBody {
+    return { is_success: false, error_code: this.code, error_message: this.message };
+  }
+}
+
+/** Message for a parameter rule violation: names the parameter and the rule. */
+export function badParameter(param: string, rule: string): ApiError {
+  return new ApiError('badParameter', `Invalid parameter ${param}: ${rule}`);
+}
+
+/** ModelArts.0105 with the exact wording of API.md §2 ("stop", "resubmit", "delete"). */
+export function badStatus(verb: 'stop' | 'resubmit' | 'delete', status: number): ApiError {
+  return new ApiError('badStatus', `This job can't be ${verb}. job status: ${status}`);
+}
+
+export function sendError(reply: FastifyReply, err: ApiError | ErrorKind): FastifyReply {
+  const e = typeof err === 'string' ? new ApiError(err) : err;
+  return reply.code(e.http).header('content-type', 'application/json; charset=utf-8').send(e.body());
+}

@@ -1,0 +1,72 @@
+// Turns everything Fastify itself rejects (schema violations, unparsable or oversized bodies,
+// unknown routes, wrong methods) into the §3 envelope, and anything unexpected into a bare 500
+// ModelArts.0010 — never a stack trace. Schema failures of a wrong JSON type are ModelArts.0101;
+// every other rule (length, range, pattern, enum, required) is ModelArts.0104 naming the parameter.
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { ApiError, ERRORS, sendError, type ErrorKind } from './errors.js';
+
+interface AjvLikeError {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+function paramName(context: string | undefined, e: AjvLikeError): string {
+  const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  if (e.keyword === 'required' && typeof e.params.missingProperty === 'string') {
+    return path ? `${path}.${e.params.missingProperty}` : e.params.missingProperty;
+  }
+  return path || (context === 'querystring' ? 'query' : context ?? 'body');
+}
+
+export function validationError(context: string | undefined, errors: AjvLikeError[]): ApiError {
+  const e = errors.find((x) => x.keyword === 'type') ?? errors[0];
+  const name = paramName(context, e);
+  if (e.keyword === 'type') return new ApiError('invalidArgument', `Invalid Argument. ${name} must be ${String(e.params.type)}`);
+  if (e.keyword === 'required') return new ApiError('badParameter', `Invalid parameter ${name}: is required`);
+  if (e.keyword === 'enum' && Array.isArray(e.params.allowedValues)) {
+    return new ApiError('badParameter', `Invalid parameter ${name}: must be one of ${e.params.allowedValues.join(', ')}`);
+  }
+  return new ApiError('badParameter', `Invalid parameter ${name}: ${e.message ?? e.keyword}`);
+}
+
+function send(reply: FastifyReply, kind: ErrorKind, message?: string, http?: number): FastifyReply {
+  const e = ERRORS[kind];
+  return reply.code(http ?? e.http).type('application/json; charset=utf-8').send({
+    is_success: false,
+    error_code: e.code,
+    error_message: message ?? e.message,
+  });
+}
+
+// Routes of the job API by shape, to tell a wrong method (405) from an unknown path (404).
+const API_SHAPES: [RegExp, string][] = [
+  [/^\/v1\/[^/]+\/visualization-jobs\/?$/, 'GET, POST'],
+  [/^\/v1\/[^/]+\/visualization-jobs\/[^/]+\/?$/, 'GET, PUT, DELETE'],
+  [/^\/v1\/[^/]+\/visualization-jobs\/[^/]+\/(stop|restart)\/?$/, 'POST'],
+];
+
+export function installErrorHandling(app: FastifyInstance, log: (msg: string) => void): void {
+  app.setErrorHandler((err: FastifyError, _req, reply) => {
+    if (err instanceof ApiError) return sendError(reply, err);
+    if (err.validation) return sendError(reply, validationError(err.validationContext, err.validation as AjvLikeError[]));
+    const status = err.statusCode ?? 500;
+    if (status === 413) return send(reply, 'bodyTooLarge');
+    if (status >= 400 && status < 500) {
+      // Fastify's own messages (unparsable JSON, unsupported content type) carry no internals.
+      return send(reply, 'invalidArgument', `Invalid Argument. ${err.message}`);
+    }
+    log(`internal error: ${err.stack ?? err.message}`);
+    return send(reply, 'internal');
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0];
+    const shape = API_SHAPES.find(([re]) => re.test(path));
+    if (shape && !shape[1].split(', ').includes(req.method)) {
+      return send(reply.header('allow', shape[1]), 'methodNotAllowed', `Method Not Allowed. ${req.method} ${path} accepts ${shape[1]}.`);
+    }
+    return send(reply, 'noRoute', `The resource you requested is not exist: no route ${req.method} ${path}`);
+  });
+}

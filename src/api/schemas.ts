@@ -1,0 +1,102 @@
+// Request and response schemas of API.md §1, declared once: Fastify validates with them, TypeBox
+// derives the handler types from them, and @fastify/swagger publishes them at /openapi.json.
+// Query and path parameters are declared as strings (type coercion is off, so a wrong JSON type
+// in a body is a ModelArts.0101); their numeric ranges are checked by the service with messages
+// that name the rule.
+import { Type, type Static } from '@sinclair/typebox';
+
+type JobType = 'tensorboard' | 'mindinsight';
+const JobTypeSchema = Type.Unsafe<JobType>({ type: 'string', enum: ['tensorboard', 'mindinsight'], description: 'default tensorboard' });
+
+export const ProjectParams = Type.Object({
+  project_id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Project id' }),
+});
+
+export const JobParams = Type.Object({
+  project_id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Project id' }),
+  job_id: Type.String({ pattern: '^[0-9]{1,15}$', description: 'Job id (a positive integer)' }),
+});
+
+export const Schedule = Type.Object(
+  {
+    type: Type.Literal('stop'),
+    time_unit: Type.Literal('HOURS', { description: 'alias: timeUnit' }),
+    duration: Type.Integer({ minimum: 0, maximum: 24, description: '0 = no auto-stop' }),
+  },
+  { description: 'Auto-stop after `duration` hours of RUNNING' },
+);
+
+export const CreateBody = Type.Object({
+  job_name: Type.String({ minLength: 1, maxLength: 20, pattern: '^[A-Za-z0-9_-]+$' }),
+  job_desc: Type.Optional(Type.String({ maxLength: 256 })),
+  train_url: Type.String({ minLength: 1, maxLength: 2048, description: '/bucket/dir/, obs://bucket/dir/ or s3://bucket/dir/' }),
+  job_type: Type.Optional(JobTypeSchema),
+  flavor: Type.Optional(Type.Object({ code: Type.String({ maxLength: 128 }) })),
+  // Validated by the service (object or one-element array, timeUnit alias); documented as the
+  // object form, which is what clients should send.
+  schedule: Type.Optional(
+    Type.Unsafe<unknown>({
+      description: 'Auto-stop: {type: "stop", time_unit: "HOURS" (alias timeUnit), duration: 0..24}, or an array holding one such object',
+    }),
+  ),
+  workspace_id: Type.Optional(Type.String({ maxLength: 64 })),
+});
+export type CreateBody = Static<typeof CreateBody>;
+
+export const UpdateBody = Type.Object({
+  job_desc: Type.String({ maxLength: 256 }),
+});
+
+export const ListQuery = Type.Object({
+  status: Type.Optional(Type.String({ description: 'One status or several joined by |, e.g. 3|5|6|13' })),
+  per_page: Type.Optional(Type.String({ description: '1..1000, default 10' })),
+  page: Type.Optional(Type.String({ description: '>= 1, default 1' })),
+  sortBy: Type.Optional(Type.String({ description: 'job_id (default), job_name, job_desc, create_time, status' })),
+  sort_by: Type.Optional(Type.String({ description: 'alias of sortBy' })),
+  order: Type.Optional(Type.String({ description: 'asc (default) or desc' })),
+  search_content: Type.Optional(Type.String({ description: '0..64 characters, case-insensitive substring of job_name' })),
+  workspace_id: Type.Optional(Type.String({ maxLength: 64 })),
+});
+
+export const JobObject = Type.Object({
+  job_id: Type.Integer(),
+  job_name: Type.String(),
+  job_desc: Type.String(),
+  job_type: Type.String(),
+  status: Type.Integer(),
+  create_time: Type.Integer({ description: 'epoch ms' }),
+  duration: Type.Integer({ description: 'ms RUNNING, summed over every run' }),
+  service_url: Type.String(),
+  train_url: Type.String(),
+  resource_id: Type.String(),
+  schedule: Type.Optional(Type.Unknown()),
+  remaining_duration: Type.Union([Type.Integer(), Type.Null()], { description: 'ms until auto-stop while RUNNING with a schedule' }),
+  failure_reason: Type.Optional(Type.String({ description: 'why the job is 11 FAILED or 6 DELETE_FAILED (vizjobs extension)' })),
+});
+
+export const ErrorBody = Type.Object({
+  is_success: Type.Literal(false),
+  error_code: Type.String(),
+  error_message: Type.String(),
+});
+
+export const Ok = Type.Object({ is_success: Type.Literal(true) });
+
+export const CreateReply = Type.Object({
+  is_success: Type.Literal(true),
+  job_id: Type.Integer(),
+  job_name: Type.String(),
+  status: Type.Integer(),
+  create_time: Type.Integer(),
+  service_url: Type.String(),
+});
+
+export const ListReply = Type.Object({
+  is_success: Type.Literal(true),
+  job_total_count: Type.Integer(),
+  job_count_limit: Type.Integer(),
+  quotas: Type.Integer(),
+  jobs: Type.Array(JobObject),
+});
+
+export const DetailsReply = Type.Composite([Type.Object({ is_success: Type.Literal(true) }), JobObject]);

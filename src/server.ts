@@ -1,0 +1,125 @@
+// Composes the service: store, auth, job lifecycle, runtime, the API routes, OpenAPI docs and the
+// viewer prefix. Returns the Fastify instance unstarted; plugins the lead adds later (viewer data
+// API, web console, static assets) go in deps.plugins and are registered after the job routes.
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { ConfigError, type Config } from './config.js';
+import { Authorizer, ensureAdminToken } from './api/auth.js';
+import { installErrorHandling } from './api/http-errors.js';
+import { jobRoutes } from './api/routes.js';
+import { JobService } from './jobs/service.js';
+import { Reconciler } from './jobs/reconciler.js';
+import { InProcessRuntime } from './runtime/in-process.js';
+import { placeholderViewer } from './runtime/placeholder-viewer.js';
+import type { JobRuntime } from './runtime/runtime.js';
+import { SqliteJobStore } from './store/sqlite.js';
+import type { JobStore } from './store/store.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ServerDeps {
+  /** Viewer runtime; default: the in-process placeholder runtime. */
+  runtime?: JobRuntime;
+  /** Replaces the placeholder viewer at /visualization/:project_id/:job_id/ (register the real viewer here). */
+  viewer?: FastifyPluginAsync;
+  /** Registered after the job routes, in order (web console, static assets, …). */
+  plugins?: FastifyPluginAsync[];
+  store?: JobStore;
+  /** Clock for durations and deadlines (tests move it forward). */
+  now?: () => number;
+  reconcileIntervalMs?: number;
+  /** Fastify logger setting; default off (the request path stays cheap). */
+  logger?: boolean | { level: string };
+  log?: (msg: string) => void;
+}
+
+export interface BuiltServer {
+  app: FastifyInstance;
+  store: JobStore;
+  service: JobService;
+  reconciler: Reconciler;
+  auth: Authorizer;
+  runtime: JobRuntime;
+  /** Set when no VIZJOBS_TOKENS were configured: the operator's token, valid for every project. */
+  adminToken?: { token: string; created: boolean; path: string };
+}
+
+export function openStore(config: Config): JobStore {
+  if (/^postgres(ql)?:\/\//.test(config.db)) {
+    throw new ConfigError('VIZJOBS_DB: the PostgreSQL store is not built yet; use a SQLite file path');
+  }
+  return new SqliteJobStore(config.db);
+}
+
+export async function buildServer(config: Config, deps: ServerDeps = {}): Promise<BuiltServer> {
+  const log = deps.log ?? ((m: string) => console.error(m));
+  const adminToken = config.tokens.trim() === '' ? ensureAdminToken(config.dataDir) : undefined;
+  const auth = Authorizer.fromSpec(config.tokens, adminToken?.token);
+  const store = deps.store ?? openStore(config);
+  const inProcess = deps.runtime ? undefined : new InProcessRuntime(config);
+  const runtime: JobRuntime = deps.runtime ?? (inProcess as InProcessRuntime);
+  const now = deps.now ?? Date.now;
+  const reconciler = new Reconciler(store, runtime, { runningQuota: config.runningQuota, intervalMs: deps.reconcileIntervalMs, now, log });
+  const service = new JobService(
+    store,
+    { publicUrl: () => config.publicUrl, runningQuota: config.runningQuota, jobLimit: config.jobLimit },
+    () => reconciler.kick(),
+    now,
+  );
+
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: MAX_BODY_BYTES,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+  });
+  // Empty JSON bodies are accepted as "no body": SDKs send `Content-Type: application/json` on
+  // stop/restart without one. Everything else must parse.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text) as unknown);
+    } catch (err) {
+      const e = new Error(`Body is not valid JSON: ${(err as Error).message}`) as Error & { statusCode: number };
+      e.statusCode = 400;
+      done(e, undefined);
+    }
+  });
+  installErrorHandling(app, log);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'vizjobs', description: 'ModelArts v1 visualization jobs, wire-compatible', version: '0.1.0' },
+      components: { securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(jobRoutes, { auth, service });
+  if (deps.viewer) await app.register(deps.viewer);
+  else if (inProcess) await app.register(placeholderViewer, { auth, store, runtime: inProcess });
+  for (const p of deps.plugins ?? []) await app.register(p);
+
+  app.addHook('onReady', async () => {
+    await reconciler.start();
+  });
+  app.addHook('onClose', async () => {
+    await reconciler.close();
+    await store.close();
+  });
+
+  return { app, store, service, reconciler, auth, runtime, adminToken };
+}
+
+/** The job facts the viewer needs (its `ViewerJobs` interface), read from the store. */
+export function viewerJobs(store: JobStore): { get(jobId: number): Promise<{ projectId: string; status: number; trainUrl: string } | undefined> } {
+  return {
+    async get(jobId) {
+      const j = await store.get(jobId);
+      return j && { projectId: j.projectId, status: j.status, trainUrl: j.trainUrl };
+    },
+  };
+}

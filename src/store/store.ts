@@ -1,0 +1,99 @@
+// The metadata store seam. The lifecycle only talks to JobStore, whose operations are each one
+// atomic compare-and-set, so a second implementation (PostgreSQL via Kysely or pg) can follow
+// without touching src/jobs. Every method is async even though SQLite answers synchronously.
+import type { Desired } from '../jobs/status.js';
+
+export interface JobRecord {
+  jobId: number;
+  projectId: string;
+  jobName: string;
+  jobDesc: string;
+  jobType: 'tensorboard' | 'mindinsight';
+  status: number;
+  desired: Desired;
+  /** Status a KILLING job lands on once stopped: 12 KILLED (stop) or 10 COMPLETED (auto-stop). */
+  stopTarget: number;
+  createTime: number;
+  trainUrl: string;
+  resourceId: string;
+  /** The schedule exactly as the client sent it, JSON; null when absent. */
+  scheduleJson: string | null;
+  /** Auto-stop after this many ms of RUNNING; 0 = never. */
+  scheduleMs: number;
+  /** Absolute auto-stop time (epoch ms) while RUNNING with a schedule; durable across restarts. */
+  deadline: number | null;
+  /** RUNNING ms accumulated over finished runs. */
+  durationMs: number;
+  /** When the current run began (epoch ms) while RUNNING, else null. */
+  runningSince: number | null;
+  /** FIFO position among jobs waiting for a running slot. */
+  queuePos: number;
+  workspaceId: string;
+  flavorJson: string | null;
+  failureReason: string | null;
+}
+
+export interface NewJob {
+  projectId: string;
+  jobName: string;
+  jobDesc: string;
+  jobType: 'tensorboard' | 'mindinsight';
+  createTime: number;
+  trainUrl: string;
+  resourceId: string;
+  scheduleJson: string | null;
+  scheduleMs: number;
+  workspaceId: string;
+  flavorJson: string | null;
+}
+
+export type SortKey = 'job_id' | 'job_name' | 'job_desc' | 'create_time' | 'status';
+
+export interface ListQuery {
+  projectId: string;
+  statuses?: number[];
+  search?: string;
+  sortBy: SortKey;
+  order: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+}
+
+export type CreateResult = { ok: true; job: JobRecord } | { ok: false; reason: 'limit'; limit: number };
+
+/** Outcome of a compare-and-set: the job after the change, or its current status when refused. */
+export type CasResult = { ok: true; job: JobRecord } | { ok: false; status: number | undefined };
+
+export interface JobStore {
+  /** Inserts at status 1 INIT, desired running, unless the project already has `jobLimit` jobs. */
+  create(job: NewJob, jobLimit: number): Promise<CreateResult>;
+  get(jobId: number): Promise<JobRecord | undefined>;
+  list(q: ListQuery): Promise<{ total: number; jobs: JobRecord[] }>;
+  countJobs(projectId: string): Promise<number>;
+  updateDesc(projectId: string, jobId: number, desc: string): Promise<boolean>;
+
+  /** `from` → 9 KILLING with desired stopped/deleted; closes the running interval at `now`. */
+  beginKill(jobId: number, from: readonly number[], desired: 'stopped' | 'deleted', stopTarget: number, now: number): Promise<CasResult>;
+  /** `from` → 1 INIT, desired running, back of the queue, failure reason cleared. */
+  beginRestart(jobId: number, from: readonly number[]): Promise<CasResult>;
+
+  // Reconciler steps: each applies only while the job is still where the reconciler saw it.
+  /** Jobs with work to do: 1, 7, 9, and RUNNING ones whose deadline passed. */
+  pending(now: number): Promise<JobRecord[]>;
+  /** Every RUNNING job (startup: their viewers must be brought back). */
+  running(): Promise<JobRecord[]>;
+  countRunning(projectId: string): Promise<number>;
+  /** 1|7 → 8 RUNNING, stamping running_since and the deadline. */
+  markRunning(jobId: number, now: number): Promise<boolean>;
+  markWaiting(jobId: number): Promise<boolean>;
+  /** 1|7|8 → 11 FAILED with a reason. */
+  markFailed(jobId: number, reason: string, now: number): Promise<boolean>;
+  /** 9 (desired stopped) → stopTarget. */
+  finishStop(jobId: number): Promise<boolean>;
+  /** 9 (desired deleted) → row removed (the id is never reused). */
+  finishDelete(jobId: number): Promise<boolean>;
+  /** 9 (desired deleted) → 6 DELETE_FAILED with a reason. */
+  failDelete(jobId: number, reason: string): Promise<boolean>;
+
+  close(): Promise<void>;
+}
