@@ -1,0 +1,101 @@
+// Who may see a job's viewer: the same token rule as the API (src/api/auth.ts) — an X-Auth-Token
+// header, or the console's sealed session cookie — and only for the job's own project. Also the
+// sign-in routes that set and clear that cookie. Every refusal uses the API's error envelope.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, sendError } from '../api/errors.js';
+import { DEFAULT_SESSION_TTL_MS, SESSION_COOKIE, type SessionSealer } from './session.js';
+
+/** The one method of src/api/auth.ts's Authorizer the viewer needs. */
+export interface TokenAuthorizer {
+  authorize(token: string | undefined, projectId: string): ApiError | undefined;
+}
+
+export interface ViewerAccess {
+  authorizer: TokenAuthorizer;
+  sessions: SessionSealer;
+}
+
+/** Value of one cookie in a Cookie header (hand-parsed: one cookie does not need a plugin). */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function headerToken(request: FastifyRequest): string | undefined {
+  const v = request.headers['x-auth-token'];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+/**
+ * Undefined when the request may see `projectId`'s viewers, else the error to answer with.
+ * A header wins over a cookie; an expired cookie is ModelArts.0202, a forged one 0203.
+ */
+export function authenticateViewer(request: FastifyRequest, projectId: string, access: ViewerAccess): ApiError | undefined {
+  const token = headerToken(request);
+  if (token !== undefined && token !== '') return access.authorizer.authorize(token, projectId);
+  const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
+  if (cookie === undefined || cookie === '') return new ApiError('noToken');
+  const opened = access.sessions.open(cookie);
+  if (!opened.ok) return new ApiError(opened.reason === 'expired' ? 'expiredToken' : 'badToken');
+  return access.authorizer.authorize(opened.token, projectId);
+}
+
+export interface SessionRoutesOptions extends ViewerAccess {
+  ttlMs?: number;
+  /** Adds `Secure` to the cookie (set when the public URL is https). */
+  secureCookie?: boolean;
+}
+
+const TOKEN_ERRORS = new Set(['ModelArts.0201', 'ModelArts.0202', 'ModelArts.0203']);
+
+function cookieHeader(value: string, maxAgeSec: number, secure: boolean): string {
+  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSec}${secure ? '; Secure' : ''}`;
+}
+
+/**
+ * `POST /v1/auth/session` ({token} in a JSON or form body, or the X-Auth-Token header) sets the
+ * cookie; `GET` says whether the cookie is valid and until when; `DELETE` clears it.
+ */
+export async function sessionRoutes(app: FastifyInstance, opts: SessionRoutesOptions): Promise<void> {
+  const ttl = opts.ttlMs ?? DEFAULT_SESSION_TTL_MS;
+  const secure = opts.secureCookie ?? false;
+
+  app.post('/v1/auth/session', async (request, reply) => {
+    const body: unknown = request.body;
+    let token = headerToken(request);
+    let projectId: string | undefined;
+    if (body !== null && typeof body === 'object') {
+      const b = body as { token?: unknown; project_id?: unknown };
+      if ((token === undefined || token === '') && typeof b.token === 'string') token = b.token;
+      if (typeof b.project_id === 'string') projectId = b.project_id;
+    }
+    // A token valid for some other project is still a valid sign-in: the project check happens
+    // on every viewer request. Only unknown/expired/missing tokens are refused here.
+    const err = opts.authorizer.authorize(token, projectId ?? 'vizjobs-signin-probe');
+    if (err && (projectId !== undefined || TOKEN_ERRORS.has(err.code))) return sendError(reply, err);
+    const sealed = opts.sessions.seal(token as string, ttl);
+    return reply
+      .header('set-cookie', cookieHeader(sealed.value, Math.floor(ttl / 1000), secure))
+      .header('cache-control', 'no-store')
+      .send({ is_success: true, expires_at: sealed.expiresAt });
+  });
+
+  app.get('/v1/auth/session', async (request, reply) => {
+    const opened = opts.sessions.open(readCookie(request.headers.cookie, SESSION_COOKIE));
+    if (!opened.ok) {
+      return sendError(reply, new ApiError(opened.reason === 'expired' ? 'expiredToken' : 'noToken'));
+    }
+    const err = opts.authorizer.authorize(opened.token, 'vizjobs-signin-probe');
+    if (err && TOKEN_ERRORS.has(err.code)) return sendError(reply, err);
+    return reply.header('cache-control', 'no-store').send({ is_success: true, expires_at: opened.expiresAt });
+  });
+
+  app.delete('/v1/auth/session', async (_request, reply: FastifyReply) => {
+    return reply.header('set-cookie', cookieHeader('', 0, secure)).send({ is_success: true });
+  });
+}

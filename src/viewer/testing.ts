@@ -1,0 +1,85 @@
+// Test wiring for the viewer: a real Fastify app with the data API and sign-in routes over a real
+// directory of event files, with jobs held in a Map (the store's part in production) and a
+// storage wrapper that counts calls, so tests can prove when storage is (not) touched.
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Authorizer, parseTokens } from '../api/auth.js';
+import { LocalStorage } from '../storage/local.js';
+import type { ObjectInfo, ObjectStorage } from '../storage/storage.js';
+import { sessionRoutes } from './access.js';
+import { viewerDataRoutes, type ViewerJob } from './data-api.js';
+import { ViewerRuntime } from './runtime.js';
+import { SessionSealer } from './session.js';
+
+export class CountingStorage implements ObjectStorage {
+  calls = { list: 0, stat: 0, read: 0 };
+  constructor(private readonly inner: ObjectStorage) {}
+  get description(): string {
+    return this.inner.description;
+  }
+  total(): number {
+    return this.calls.list + this.calls.stat + this.calls.read;
+  }
+  list(prefix: string): Promise<ObjectInfo[]> {
+    this.calls.list++;
+    return this.inner.list(prefix);
+  }
+  stat(key: string): Promise<ObjectInfo | null> {
+    this.calls.stat++;
+    return this.inner.stat(key);
+  }
+  read(key: string, offset: number, length: number): Promise<Buffer> {
+    this.calls.read++;
+    return this.inner.read(key, offset, length);
+  }
+}
+
+export interface ViewerTestApp {
+  app: FastifyInstance;
+  runtime: ViewerRuntime;
+  jobs: Map<number, ViewerJob>;
+  storages: Map<string, CountingStorage>;
+  sessions: SessionSealer;
+  clock: { now: number };
+  close(): Promise<void>;
+}
+
+/**
+ * `obsRoot`: a directory whose sub-directories play buckets (train_url `/bucket/dir/`).
+ * Tokens as VIZJOBS_TOKENS. The clock is real unless a test sets `clock.now`.
+ */
+export async function viewerTestApp(opts: { obsRoot: string; tokens: string; idleMs?: number; reloadIntervalMs?: number }): Promise<ViewerTestApp> {
+  const clock = { now: 0 };
+  const now = (): number => clock.now || Date.now();
+  const storages = new Map<string, CountingStorage>();
+  const runtime = new ViewerRuntime({
+    config: { obsRoot: opts.obsRoot, s3Endpoint: '', viewerIdleMs: opts.idleMs ?? 60_000 },
+    reloadIntervalMs: opts.reloadIntervalMs,
+    now,
+    locate: (trainUrl) => {
+      const [bucket, ...rest] = trainUrl.replace(/^\//, '').split('/');
+      const storage = new CountingStorage(new LocalStorage(`${opts.obsRoot}/${bucket}`));
+      storages.set(trainUrl, storage);
+      const prefix = rest.filter((s) => s !== '').join('/');
+      return { storage, prefix: prefix ? prefix + '/' : '' };
+    },
+  });
+  const jobs = new Map<number, ViewerJob>();
+  const authorizer = new Authorizer(parseTokens(opts.tokens), now);
+  const sessions = new SessionSealer('test-secret', now);
+  const app = Fastify({ logger: false });
+  await app.register(sessionRoutes, { authorizer, sessions });
+  await app.register(viewerDataRoutes, { runtime, jobs: { get: async (id) => jobs.get(id) }, authorizer, sessions });
+  await app.ready();
+  return {
+    app,
+    runtime,
+    jobs,
+    storages,
+    sessions,
+    clock,
+    close: async () => {
+      runtime.close();
+      await app.close();
+    },
+  };
+}
