@@ -1,5 +1,17 @@
 // Public entry of the event-log engine: open a log directory, read its runs, tags and series;
-// write event files (SummaryWriter). Everything else in src/events/ is internal.
+// write event files (SummaryWriter / EventEncoder). Everything else in src/events/ is internal.
 export * from './model.js';
-export { openLogdir } from './logdir.js';
-export { SummaryWriter, encodeRecord, type SummaryWriterOptions } from './writer.js';
+export { openLogdir, isEventFile, runNameOf } from './logdir.js';
+export {
+  SummaryWriter,
+  EventEncoder,
+  encodeRecord,
+  bucketize,
+  prCurveData,
+  type SummaryWriterOptions,
+  type WriterStyle,
+  type RawHistogram,
+  type HparamInput,
+} from './writer.js';
+export { decodeTensorProto } from './tensor.js';
+export { crc32c, crc32cJs, maskCrc, maskedCrc32c, hasNativeCrc32c } from './crc32c.js';

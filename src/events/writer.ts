@@ -1,12 +1,468 @@
-// Placeholder: replaced by the SummaryWriter within the hour.
+// Writes TensorBoard event files: TFRecord framing byte-compatible with TensorFlow (length,
+// masked CRC-32C of the length, data, masked CRC-32C of the data) around Event protos encoded as
+// PyTorch (tf1: simple_value/histo/image/audio) or TensorFlow 2 (tf2: tensors with plugin
+// metadata) writes them. EventEncoder gives the framed bytes (to write elsewhere, e.g. S3 tests);
+// SummaryWriter appends them to `events.out.tfevents.<secs>.<host>.<pid>.<n>` in a local directory.
+// Metadata is sent only with a tag's first value, as TF2 writers do, so readers must inherit it.
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { maskedCrc32c } from './crc32c.js';
+import { ProtoWriter } from './proto.js';
+import { DT_DOUBLE, DT_FLOAT, DT_STRING } from './tensor.js';
+
+export type WriterStyle = 'tf1' | 'tf2';
+
 export interface SummaryWriterOptions {
-  /** 'tf1' writes simple_value/histo/image/audio like PyTorch; 'tf2' writes tensors. */
-  style?: 'tf1' | 'tf2';
+  /** 'tf1' (default) writes like PyTorch; 'tf2' writes rank-0/[k,3]/string tensors like TensorFlow 2. */
+  style?: WriterStyle;
+  /** Clock for wall times (seconds); default Date.now()/1000. */
+  now?: () => number;
+  /** PyTorch's purge_step: a SessionLog START at this step follows the file_version record. */
+  purgeStep?: number;
+  /** Appended to the file name (PyTorch's filename_suffix). */
+  filenameSuffix?: string;
+  /** Flush to disk once this many bytes are pending (default 1 MiB). */
+  flushBytes?: number;
 }
+
+export type HparamInput = string | number | boolean;
+
+/** A histogram as TensorFlow's HistogramProto holds it. */
+export interface RawHistogram {
+  min: number;
+  max: number;
+  num: number;
+  sum: number;
+  sumSquares: number;
+  bucketLimits: ArrayLike<number>;
+  bucketCounts: ArrayLike<number>;
+}
+
+/** Frames one record: u64 length, masked CRC of it, data, masked CRC of the data. */
 export function encodeRecord(data: Uint8Array): Buffer {
-  void data;
-  throw new Error('not built yet');
+  const out = Buffer.allocUnsafe(data.length + 16);
+  out.writeUInt32LE(data.length >>> 0, 0);
+  out.writeUInt32LE(Math.floor(data.length / 2 ** 32), 4);
+  out.writeUInt32LE(maskedCrc32c(out, 0, 8), 8);
+  out.set(data, 12);
+  out.writeUInt32LE(maskedCrc32c(out, 12, 12 + data.length), 12 + data.length);
+  return out;
 }
+
+function pluginMetadata(plugin: string, content?: Uint8Array, dataClass?: number, displayName?: string, description?: string): ProtoWriter {
+  const pd = new ProtoWriter().string(1, plugin);
+  if (content && content.length) pd.bytes(2, content);
+  const m = new ProtoWriter().message(1, pd);
+  if (displayName) m.string(2, displayName);
+  if (description) m.string(3, description);
+  if (dataClass) m.varint(4, dataClass);
+  return m;
+}
+
+function shape(dims: number[]): ProtoWriter {
+  const s = new ProtoWriter();
+  for (const d of dims) s.message(2, new ProtoWriter().varint(1, d));
+  return s;
+}
+
+function stringTensor(dims: number[], strings: Uint8Array[]): ProtoWriter {
+  const t = new ProtoWriter().varint(1, DT_STRING).message(2, shape(dims));
+  for (const s of strings) t.bytes(8, s);
+  return t;
+}
+
+/** PNG width and height from the IHDR chunk (0 when the bytes are not a PNG). */
+function pngSize(png: Uint8Array): { width: number; height: number } {
+  if (png.length < 24 || png[0] !== 0x89 || png[1] !== 0x50) return { width: 0, height: 0 };
+  const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  return { width: dv.getUint32(16), height: dv.getUint32(20) };
+}
+
+const enc = new TextEncoder();
+
+function protoValue(v: HparamInput): ProtoWriter {
+  const w = new ProtoWriter();
+  if (typeof v === 'number') w.double(2, v);
+  else if (typeof v === 'boolean') w.varint(4, v ? 1 : 0);
+  else w.string(3, v);
+  return w;
+}
+
+/** Builds framed event records; stateful only in which tags already sent their metadata. */
+export class EventEncoder {
+  private sentMetadata = new Set<string>();
+  private readonly scratch = Buffer.allocUnsafe(64 * 1024);
+
+  constructor(readonly style: WriterStyle = 'tf1') {}
+
+  private event(wallTime: number, step: number, fill: (e: ProtoWriter) => void): Buffer {
+    const e = new ProtoWriter().double(1, wallTime);
+    if (step !== 0) e.varint(2, step);
+    fill(e);
+    return encodeRecord(e.finish());
+  }
+
+  private summaryEvent(wallTime: number, step: number, value: ProtoWriter): Buffer {
+    return this.event(wallTime, step, (e) => e.message(5, new ProtoWriter().message(1, value)));
+  }
+
+  /** Metadata for the first value of a tag only. */
+  private firstMetadata(tag: string, meta: () => ProtoWriter): ProtoWriter | undefined {
+    if (this.sentMetadata.has(tag)) return undefined;
+    this.sentMetadata.add(tag);
+    return meta();
+  }
+
+  fileVersion(wallTime: number): Buffer {
+    return this.event(wallTime, 0, (e) => e.string(3, 'brain.Event:2'));
+  }
+
+  /** SessionLog START (status 1) at `step`: readers purge samples with step ≥ it. */
+  sessionStart(step: number, wallTime: number): Buffer {
+    return this.event(wallTime, step, (e) => e.message(7, new ProtoWriter().varint(1, 1)));
+  }
+
+  /** PyTorch add_scalar. Hand-encoded (no intermediate objects): benchmarks write a million. */
+  scalar(tag: string, value: number, step: number, wallTime: number): Buffer {
+    if (this.style === 'tf2') {
+      const v = new ProtoWriter().string(1, tag);
+      const m = this.firstMetadata(tag, () => pluginMetadata('scalars', undefined, 1));
+      if (m) v.message(9, m);
+      const content = Buffer.allocUnsafe(4);
+      content.writeFloatLE(value, 0);
+      v.message(8, new ProtoWriter().varint(1, DT_FLOAT).message(2, new ProtoWriter()).bytes(4, content));
+      return this.summaryEvent(wallTime, step, v);
+    }
+    const tagLen = Buffer.byteLength(tag);
+    if (tagLen > 100) return this.summaryEvent(wallTime, step, new ProtoWriter().string(1, tag).float(2, value));
+    // Event{1: wall (fixed64), 2: step (varint), 5: Summary{1: Value{1: tag, 2: simple_value}}}
+    const b = this.scratch;
+    let p = 12;
+    b[p++] = 9;
+    b.writeDoubleLE(wallTime, p);
+    p += 8;
+    if (step !== 0) {
+      b[p++] = 16;
+      p = writeVarint(b, p, step);
+    }
+    const valueLen = 2 + tagLen + 5;
+    b[p++] = 42;
+    b[p++] = valueLen + 2;
+    b[p++] = 10;
+    b[p++] = valueLen;
+    b[p++] = 10;
+    b[p++] = tagLen;
+    p += b.write(tag, p, 'utf8');
+    b[p++] = 21;
+    b.writeFloatLE(value, p);
+    p += 4;
+    const len = p - 12;
+    b.writeUInt32LE(len, 0);
+    b.writeUInt32LE(0, 4);
+    b.writeUInt32LE(maskedCrc32c(b, 0, 8), 8);
+    b.writeUInt32LE(maskedCrc32c(b, 12, p), p);
+    return Buffer.from(b.subarray(0, p + 4));
+  }
+
+  /** PyTorch add_histogram with the histogram already bucketed. */
+  histogramRaw(tag: string, h: RawHistogram, step: number, wallTime: number): Buffer {
+    if (this.style === 'tf2') {
+      const k = h.bucketCounts.length;
+      const rows: number[] = [];
+      for (let i = 0; i < k; i++) rows.push(i === 0 ? h.min : h.bucketLimits[i - 1], i === k - 1 ? h.max : h.bucketLimits[i], h.bucketCounts[i]);
+      const v = new ProtoWriter().string(1, tag);
+      const m = this.firstMetadata(tag, () => pluginMetadata('histograms', undefined, 2));
+      if (m) v.message(9, m);
+      v.message(8, new ProtoWriter().varint(1, DT_DOUBLE).message(2, shape([k, 3])).packedDoubles(6, rows));
+      return this.summaryEvent(wallTime, step, v);
+    }
+    const histo = new ProtoWriter()
+      .double(1, h.min)
+      .double(2, h.max)
+      .double(3, h.num)
+      .double(4, h.sum)
+      .double(5, h.sumSquares)
+      .packedDoubles(6, h.bucketLimits)
+      .packedDoubles(7, h.bucketCounts);
+    return this.summaryEvent(wallTime, step, new ProtoWriter().string(1, tag).message(5, histo));
+  }
+
+  /** PyTorch add_histogram: `bins` equal-width buckets over [min, max] of the values. */
+  histogram(tag: string, values: ArrayLike<number>, step: number, wallTime: number, bins = 30): Buffer {
+    return this.histogramRaw(tag, bucketize(values, bins), step, wallTime);
+  }
+
+  /** PyTorch add_image with encoded PNG bytes (size read from the PNG header unless given). */
+  image(tag: string, png: Uint8Array, step: number, wallTime: number, size = pngSize(png)): Buffer {
+    if (this.style === 'tf2') {
+      const v = new ProtoWriter().string(1, tag);
+      const m = this.firstMetadata(tag, () => pluginMetadata('images', undefined, 2));
+      if (m) v.message(9, m);
+      v.message(8, stringTensor([3], [enc.encode(String(size.width)), enc.encode(String(size.height)), png]));
+      return this.summaryEvent(wallTime, step, v);
+    }
+    const img = new ProtoWriter().varint(1, size.height).varint(2, size.width).varint(3, 3).bytes(4, png);
+    return this.summaryEvent(wallTime, step, new ProtoWriter().string(1, tag).message(4, img));
+  }
+
+  /** PyTorch add_audio with encoded WAV bytes. */
+  audio(tag: string, wav: Uint8Array, step: number, wallTime: number, sampleRate = 44100, label = ''): Buffer {
+    if (this.style === 'tf2') {
+      const v = new ProtoWriter().string(1, tag);
+      // AudioPluginData {version=1, encoding=2 (WAV=11)}
+      const m = this.firstMetadata(tag, () => pluginMetadata('audio', new ProtoWriter().varint(2, 11).finish(), 2));
+      if (m) v.message(9, m);
+      v.message(8, stringTensor([1, 2], [wav, enc.encode(label)]));
+      return this.summaryEvent(wallTime, step, v);
+    }
+    const au = new ProtoWriter().float(1, sampleRate).varint(2, 1).varint(3, 0).bytes(4, wav).string(5, 'audio/wav');
+    return this.summaryEvent(wallTime, step, new ProtoWriter().string(1, tag).message(6, au));
+  }
+
+  /** PyTorch add_text (a rank-1 string tensor); a 2-D array of strings writes a table. */
+  text(tag: string, text: string | string[][], step: number, wallTime: number): Buffer {
+    const v = new ProtoWriter().string(1, tag).message(9, pluginMetadata('text', undefined, 2));
+    const t =
+      typeof text === 'string'
+        ? stringTensor([1], [enc.encode(text)])
+        : stringTensor([text.length, text[0]?.length ?? 0], text.flat().map((s) => enc.encode(s)));
+    v.message(8, t);
+    return this.summaryEvent(wallTime, step, v);
+  }
+
+  /** PyTorch add_pr_curve: labels (0/1) and predictions in [0, 1]. */
+  prCurve(tag: string, labels: ArrayLike<number | boolean>, predictions: ArrayLike<number>, step: number, wallTime: number, numThresholds = 127): Buffer {
+    return this.prCurveRaw(tag, prCurveData(labels, predictions, numThresholds), numThresholds, step, wallTime);
+  }
+
+  /** A PR curve given as its [6, n] rows (TP, FP, TN, FN, precision, recall), row-major. */
+  prCurveRaw(tag: string, data: ArrayLike<number>, numThresholds: number, step: number, wallTime: number): Buffer {
+    // PrCurvePluginData {version=1, num_thresholds=2}
+    const content = new ProtoWriter().varint(2, numThresholds).finish();
+    const v = new ProtoWriter().string(1, tag).message(9, pluginMetadata('pr_curves', content));
+    v.message(8, new ProtoWriter().varint(1, DT_FLOAT).message(2, shape([6, numThresholds])).packedFloats(5, data));
+    return this.summaryEvent(wallTime, step, v);
+  }
+
+  /** The three hparams summaries PyTorch's add_hparams writes (experiment, session start, end). */
+  hparams(hparams: Record<string, HparamInput>, metricTags: string[], wallTime: number): Buffer[] {
+    const meta = (tag: string, data: ProtoWriter): Buffer => {
+      const content = new ProtoWriter().varint(1, 0).message(tag === '_hparams_/experiment' ? 2 : tag === '_hparams_/session_start_info' ? 3 : 4, data).finish();
+      return this.summaryEvent(wallTime, 0, new ProtoWriter().string(1, tag).message(9, pluginMetadata('hparams', content)));
+    };
+    const exp = new ProtoWriter();
+    for (const [name, v] of Object.entries(hparams)) {
+      exp.message(4, new ProtoWriter().string(1, name).varint(4, typeof v === 'number' ? 3 : typeof v === 'boolean' ? 2 : 1));
+    }
+    for (const tag of metricTags) exp.message(5, new ProtoWriter().message(1, new ProtoWriter().string(2, tag)));
+    const start = new ProtoWriter();
+    for (const [name, v] of Object.entries(hparams)) start.message(1, new ProtoWriter().string(1, name).message(2, protoValue(v)));
+    start.double(5, wallTime);
+    const end = new ProtoWriter().varint(1, 1).double(2, wallTime);
+    return [meta('_hparams_/experiment', exp), meta('_hparams_/session_start_info', start), meta('_hparams_/session_end_info', end)];
+  }
+
+  /** A serialized GraphDef (PyTorch add_graph writes one). */
+  graph(graphDef: Uint8Array, wallTime: number): Buffer {
+    return this.event(wallTime, 0, (e) => e.bytes(4, graphDef));
+  }
+
+  /** tagged_run_metadata with serialized RunMetadata bytes. */
+  runMetadata(tag: string, runMetadata: Uint8Array, step: number, wallTime: number): Buffer {
+    return this.event(wallTime, step, (e) => e.message(8, new ProtoWriter().string(1, tag).bytes(2, runMetadata)));
+  }
+}
+
+function writeVarint(b: Buffer, p: number, v: number): number {
+  if (v < 0) {
+    let x = BigInt.asUintN(64, BigInt(Math.trunc(v)));
+    while (x >= 0x80n) {
+      b[p++] = Number(x & 0x7fn) | 0x80;
+      x >>= 7n;
+    }
+    b[p++] = Number(x);
+    return p;
+  }
+  while (v >= 0x80) {
+    b[p++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  b[p++] = v;
+  return p;
+}
+
+export function bucketize(values: ArrayLike<number>, bins: number): RawHistogram {
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  let sumSquares = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+    sumSquares += v * v;
+  }
+  if (values.length === 0) min = max = 0;
+  const n = Math.max(1, Math.floor(bins));
+  const width = (max - min) / n || 1;
+  const counts = new Array<number>(n).fill(0);
+  for (let i = 0; i < values.length; i++) counts[Math.min(n - 1, Math.floor((values[i] - min) / width))]++;
+  const limits: number[] = [];
+  for (let i = 1; i <= n; i++) limits.push(i === n ? max : min + i * width);
+  return { min, max, num: values.length, sum, sumSquares, bucketLimits: limits, bucketCounts: counts };
+}
+
+/** TensorBoard's pr_curve summary computation: thresholds i/(n-1), counts per threshold. */
+export function prCurveData(labels: ArrayLike<number | boolean>, predictions: ArrayLike<number>, n: number): Float64Array {
+  const tpBuckets = new Float64Array(n);
+  const fpBuckets = new Float64Array(n);
+  for (let i = 0; i < predictions.length; i++) {
+    const b = Math.min(n - 1, Math.max(0, Math.floor(predictions[i] * (n - 1))));
+    if (labels[i]) tpBuckets[b]++;
+    else fpBuckets[b]++;
+  }
+  const out = new Float64Array(6 * n);
+  let tp = 0;
+  let fp = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    tp += tpBuckets[i];
+    fp += fpBuckets[i];
+    out[i] = tp;
+    out[n + i] = fp;
+  }
+  const totalTp = out[0];
+  const totalFp = out[n];
+  for (let i = 0; i < n; i++) {
+    const tpi = out[i];
+    const fpi = out[n + i];
+    out[2 * n + i] = totalFp - fpi;
+    out[3 * n + i] = totalTp - tpi;
+    out[4 * n + i] = tpi / Math.max(1e-7, tpi + fpi);
+    out[5 * n + i] = tpi / Math.max(1e-7, totalTp);
+  }
+  return out;
+}
+
+let fileCounter = 0;
+
+/** Appends events to a new event file in `dir` (created if missing). */
 export class SummaryWriter {
-  constructor(readonly dir: string, readonly options: SummaryWriterOptions = {}) {}
+  readonly path: string;
+  readonly encoder: EventEncoder;
+  private fd: number | undefined;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private readonly now: () => number;
+  private readonly flushBytes: number;
+
+  constructor(
+    readonly dir: string,
+    options: SummaryWriterOptions = {},
+  ) {
+    this.now = options.now ?? (() => Date.now() / 1000);
+    this.flushBytes = options.flushBytes ?? 1 << 20;
+    this.encoder = new EventEncoder(options.style ?? 'tf1');
+    mkdirSync(dir, { recursive: true });
+    const secs = String(Math.floor(this.now())).padStart(10, '0');
+    const name = `events.out.tfevents.${secs}.${hostname()}.${process.pid}.${fileCounter++}${options.filenameSuffix ?? ''}`;
+    this.path = join(dir, name);
+    this.fd = openSync(this.path, 'a');
+    const t = this.now();
+    this.push(this.encoder.fileVersion(t));
+    if (options.purgeStep !== undefined) this.push(this.encoder.sessionStart(options.purgeStep, t));
+    this.flush();
+  }
+
+  private push(b: Buffer): void {
+    if (this.fd === undefined) throw new Error('SummaryWriter is closed');
+    this.pending.push(b);
+    this.pendingBytes += b.length;
+    if (this.pendingBytes >= this.flushBytes) this.flush();
+  }
+
+  /** Appends already framed records (from an EventEncoder). */
+  writeRecords(...records: Buffer[]): void {
+    for (const r of records) this.push(r);
+  }
+
+  /** add_scalar(tag, scalar_value, global_step, walltime) */
+  addScalar(tag: string, value: number, step = 0, wallTime = this.now()): void {
+    this.push(this.encoder.scalar(tag, value, step, wallTime));
+  }
+
+  /** add_histogram(tag, values, global_step, bins, walltime) */
+  addHistogram(tag: string, values: ArrayLike<number>, step = 0, bins = 30, wallTime = this.now()): void {
+    this.push(this.encoder.histogram(tag, values, step, wallTime, bins));
+  }
+
+  /** add_histogram_raw(tag, min, max, num, sum, sum_squares, bucket_limits, bucket_counts, …) */
+  addHistogramRaw(tag: string, h: RawHistogram, step = 0, wallTime = this.now()): void {
+    this.push(this.encoder.histogramRaw(tag, h, step, wallTime));
+  }
+
+  /** add_image(tag, img_tensor, global_step, walltime) with PNG bytes. */
+  addImage(tag: string, png: Uint8Array, step = 0, wallTime = this.now()): void {
+    this.push(this.encoder.image(tag, png, step, wallTime));
+  }
+
+  /** add_audio(tag, snd_tensor, global_step, sample_rate, walltime) with WAV bytes. */
+  addAudio(tag: string, wav: Uint8Array, step = 0, sampleRate = 44100, wallTime = this.now(), label = ''): void {
+    this.push(this.encoder.audio(tag, wav, step, wallTime, sampleRate, label));
+  }
+
+  /** add_text(tag, text_string, global_step, walltime) */
+  addText(tag: string, text: string | string[][], step = 0, wallTime = this.now()): void {
+    this.push(this.encoder.text(tag, text, step, wallTime));
+  }
+
+  /** add_pr_curve(tag, labels, predictions, global_step, num_thresholds, walltime) */
+  addPrCurve(tag: string, labels: ArrayLike<number | boolean>, predictions: ArrayLike<number>, step = 0, numThresholds = 127, wallTime = this.now()): void {
+    this.push(this.encoder.prCurve(tag, labels, predictions, step, wallTime, numThresholds));
+  }
+
+  /**
+   * add_hparams(hparam_dict, metric_dict, run_name): like PyTorch, writes the hparams summaries and
+   * the metrics as scalars into a sub-directory (a run of its own); returns that directory.
+   */
+  addHparams(hparams: Record<string, HparamInput>, metrics: Record<string, number>, runName = String(this.now())): string {
+    const sub = new SummaryWriter(join(this.dir, runName), { now: this.now });
+    const t = this.now();
+    sub.writeRecords(...sub.encoder.hparams(hparams, Object.keys(metrics), t));
+    for (const [tag, v] of Object.entries(metrics)) sub.addScalar(tag, v, 0, t);
+    sub.close();
+    return sub.dir;
+  }
+
+  /** A serialized GraphDef. */
+  addGraph(graphDef: Uint8Array, wallTime = this.now()): void {
+    this.push(this.encoder.graph(graphDef, wallTime));
+  }
+
+  addRunMetadata(tag: string, runMetadata: Uint8Array, step = 0, wallTime = this.now()): void {
+    this.push(this.encoder.runMetadata(tag, runMetadata, step, wallTime));
+  }
+
+  /** A SessionLog START at `step` (what a restarted PyTorch run with purge_step writes). */
+  addSessionStart(step: number, wallTime = this.now()): void {
+    this.push(this.encoder.sessionStart(step, wallTime));
+  }
+
+  flush(): void {
+    if (this.fd === undefined || this.pending.length === 0) return;
+    const data = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    let off = 0;
+    while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    this.flush();
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
 }
