@@ -1,0 +1,97 @@
+// The console's only way to the server: the public job API of API.md §1, with the token header.
+// Every answer is read as the ModelArts envelope; failures become ApiError carrying its code.
+
+export interface Job {
+  job_id: number;
+  job_name: string;
+  job_desc?: string;
+  job_type?: string;
+  status: number;
+  create_time: number;
+  duration?: number;
+  service_url?: string;
+  train_url?: string;
+  resource_id?: string;
+  remaining_duration?: number | null;
+  schedule?: unknown;
+}
+
+export interface JobList {
+  job_total_count: number;
+  job_count_limit: number;
+  quotas: number;
+  jobs: Job[];
+}
+
+export interface ListQuery {
+  page: number;
+  per_page: number;
+  sortBy: string;
+  order: 'asc' | 'desc';
+  search_content: string;
+  status: string;
+}
+
+export class ApiError extends Error {
+  constructor(readonly httpStatus: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export class JobApi {
+  constructor(private readonly token: string, readonly projectId: string) {}
+
+  private base(): string {
+    return `/v1/${encodeURIComponent(this.projectId)}/visualization-jobs`;
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { 'X-Auth-Token': this.token, Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let r: Response;
+    try {
+      r = await fetch(this.base() + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) {
+      throw new ApiError(0, 'NETWORK', `Cannot reach the server: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = await r.json();
+    } catch {
+      throw new ApiError(r.status, 'HTTP', `HTTP ${r.status} ${r.statusText}`);
+    }
+    const env = (parsed ?? {}) as { is_success?: boolean; error_code?: string; error_message?: string };
+    if (!r.ok || env.is_success === false) {
+      throw new ApiError(r.status, env.error_code ?? 'HTTP', env.error_message ?? `HTTP ${r.status}`);
+    }
+    return parsed as T;
+  }
+
+  list(q: ListQuery): Promise<JobList> {
+    const p = new URLSearchParams({
+      page: String(q.page),
+      per_page: String(q.per_page),
+      sortBy: q.sortBy,
+      order: q.order,
+    });
+    if (q.search_content) p.set('search_content', q.search_content);
+    if (q.status) p.set('status', q.status);
+    return this.call<JobList>('GET', `?${p}`);
+  }
+
+  create(body: unknown): Promise<Job> {
+    return this.call<Job>('POST', '', body);
+  }
+
+  stop(id: number): Promise<unknown> {
+    return this.call('POST', `/${id}/stop`);
+  }
+
+  restart(id: number): Promise<unknown> {
+    return this.call('POST', `/${id}/restart`);
+  }
+
+  remove(id: number): Promise<unknown> {
+    return this.call('DELETE', `/${id}`);
+  }
+}

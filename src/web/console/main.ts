@@ -1,0 +1,337 @@
+// The console at `/`: sign in, list, create, stop, restart, delete and open jobs, using only the
+// public job API. State lives in the URL-less module scope; the list reloads on every change and
+// every few seconds while the tab is visible, so statuses move without a click.
+import '../lib/base.css';
+import './console.css';
+import { $, clear, h } from '../lib/dom.js';
+import { brand, confirmDialog, toast } from '../lib/ui.js';
+import { clearSession, loadSession, saveSession, startCookieSession, type Session } from '../lib/session.js';
+import { humanDuration, statusName, statusTone } from '../lib/format.js';
+import { validateCreate, type CreateForm, type FieldErrors } from '../lib/validate.js';
+import { ApiError, JobApi, type Job, type JobList, type ListQuery } from './api.js';
+
+const app = $('#app');
+const REFRESH_MS = 4000;
+
+const STATUS_FILTERS: Array<[string, string]> = [
+  ['', 'All statuses'],
+  ['8', 'Running'],
+  ['1|7', 'Starting'],
+  ['9', 'Stopping'],
+  ['10|12|13', 'Stopped'],
+  ['3|5|6|11|14', 'Failed'],
+];
+
+const STOPPABLE = new Set([1, 7, 8]);
+const RESTARTABLE = new Set([3, 5, 6, 10, 11, 12, 13, 14]);
+
+interface ConsoleState {
+  api: JobApi;
+  query: ListQuery;
+  last?: JobList;
+  timer?: number;
+  loading: boolean;
+}
+
+function showSignIn(message?: string): void {
+  clear(app);
+  const token = h('input', { type: 'password', id: 'token', autocomplete: 'off', placeholder: 'X-Auth-Token' });
+  const project = h('input', { type: 'text', id: 'project', placeholder: 'project id', value: localStorage.getItem('vizjobs.lastProject') ?? '' });
+  const err = h('div', { class: 'error-text', id: 'signin-error' }, message ?? '');
+  const submit = h('button', { class: 'primary', type: 'submit' }, 'Sign in');
+  const form = h(
+    'form',
+    { class: 'panel signin', id: 'signin' },
+    h('h1', {}, 'Sign in'),
+    h('p', { class: 'muted' }, 'Visualization jobs: TensorBoard as a service.'),
+    h('div', { class: 'field' }, h('label', { for: 'project' }, 'Project ID'), project),
+    h('div', { class: 'field' }, h('label', { for: 'token' }, 'Token'), token),
+    err,
+    submit,
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const s: Session = { token: token.value.trim(), projectId: project.value.trim() };
+    if (!s.token || !s.projectId) {
+      err.textContent = 'Both the project id and the token are required.';
+      return;
+    }
+    submit.disabled = true;
+    void signIn(s).then((problem) => {
+      submit.disabled = false;
+      if (problem) err.textContent = problem;
+    });
+  });
+  app.append(h('div', { class: 'topbar' }, brand()), form);
+  (project.value ? token : project).focus();
+}
+
+/** Checks the token against the project with a one-row list, then starts the viewer cookie. */
+async function signIn(s: Session): Promise<string | undefined> {
+  const api = new JobApi(s.token, s.projectId);
+  try {
+    await api.list({ page: 1, per_page: 1, sortBy: 'job_id', order: 'asc', search_content: '', status: '' });
+  } catch (e) {
+    return e instanceof ApiError ? `${e.message} (${e.code})` : String(e);
+  }
+  await startCookieSession(s.token);
+  saveSession(s);
+  localStorage.setItem('vizjobs.lastProject', s.projectId);
+  showConsole(s);
+  return undefined;
+}
+
+function showConsole(s: Session): void {
+  clear(app);
+  const state: ConsoleState = {
+    api: new JobApi(s.token, s.projectId),
+    query: { page: 1, per_page: 20, sortBy: 'create_time', order: 'desc', search_content: '', status: '' },
+    loading: false,
+  };
+  const signOut = h('button', { class: 'ghost', id: 'signout' }, 'Sign out');
+  signOut.addEventListener('click', () => {
+    clearSession();
+    void fetch('/v1/auth/session', { method: 'DELETE' }).catch(() => undefined);
+    if (state.timer) clearInterval(state.timer);
+    showSignIn();
+  });
+  const top = h('div', { class: 'topbar' }, brand(), h('span', { class: 'muted' }, 'Visualization jobs'), h('div', { class: 'spacer' }),
+    h('span', { class: 'muted' }, 'project '), h('span', { class: 'mono', id: 'project-id' }, s.projectId), signOut);
+
+  const search = h('input', { type: 'search', id: 'search', placeholder: 'Search job names…', maxlength: 64 });
+  let searchTimer: number | undefined;
+  search.addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    searchTimer = window.setTimeout(() => {
+      state.query.search_content = search.value;
+      state.query.page = 1;
+      void refresh(state);
+    }, 250);
+  });
+  const statusSel = h('select', { id: 'status-filter' }, ...STATUS_FILTERS.map(([v, l]) => h('option', { value: v }, l)));
+  statusSel.addEventListener('change', () => {
+    state.query.status = statusSel.value;
+    state.query.page = 1;
+    void refresh(state);
+  });
+  const auto = h('input', { type: 'checkbox', id: 'auto-refresh', checked: true });
+  const newBtn = h('button', { class: 'primary', id: 'new-job' }, '+ New job');
+  newBtn.addEventListener('click', () => openCreate(state));
+  const refreshBtn = h('button', { id: 'refresh' }, 'Refresh');
+  refreshBtn.addEventListener('click', () => void refresh(state));
+  const toolbar = h('div', { class: 'toolbar' }, search, statusSel, h('div', { class: 'spacer' }),
+    h('label', { class: 'muted' }, auto, ' auto-refresh'), refreshBtn, newBtn);
+
+  const stats = h('div', { class: 'stats', id: 'stats' });
+  const table = h('div', { class: 'panel', id: 'jobs' });
+  app.append(top, h('main', { class: 'console' }, stats, toolbar, table));
+
+  state.timer = window.setInterval(() => {
+    if (auto.checked && document.visibilityState === 'visible' && !document.querySelector('dialog[open]')) void refresh(state);
+  }, REFRESH_MS);
+  void refresh(state);
+}
+
+async function refresh(state: ConsoleState): Promise<void> {
+  if (state.loading) return;
+  state.loading = true;
+  try {
+    state.last = await state.api.list(state.query);
+    render(state);
+  } catch (e) {
+    if (e instanceof ApiError && (e.httpStatus === 401 || e.httpStatus === 403)) {
+      clearSession();
+      if (state.timer) clearInterval(state.timer);
+      showSignIn(`${e.message} Sign in again.`);
+      return;
+    }
+    const box = $('#jobs');
+    clear(box);
+    box.append(h('div', { class: 'banner bad' }, e instanceof Error ? e.message : String(e)));
+  } finally {
+    state.loading = false;
+  }
+}
+
+function render(state: ConsoleState): void {
+  const list = state.last;
+  if (!list) return;
+  const stats = $('#stats');
+  clear(stats);
+  const running = list.jobs.filter((j) => j.status === 8).length;
+  stats.append(
+    stat(String(list.job_total_count), state.query.search_content || state.query.status ? 'matching jobs' : 'jobs'),
+    stat(String(running), 'running on this page'),
+    stat(String(list.quotas), 'running quota'),
+    stat(String(list.job_count_limit), 'more jobs allowed'),
+  );
+  const box = $('#jobs');
+  clear(box);
+  const cols: Array<[string, string | undefined]> = [
+    ['ID', 'job_id'], ['Name', 'job_name'], ['Status', 'status'], ['Running for', undefined],
+    ['Created', 'create_time'], ['Logs (train_url)', undefined], ['', undefined],
+  ];
+  const head = h('tr', {}, ...cols.map(([label, key]) => {
+    if (!key) return h('th', {}, label);
+    const active = state.query.sortBy === key;
+    const th = h('th', { class: 'sortable', 'data-sort': key }, label, active ? h('span', { class: 'arrow' }, state.query.order === 'asc' ? '▲' : '▼') : null);
+    th.addEventListener('click', () => {
+      if (active) state.query.order = state.query.order === 'asc' ? 'desc' : 'asc';
+      else {
+        state.query.sortBy = key;
+        state.query.order = key === 'create_time' || key === 'job_id' ? 'desc' : 'asc';
+      }
+      void refresh(state);
+    });
+    return th;
+  }));
+  const body = h('tbody', {}, ...list.jobs.map((j) => jobRow(state, j)));
+  const table = h('table', { class: 'jobs' }, h('thead', {}, head), body);
+  box.append(table);
+  if (list.jobs.length === 0) {
+    box.append(h('div', { class: 'empty' }, state.query.search_content || state.query.status ? 'No job matches.' : 'No jobs yet. Create one to view its training logs.'));
+  }
+  const q = state.query;
+  const from = list.job_total_count === 0 ? 0 : (q.page - 1) * q.per_page + 1;
+  const to = Math.min(list.job_total_count, q.page * q.per_page);
+  const prev = h('button', { id: 'prev-page', disabled: q.page <= 1 }, '‹ Prev');
+  const next = h('button', { id: 'next-page', disabled: to >= list.job_total_count }, 'Next ›');
+  prev.addEventListener('click', () => { q.page--; void refresh(state); });
+  next.addEventListener('click', () => { q.page++; void refresh(state); });
+  const per = h('select', { id: 'per-page' }, ...[10, 20, 50, 100].map((n) => h('option', { value: n }, `${n} / page`)));
+  per.value = String(q.per_page);
+  per.addEventListener('change', () => { q.per_page = Number(per.value); q.page = 1; void refresh(state); });
+  box.append(h('div', { class: 'pager' }, h('span', { class: 'muted', id: 'page-info' }, `${from}–${to} of ${list.job_total_count}`),
+    h('span', {}, per, ' ', prev, ' ', next)));
+}
+
+function stat(n: string, label: string): HTMLElement {
+  return h('div', { class: 'panel stat' }, h('div', { class: 'n' }, n), h('div', { class: 'l' }, label));
+}
+
+function jobRow(state: ConsoleState, j: Job): HTMLElement {
+  const actions = h('td', { class: 'actions' });
+  if (j.status === 8 && j.service_url) {
+    actions.append(h('a', { class: 'btn open-viewer', href: viewerHref(j.service_url), target: '_blank', rel: 'noopener' }, 'Open viewer ↗'));
+  }
+  const act = (label: string, cls: string, enabled: boolean, run: () => Promise<unknown>, confirmText: string, danger: boolean): void => {
+    const b = h('button', { class: cls, disabled: !enabled }, label);
+    b.addEventListener('click', async () => {
+      if (!(await confirmDialog(`${label} job ${j.job_name}?`, confirmText, label, danger))) return;
+      b.disabled = true;
+      try {
+        await run();
+        toast(`${label}: ${j.job_name} — accepted`);
+      } catch (e) {
+        toast(e instanceof ApiError ? `${e.message} (${e.code})` : String(e), true);
+      }
+      void refresh(state);
+    });
+    actions.append(b);
+  };
+  act('Stop', 'stop', STOPPABLE.has(j.status), () => state.api.stop(j.job_id), 'Its viewer stops serving. You can restart it later.', false);
+  act('Restart', 'restart', RESTARTABLE.has(j.status), () => state.api.restart(j.job_id), 'The job starts again and reads its logs anew.', false);
+  act('Delete', 'danger delete', j.status !== 9, () => state.api.remove(j.job_id), 'The job and its viewer are removed for good. The logs in storage are not touched.', true);
+  const tone = statusTone(j.status);
+  return h('tr', { 'data-job-id': j.job_id, 'data-job-name': j.job_name },
+    h('td', { class: 'mono muted' }, j.job_id),
+    h('td', { class: 'name' }, j.job_name, j.job_desc ? h('div', { class: 'desc', title: j.job_desc }, j.job_desc) : null),
+    h('td', {}, h('span', { class: `chip ${tone}`, title: `status ${j.status}` }, statusName(j.status))),
+    h('td', {}, humanDuration(j.duration), j.remaining_duration != null ? h('div', { class: 'muted' }, `stops in ${humanDuration(j.remaining_duration)}`) : null),
+    h('td', { class: 'muted', title: new Date(j.create_time).toISOString() }, new Date(j.create_time).toLocaleString()),
+    h('td', { class: 'mono' }, j.train_url ?? ''),
+    actions,
+  );
+}
+
+/** The viewer lives on this server: keep its path so a public_url behind a proxy still works. */
+function viewerHref(serviceUrl: string): string {
+  try {
+    const u = new URL(serviceUrl, location.href);
+    return u.origin === location.origin ? u.pathname : u.href;
+  } catch {
+    return serviceUrl;
+  }
+}
+
+function openCreate(state: ConsoleState): void {
+  const f = {
+    job_name: h('input', { type: 'text', name: 'job_name', maxlength: 20, placeholder: 'e.g. resnet50_run3' }),
+    job_desc: h('textarea', { name: 'job_desc', rows: 2, placeholder: 'optional' }),
+    train_url: h('input', { type: 'text', name: 'train_url', placeholder: '/bucket/dir/  ·  obs://bucket/dir/  ·  s3://bucket/dir/' }),
+    job_type: h('select', { name: 'job_type' }, h('option', { value: 'tensorboard' }, 'TensorBoard'), h('option', { value: 'mindinsight' }, 'MindInsight')),
+    schedule_hours: h('input', { type: 'number', name: 'schedule_hours', min: 0, max: 24, step: 1, placeholder: 'never' }),
+  };
+  const errs: Record<keyof CreateForm, HTMLElement> = {
+    job_name: h('div', { class: 'error-text' }), job_desc: h('div', { class: 'error-text' }), train_url: h('div', { class: 'error-text' }),
+    job_type: h('div', { class: 'error-text' }), schedule_hours: h('div', { class: 'error-text' }),
+  };
+  const field = (k: keyof CreateForm, label: string, hint?: string): HTMLElement =>
+    h('div', { class: 'field' }, h('label', {}, label), f[k], hint ? h('div', { class: 'hint' }, hint) : null, errs[k]);
+  const apiErr = h('div', { class: 'banner bad', id: 'create-error', hidden: true });
+  const submit = h('button', { class: 'primary', type: 'submit', id: 'create-submit' }, 'Create');
+  const cancel = h('button', { type: 'button' }, 'Cancel');
+  const form = h('form', { class: 'create-form', id: 'create-form', method: 'dialog' },
+    h('header', {}, 'New visualization job'),
+    h('div', { class: 'body' },
+      field('job_name', 'Name', '1–20 letters, digits, _ or -'),
+      field('job_desc', 'Description', 'up to 256 characters'),
+      field('train_url', 'Training logs (train_url)', 'the object-storage directory your training writes event files to'),
+      h('div', { class: 'row2' }, field('job_type', 'Type'), field('schedule_hours', 'Auto-stop after (hours)', '0–24; empty or 0: never')),
+      apiErr),
+    h('footer', {}, cancel, submit));
+  const dlg = h('dialog', {}, form);
+  const read = (): CreateForm => ({
+    job_name: f.job_name.value, job_desc: f.job_desc.value, train_url: f.train_url.value, job_type: f.job_type.value, schedule_hours: f.schedule_hours.value,
+  });
+  const show = (e: FieldErrors): void => {
+    for (const k of Object.keys(errs) as Array<keyof CreateForm>) {
+      errs[k].textContent = e[k] ?? '';
+      f[k].classList.toggle('invalid', Boolean(e[k]));
+    }
+  };
+  for (const el of Object.values(f)) {
+    el.addEventListener('input', () => {
+      const r = validateCreate(read());
+      show('errors' in r ? pickTouched(r.errors, read()) : {});
+    });
+  }
+  cancel.addEventListener('click', () => { dlg.close(); dlg.remove(); });
+  dlg.addEventListener('close', () => dlg.remove());
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const r = validateCreate(read());
+    if ('errors' in r) {
+      show(r.errors);
+      return;
+    }
+    show({});
+    apiErr.hidden = true;
+    submit.disabled = true;
+    try {
+      const created = await state.api.create(r.body);
+      dlg.close();
+      toast(`Created ${created.job_name} (job ${created.job_id})`);
+      void refresh(state);
+    } catch (e) {
+      apiErr.hidden = false;
+      apiErr.textContent = e instanceof ApiError ? `${e.message} (${e.code})` : String(e);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  document.body.append(dlg);
+  dlg.showModal();
+  f.job_name.focus();
+}
+
+/** While typing, only fields that have something in them show an error. */
+function pickTouched(e: FieldErrors, form: CreateForm): FieldErrors {
+  const out: FieldErrors = {};
+  for (const k of Object.keys(e) as Array<keyof CreateForm>) if (form[k] !== '') out[k] = e[k];
+  return out;
+}
+
+const existing = loadSession();
+if (existing) showConsole(existing);
+else showSignIn();

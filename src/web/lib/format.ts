@@ -1,0 +1,58 @@
+// Human-readable forms shared by the console and the viewer: the job statuses of API.md §2 with
+// the colour family each belongs to, durations, and numbers in hover panels.
+
+export const STATUS_NAMES: Record<number, string> = {
+  0: 'UNKNOWN', 1: 'INIT', 2: 'IMAGE_CREATING', 3: 'IMAGE_FAILED', 4: 'SUBMIT_TRYING', 5: 'SUBMIT_FAILED',
+  6: 'DELETE_FAILED', 7: 'WAITING', 8: 'RUNNING', 9: 'KILLING', 10: 'COMPLETED', 11: 'FAILED', 12: 'KILLED',
+  13: 'CANCELED', 14: 'LOST', 15: 'SCALING',
+};
+
+export type StatusTone = 'ok' | 'busy' | 'done' | 'bad' | 'idle';
+
+export function statusTone(status: number): StatusTone {
+  if (status === 8) return 'ok';
+  if (status === 1 || status === 2 || status === 4 || status === 7 || status === 9 || status === 15) return 'busy';
+  if (status === 10 || status === 12 || status === 13) return 'done';
+  if (status === 3 || status === 5 || status === 6 || status === 11 || status === 14) return 'bad';
+  return 'idle';
+}
+
+export function statusName(status: number): string {
+  return STATUS_NAMES[status] ?? `STATUS_${status}`;
+}
+
+/** 93784000 → "1d 2h 3m"; under a minute shows seconds. */
+export function humanDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d}d ${h}h ${m}m`;
+  if (h > 0) return `${h}h ${m}m`;
+  return `${m}m ${s % 60}s`;
+}
+
+/** Compact number for hover panels and axes: 4 significant digits, exponent for extremes. */
+export function formatValue(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '∞';
+  if (v === -Infinity) return '-∞';
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(3);
+  return Number(v.toPrecision(5)).toString();
+}
+
+export function formatRelative(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '—';
+  if (seconds < 60) return `${seconds.toFixed(1)}s`;
+  if (seconds < 3600) return `${(seconds / 60).toFixed(1)}m`;
+  return `${(seconds / 3600).toFixed(2)}h`;
+}
+
+export function formatWall(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  return d.toISOString().replace('T', ' ').slice(0, 19);
+}

@@ -1,0 +1,36 @@
+// TensorBoard's scalar smoothing, so a curve here looks exactly like the same curve there: a
+// debiased exponential moving average (the bias of starting at 0 is divided out by 1 - w^n), where
+// non-finite points pass through unchanged and do not advance the average, and a constant series
+// is left alone.
+
+export function smoothDebiased(values: ArrayLike<number>, weight: number): Float64Array {
+  const n = values.length;
+  const out = new Float64Array(n);
+  const w = Math.min(Math.max(weight, 0), 1);
+  let first = NaN;
+  let constant = true;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    if (Number.isNaN(first)) first = v;
+    else if (v !== first) { constant = false; break; }
+  }
+  if (w === 0 || constant) {
+    for (let i = 0; i < n; i++) out[i] = values[i];
+    return out;
+  }
+  let last = 0;
+  let accumulated = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) {
+      out[i] = v;
+      continue;
+    }
+    last = last * w + (1 - w) * v;
+    accumulated++;
+    const debias = w === 1 ? 1 : 1 - Math.pow(w, accumulated);
+    out[i] = last / debias;
+  }
+  return out;
+}

@@ -1,0 +1,233 @@
+// Histograms (an offset "ridgeline" view over steps, newest in front, drawn on a canvas) and
+// Distributions (TensorBoard's 9 basis-point bands over steps, drawn by uPlot).
+import uPlot from 'uplot';
+import { h, clear } from '../lib/dom.js';
+import { tbNumber } from '../lib/tb-values.js';
+import { withAlpha } from '../lib/colors.js';
+import { formatValue } from '../lib/format.js';
+import type { DataClient } from './data.js';
+import type { ViewerState } from './state.js';
+import { tagsByRun, type Tab } from './tab.js';
+
+type Buckets = Array<[number, number, number]>;
+interface HistEntry { wall: number; step: number; buckets: Buckets }
+
+const MAX_RIDGES = 50;
+
+export class HistogramsTab implements Tab {
+  readonly el = h('div', { class: 'tab-body', id: 'histograms' });
+  private tags = new Map<string, string[]>();
+  private readonly cache = new Map<string, HistEntry[]>();
+
+  constructor(private readonly data: DataClient, private readonly state: ViewerState) {}
+
+  count(): number {
+    return this.tags.size;
+  }
+
+  async refresh(): Promise<void> {
+    this.tags = tagsByRun(await this.data.json('plugin/histograms/tags'), this.state.runs);
+    const visible = new Set(this.state.visibleRuns());
+    await Promise.all([...this.tags].flatMap(([tag, runs]) => runs.filter((r) => visible.has(r) && this.state.tagMatches(tag)).map(async (run) => {
+      const rows = await this.data.json<unknown[]>('plugin/histograms/histograms', { run, tag });
+      this.cache.set(`${run}\u0000${tag}`, rows.map(parseHist));
+    })));
+    this.redraw();
+  }
+
+  redraw(): void {
+    clear(this.el);
+    const visible = new Set(this.state.visibleRuns());
+    const grid = h('div', { class: 'grid' });
+    for (const [tag, runs] of this.tags) {
+      if (!this.state.tagMatches(tag)) continue;
+      for (const run of runs) {
+        if (!visible.has(run)) continue;
+        const entries = this.cache.get(`${run}\u0000${tag}`);
+        if (!entries) continue;
+        const canvas = h('canvas', { class: 'ridge' });
+        const card = h('div', { class: 'card', 'data-tag': tag, 'data-run': run },
+          h('div', { class: 'card-head' }, h('span', { class: 'swatch', style: `background:${this.state.colors.get(run)}` }),
+            h('span', { class: 'card-title' }, tag), h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, `${run} · ${entries.length} steps`)),
+          canvas);
+        grid.append(card);
+        requestAnimationFrame(() => drawRidges(canvas, entries, this.state.colors.get(run)));
+      }
+    }
+    this.el.append(grid.childElementCount ? grid : h('div', { class: 'empty' }, 'No histograms for the selected runs and tags.'));
+  }
+}
+
+function parseHist(row: unknown): HistEntry {
+  const r = row as [unknown, unknown, unknown[]];
+  const buckets = (r[2] ?? []).map((b) => {
+    const t = b as [unknown, unknown, unknown];
+    return [tbNumber(t[0]), tbNumber(t[1]), tbNumber(t[2])] as [number, number, number];
+  });
+  return { wall: tbNumber(r[0]), step: tbNumber(r[1]), buckets };
+}
+
+/** Evenly spaced entries, always keeping the newest. */
+function pickEntries(entries: HistEntry[], max: number): HistEntry[] {
+  if (entries.length <= max) return entries;
+  const out: HistEntry[] = [];
+  for (let i = 0; i < max; i++) out.push(entries[Math.round((i * (entries.length - 1)) / (max - 1))]);
+  return out;
+}
+
+function drawRidges(canvas: HTMLCanvasElement, all: HistEntry[], color: string): void {
+  const cssW = canvas.clientWidth || 400;
+  const cssH = 230;
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = cssW * dpr;
+  canvas.height = cssH * dpr;
+  canvas.style.height = `${cssH}px`;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  ctx.scale(dpr, dpr);
+  const entries = pickEntries(all, MAX_RIDGES);
+  let lo = Infinity;
+  let hi = -Infinity;
+  let peak = 0;
+  for (const e of entries) {
+    for (const [l, r, c] of e.buckets) {
+      if (!Number.isFinite(l) || !Number.isFinite(r)) continue;
+      lo = Math.min(lo, l);
+      hi = Math.max(hi, r);
+      peak = Math.max(peak, density(l, r, c));
+    }
+  }
+  if (!(hi > lo) || peak <= 0) {
+    ctx.fillStyle = '#667085';
+    ctx.font = '12px system-ui';
+    ctx.fillText('empty histograms', 10, 20);
+    return;
+  }
+  const left = 8;
+  const right = 52;
+  const top = 8;
+  const bottom = 22;
+  const plotW = cssW - left - right;
+  const plotH = cssH - top - bottom;
+  const n = entries.length;
+  const ridgeH = plotH * 0.38;
+  const gap = n > 1 ? (plotH - ridgeH) / (n - 1) : 0;
+  const xOf = (v: number): number => left + ((v - lo) / (hi - lo)) * plotW;
+  ctx.lineWidth = 1;
+  for (let i = 0; i < n; i++) {
+    const e = entries[i];
+    const base = top + ridgeH + i * gap;
+    const age = n > 1 ? i / (n - 1) : 1;
+    ctx.beginPath();
+    ctx.moveTo(xOf(lo), base);
+    for (const [l, r, c] of e.buckets) {
+      const y = base - (density(l, r, c) / peak) * ridgeH;
+      ctx.lineTo(xOf((l + r) / 2), y);
+    }
+    ctx.lineTo(xOf(hi), base);
+    ctx.closePath();
+    ctx.fillStyle = withAlpha(color, 0.06 + 0.2 * age);
+    ctx.fill();
+    ctx.strokeStyle = withAlpha(color, 0.35 + 0.65 * age);
+    ctx.stroke();
+    if (i === 0 || i === n - 1 || (n > 6 && i % Math.ceil(n / 5) === 0)) {
+      ctx.fillStyle = '#667085';
+      ctx.font = '10px system-ui';
+      ctx.fillText(String(e.step), cssW - right + 6, base);
+    }
+  }
+  ctx.fillStyle = '#667085';
+  ctx.font = '10px system-ui';
+  for (let k = 0; k <= 4; k++) {
+    const v = lo + ((hi - lo) * k) / 4;
+    const label = formatValue(v);
+    const w = ctx.measureText(label).width;
+    ctx.fillText(label, Math.min(Math.max(xOf(v) - w / 2, 0), cssW - right - w), cssH - 6);
+  }
+}
+
+function density(l: number, r: number, c: number): number {
+  return r > l ? c / (r - l) : c;
+}
+
+type DistRow = [number, number, Array<[number, number]>];
+
+export class DistributionsTab implements Tab {
+  readonly el = h('div', { class: 'tab-body', id: 'distributions' });
+  private tags = new Map<string, string[]>();
+  private readonly cache = new Map<string, DistRow[]>();
+  private plots: uPlot[] = [];
+
+  constructor(private readonly data: DataClient, private readonly state: ViewerState) {}
+
+  count(): number {
+    return this.tags.size;
+  }
+
+  async refresh(): Promise<void> {
+    // Distributions are derived from histograms; TensorBoard lists the same tags for both.
+    let tags: Record<string, Record<string, unknown>>;
+    try {
+      tags = await this.data.json('plugin/distributions/tags');
+    } catch {
+      tags = await this.data.json('plugin/histograms/tags');
+    }
+    this.tags = tagsByRun(tags, this.state.runs);
+    const visible = new Set(this.state.visibleRuns());
+    await Promise.all([...this.tags].flatMap(([tag, runs]) => runs.filter((r) => visible.has(r) && this.state.tagMatches(tag)).map(async (run) => {
+      const rows = await this.data.json<unknown[]>('plugin/distributions/distributions', { run, tag });
+      this.cache.set(`${run}\u0000${tag}`, rows.map((row) => {
+        const r = row as [unknown, unknown, Array<[unknown, unknown]>];
+        return [tbNumber(r[0]), tbNumber(r[1]), (r[2] ?? []).map((p) => [tbNumber(p[0]), tbNumber(p[1])] as [number, number])];
+      }));
+    })));
+    this.redraw();
+  }
+
+  redraw(): void {
+    for (const p of this.plots) p.destroy();
+    this.plots = [];
+    clear(this.el);
+    const visible = new Set(this.state.visibleRuns());
+    const grid = h('div', { class: 'grid' });
+    this.el.append(grid);
+    for (const [tag, runs] of this.tags) {
+      if (!this.state.tagMatches(tag)) continue;
+      for (const run of runs) {
+        const rows = this.cache.get(`${run}\u0000${tag}`);
+        if (!visible.has(run) || !rows || rows.length === 0) continue;
+        const host = h('div', { class: 'plot' });
+        grid.append(h('div', { class: 'card', 'data-tag': tag, 'data-run': run },
+          h('div', { class: 'card-head' }, h('span', { class: 'swatch', style: `background:${this.state.colors.get(run)}` }),
+            h('span', { class: 'card-title' }, tag), h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, run)),
+          host));
+        const color = this.state.colors.get(run);
+        requestAnimationFrame(() => this.plots.push(distPlot(host, rows, color)));
+      }
+    }
+    if (grid.childElementCount === 0) this.el.replaceChildren(h('div', { class: 'empty' }, 'No distributions for the selected runs and tags.'));
+  }
+}
+
+function distPlot(host: HTMLElement, rows: DistRow[], color: string): uPlot {
+  const x = rows.map((r) => r[1]);
+  const cols: number[][] = Array.from({ length: 9 }, (_, k) => rows.map((r) => r[2][k]?.[1] ?? NaN));
+  const series: uPlot.Series[] = [{}];
+  for (let k = 0; k < 9; k++) {
+    series.push(k === 4
+      ? { label: 'median', stroke: color, width: 1.5, points: { show: false } }
+      : { label: `bp${k}`, stroke: withAlpha(color, 0.25), width: k === 0 || k === 8 ? 0.5 : 0, points: { show: false } });
+  }
+  const bands: uPlot.Band[] = [[9, 1], [8, 2], [7, 3], [6, 4]].map(([hiS, loS], i) => ({ series: [hiS, loS] as [number, number], fill: withAlpha(color, 0.1 + i * 0.07) }));
+  const axis = { stroke: '#667085', grid: { stroke: '#eef0f3', width: 1 }, ticks: { stroke: '#e3e6eb', width: 1, size: 4 }, font: '11px system-ui, sans-serif' };
+  return new uPlot({
+    width: host.clientWidth || 400,
+    height: 210,
+    legend: { show: false },
+    cursor: { points: { show: false } },
+    scales: { x: { time: false } },
+    axes: [axis, { ...axis, size: 52, values: (_u, v) => v.map((n) => formatValue(n)) }],
+    series,
+    bands,
+  }, [x, ...cols], host);
+}

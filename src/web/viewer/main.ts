@@ -1,0 +1,332 @@
+// The viewer page served at a job's service_url. It reads TensorBoard's data API under `data/` of
+// that URL, shows one tab at a time (hash-routed, so deep links survive a reload), and polls while
+// the browser tab is visible — new data appears without a reload, and a hidden tab costs the
+// server nothing.
+import 'uplot/dist/uPlot.min.css';
+import '../lib/base.css';
+import './viewer.css';
+import { $, clear, h } from '../lib/dom.js';
+import { brand } from '../lib/ui.js';
+import { saveSession, startCookieSession } from '../lib/session.js';
+import { DataClient, DataError, jobFromBase, viewerBase } from './data.js';
+import { ViewerState, regexError, type XAxis } from './state.js';
+import { ScalarsTab } from './scalars.js';
+import { DistributionsTab, HistogramsTab } from './histograms.js';
+import { MediaTab } from './media.js';
+import { TextTab } from './text.js';
+import { HParamsTab } from './hparams.js';
+import { PrCurvesTab } from './prcurves.js';
+import { ProblemsTab } from './problems.js';
+import type { Tab } from './tab.js';
+
+const POLL_MS = 5000;
+const base = viewerBase();
+const job = jobFromBase(base);
+const data = new DataClient(base);
+const state = new ViewerState();
+const app = $('#app');
+
+const scalars = new ScalarsTab(data, state);
+const scalarTab: Tab = { el: scalars.el, refresh: () => scalars.refresh(), redraw: () => scalars.redraw(), count: () => scalars.tagCount() };
+const TABS: Array<[string, string, Tab]> = [
+  ['scalars', 'Scalars', scalarTab],
+  ['histograms', 'Histograms', new HistogramsTab(data, state)],
+  ['distributions', 'Distributions', new DistributionsTab(data, state)],
+  ['images', 'Images', new MediaTab('images', data, state)],
+  ['audio', 'Audio', new MediaTab('audio', data, state)],
+  ['text', 'Text', new TextTab(data, state)],
+  ['hparams', 'HParams', new HParamsTab(data)],
+  ['pr_curves', 'PR curves', new PrCurvesTab(data, state)],
+  ['problems', 'Problems', new ProblemsTab(data)],
+];
+const refreshedOnce = new Set<string>();
+
+interface Debug {
+  ready: boolean;
+  runs: string[];
+  tab: string;
+  refreshes: number;
+  error?: string;
+  scalars: () => ReturnType<ScalarsTab['stats']>;
+}
+const debug: Debug = { ready: false, runs: [], tab: 'scalars', refreshes: 0, scalars: () => scalars.stats() };
+(window as unknown as { __vizjobs: Debug }).__vizjobs = debug;
+
+// ---- page frame -------------------------------------------------------------------------------
+
+const statusEl = h('span', { class: 'live', id: 'live' }, h('span', { class: 'spinner' }), ' loading…');
+const tabBar = h('nav', { class: 'tabs' });
+const sidebar = h('aside', { class: 'sidebar' });
+const content = h('section', { class: 'content' });
+const tagFilter = h('input', { type: 'search', id: 'tag-filter', placeholder: 'Filter tags (regex)…', value: state.settings.tagFilter });
+const tagErr = h('span', { class: 'error-text' });
+const mainEl = h('main', { class: 'viewer-main' }, h('div', { class: 'filterbar' }, tagFilter, tagErr), content);
+
+function frame(): void {
+  clear(app);
+  const title = job ? h('span', { class: 'job-title' }, h('span', { class: 'muted' }, `${job.projectId} / `), `job ${job.jobId}`) : '';
+  app.append(
+    h('div', { class: 'topbar' }, brand(), title, tabBar, h('div', { class: 'spacer' }), statusEl, h('a', { href: '/', class: 'muted' }, 'Console')),
+    h('div', { class: 'layout' }, sidebar, mainEl),
+  );
+  let t: number | undefined;
+  tagFilter.addEventListener('input', () => {
+    clearTimeout(t);
+    t = window.setTimeout(() => {
+      tagErr.textContent = regexError(tagFilter.value) ?? '';
+      state.update({ tagFilter: tagFilter.value });
+    }, 150);
+  });
+  renderSidebar();
+  renderTabs();
+}
+
+function currentTab(): string {
+  const id = location.hash.replace(/^#/, '');
+  return TABS.some(([k]) => k === id) ? id : 'scalars';
+}
+
+function renderTabs(): void {
+  clear(tabBar);
+  const active = currentTab();
+  for (const [id, label, tab] of TABS) {
+    const n = refreshedOnce.has(id) ? tab.count() : undefined;
+    const a = h('a', { href: `#${id}`, class: `tab${id === active ? ' active' : ''}${n === 0 ? ' empty-tab' : ''}`, 'data-tab': id }, label,
+      n ? h('span', { class: id === 'problems' ? 'badge bad' : 'badge' }, String(n)) : null);
+    tabBar.append(a);
+  }
+}
+
+function renderSidebar(): void {
+  clear(sidebar);
+  const s = state.settings;
+  const runFilter = h('input', { type: 'search', id: 'run-filter', placeholder: 'Filter runs (regex)…', value: s.runFilter });
+  const runErr = h('div', { class: 'error-text' }, regexError(s.runFilter) ?? '');
+  runFilter.addEventListener('input', () => {
+    runErr.textContent = regexError(runFilter.value) ?? '';
+    state.update({ runFilter: runFilter.value });
+  });
+  const list = h('div', { class: 'run-list', id: 'runs' });
+  const fillRuns = (): void => {
+    clear(list);
+    const visible = new Set(state.visibleRuns());
+    if (state.runs.length === 0) list.append(h('div', { class: 'muted small' }, 'No runs yet.'));
+    for (const run of state.runs) {
+      const box = h('input', { type: 'checkbox', checked: !state.disabled.has(run), 'data-run': run });
+      box.addEventListener('change', () => state.toggleRun(run, box.checked));
+      list.append(h('label', { class: `run-row${visible.has(run) ? '' : ' off'}`, title: run },
+        box, h('span', { class: 'swatch', style: `background:${state.colors.get(run)}` }), h('span', { class: 'run-name' }, run)));
+    }
+  };
+  fillRuns();
+  const all = h('button', { class: 'ghost small' }, 'all');
+  const none = h('button', { class: 'ghost small' }, 'none');
+  all.addEventListener('click', () => { state.disabled.clear(); state.emit(); });
+  none.addEventListener('click', () => { for (const r of state.runs) state.disabled.add(r); state.emit(); });
+
+  const smooth = h('input', { type: 'range', id: 'smoothing', min: 0, max: 0.999, step: 0.001, value: s.smoothing });
+  const smoothNum = h('input', { type: 'number', id: 'smoothing-value', min: 0, max: 0.999, step: 0.01, value: s.smoothing });
+  const setSmooth = (v: number): void => {
+    const w = Math.min(Math.max(Number.isFinite(v) ? v : 0, 0), 0.999);
+    smooth.value = String(w);
+    smoothNum.value = String(w);
+    state.update({ smoothing: w });
+  };
+  smooth.addEventListener('input', () => setSmooth(Number(smooth.value)));
+  smoothNum.addEventListener('change', () => setSmooth(Number(smoothNum.value)));
+
+  const axis = h('div', { class: 'segmented', id: 'x-axis' }, ...(['step', 'relative', 'wall'] as XAxis[]).map((x) => {
+    const b = h('button', { class: x === s.xAxis ? 'on' : '', 'data-axis': x }, x === 'wall' ? 'Wall' : x === 'relative' ? 'Relative' : 'Step');
+    b.addEventListener('click', () => {
+      state.update({ xAxis: x });
+      for (const other of axis.querySelectorAll('button')) other.classList.toggle('on', other === b);
+    });
+    return b;
+  }));
+  const log = h('input', { type: 'checkbox', id: 'log-scale', checked: s.logScale });
+  log.addEventListener('change', () => state.update({ logScale: log.checked }));
+
+  sidebar.append(
+    h('div', { class: 'side-section' }, h('div', { class: 'side-title' }, 'Scalar settings'),
+      h('div', { class: 'setting' }, h('label', { for: 'smoothing' }, 'Smoothing'), h('div', { class: 'smooth-row' }, smooth, smoothNum)),
+      h('div', { class: 'setting' }, h('label', {}, 'Horizontal axis'), axis),
+      h('label', { class: 'setting check' }, log, ' Log-scale y axis'),
+      h('div', { class: 'hint' }, 'Drag on a chart to zoom, double-click to reset.')),
+    h('div', { class: 'side-section grow' }, h('div', { class: 'side-title' }, 'Runs ', h('span', { class: 'spacer' }), all, none), runFilter, runErr, list),
+  );
+  state.onChange(fillRuns);
+}
+
+// ---- loading and polling ------------------------------------------------------------------------
+
+let polling = false;
+let firstLoad = true;
+
+async function poll(): Promise<void> {
+  if (polling) return;
+  polling = true;
+  try {
+    if (firstLoad) void watchStatus();
+    const runs = await data.json<string[]>('runs');
+    state.setRuns(runs);
+    debug.runs = runs;
+    const id = currentTab();
+    const tab = TABS.find(([k]) => k === id)?.[2] as Tab;
+    if (runs.length === 0) {
+      showNoData();
+    } else {
+      hideNoData();
+      await tab.refresh();
+      refreshedOnce.add(id);
+    }
+    if (firstLoad) {
+      firstLoad = false;
+      // Fill the other tabs' counts in the background, one at a time.
+      for (const [k, , t] of TABS) {
+        if (k === id || runs.length === 0) continue;
+        try { await t.refresh(); refreshedOnce.add(k); } catch { /* the tab shows its own error when opened */ }
+      }
+    }
+    debug.ready = true;
+    debug.refreshes++;
+    debug.error = undefined;
+    renderTabs();
+    setLive(`Live · ${new Date().toLocaleTimeString()}`);
+  } catch (e) {
+    handleError(e);
+  } finally {
+    polling = false;
+  }
+}
+
+async function watchStatus(): Promise<void> {
+  // data/status reports the first load's progress; without it the spinner alone says "loading".
+  while (firstLoad) {
+    try {
+      const s = await data.json<Record<string, unknown>>('status');
+      if (!firstLoad) return;
+      const bytes = num(s.bytesRead ?? s.bytes_read);
+      const points = num(s.points ?? s.samples);
+      const parts = [bytes !== undefined ? `${(bytes / 1e6).toFixed(1)} MB read` : '', points !== undefined ? `${points.toLocaleString()} points` : ''].filter(Boolean);
+      setLive(`loading${parts.length ? ` · ${parts.join(' · ')}` : '…'}`, true);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 400));
+  }
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function setLive(text: string, busy = false): void {
+  clear(statusEl);
+  statusEl.classList.toggle('busy', busy);
+  statusEl.append(busy ? h('span', { class: 'spinner' }) : h('span', { class: 'dot' }), ` ${text}`);
+}
+
+let noData: HTMLElement | undefined;
+function showNoData(): void {
+  if (noData) return;
+  noData = h('div', { class: 'no-data', id: 'no-data' },
+    h('div', { class: 'big' }, 'No data yet'),
+    h('div', { class: 'muted' }, 'No event files were found under this job’s train_url. This page picks them up by itself as soon as training writes them.'));
+  content.replaceChildren(noData);
+}
+function hideNoData(): void {
+  if (!noData) return;
+  noData = undefined;
+  showTab();
+}
+
+function handleError(e: unknown): void {
+  const err = e instanceof DataError ? e : new DataError('network', 0, e instanceof Error ? e.message : String(e));
+  debug.error = `${err.kind}: ${err.message}`;
+  if (err.kind === 'network' || err.kind === 'http') {
+    setLive(`offline — retrying (${err.message})`, false);
+    statusEl.classList.add('bad');
+    return;
+  }
+  statusEl.classList.remove('bad');
+  stopPolling();
+  if (err.kind === 'unauthorized') return showSignIn(err.message);
+  const title = err.kind === 'forbidden' ? 'Not your project' : err.kind === 'not_running' ? 'This job is not running' : 'No such job';
+  const text = err.kind === 'forbidden'
+    ? `Your token does not give access to project ${job?.projectId ?? ''}. ${err.message}`
+    : err.kind === 'not_running'
+      ? `Start it again from the console to view its logs. (${err.message})`
+      : err.message;
+  app.replaceChildren(h('div', { class: 'topbar' }, brand()), h('div', { class: 'panel message-page', id: 'message' }, h('h2', {}, title), h('p', {}, text), h('a', { href: '/' }, '← Back to the console')));
+}
+
+function showSignIn(message: string): void {
+  const token = h('input', { type: 'password', id: 'viewer-token', placeholder: 'X-Auth-Token' });
+  const err = h('div', { class: 'error-text' }, message);
+  const form = h('form', { class: 'panel message-page', id: 'viewer-signin' },
+    h('h2', {}, 'Sign in to view this job'),
+    h('p', { class: 'muted' }, `Job ${job?.jobId ?? ''} of project ${job?.projectId ?? ''}.`),
+    token, err, h('button', { class: 'primary', type: 'submit' }, 'Sign in'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const t = token.value.trim();
+    if (!t) return;
+    if (job) saveSession({ token: t, projectId: job.projectId });
+    await startCookieSession(t);
+    location.reload();
+  });
+  app.replaceChildren(h('div', { class: 'topbar' }, brand()), form);
+  token.focus();
+}
+
+let timer: number | undefined;
+/** Set once the page shows a sign-in or message page: nothing more to poll for. */
+let halted = false;
+function startPolling(): void {
+  if (timer !== undefined || halted) return;
+  timer = window.setInterval(() => {
+    if (document.visibilityState === 'visible') void poll();
+  }, POLL_MS);
+}
+function stopPolling(): void {
+  halted = true;
+  if (timer !== undefined) clearInterval(timer);
+  timer = undefined;
+}
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && timer !== undefined) void poll();
+});
+
+// ---- tab switching and redraws ---------------------------------------------------------------
+
+function showTab(): void {
+  const id = currentTab();
+  debug.tab = id;
+  const tab = TABS.find(([k]) => k === id)?.[2] as Tab;
+  if (!noData) content.replaceChildren(tab.el);
+  tagFilter.parentElement?.toggleAttribute('hidden', id === 'hparams' || id === 'problems');
+  renderTabs();
+  if (refreshedOnce.has(id)) tab.redraw();
+  else if (!firstLoad) void tab.refresh().then(() => { refreshedOnce.add(id); renderTabs(); }, handleError);
+}
+
+window.addEventListener('hashchange', showTab);
+
+let redrawQueued = false;
+state.onChange(() => {
+  if (redrawQueued) return;
+  redrawQueued = true;
+  requestAnimationFrame(() => {
+    redrawQueued = false;
+    if (noData) return;
+    const id = currentTab();
+    const tab = TABS.find(([k]) => k === id)?.[2] as Tab;
+    tab.redraw();
+    // Tabs other than Scalars fetch per run: a newly shown run needs a refresh.
+    if (id !== 'scalars') void tab.refresh().catch(handleError);
+  });
+});
+
+frame();
+showTab();
+void poll().then(startPolling);

@@ -1,0 +1,25 @@
+// What every viewer tab provides to the page: its element, a refresh from the server (first load
+// and every poll), a redraw from what it holds (settings or run selection changed), and how much
+// it has, so empty tabs can say so in the tab bar.
+export interface Tab {
+  readonly el: HTMLElement;
+  refresh(): Promise<void>;
+  redraw(): void;
+  count(): number;
+}
+
+/** Tags of a `{run: {tag: …}}` answer as tag → runs, runs in the page's order. */
+export function tagsByRun(tags: Record<string, Record<string, unknown> | string[]>, runOrder: string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const runs = runOrder.filter((r) => r in tags).concat(Object.keys(tags).filter((r) => !runOrder.includes(r)));
+  for (const run of runs) {
+    const t = tags[run];
+    const names = Array.isArray(t) ? t : Object.keys(t ?? {});
+    for (const tag of names) {
+      const list = out.get(tag) ?? [];
+      list.push(run);
+      out.set(tag, list);
+    }
+  }
+  return new Map([...out.entries()].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true })));
+}

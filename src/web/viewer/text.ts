@@ -1,0 +1,56 @@
+// The Text tab. The server renders markdown and sanitizes the HTML (no script survives there), so
+// it is inserted as HTML here; nothing else in the UI ever inserts server text as HTML.
+import { h, clear } from '../lib/dom.js';
+import { tbNumber } from '../lib/tb-values.js';
+import type { DataClient } from './data.js';
+import type { ViewerState } from './state.js';
+import { tagsByRun, type Tab } from './tab.js';
+
+interface TextEntry { wall: number; step: number; html: string }
+
+export class TextTab implements Tab {
+  readonly el = h('div', { class: 'tab-body', id: 'text' });
+  private tags = new Map<string, string[]>();
+  private readonly cache = new Map<string, TextEntry[]>();
+
+  constructor(private readonly data: DataClient, private readonly state: ViewerState) {}
+
+  count(): number {
+    return this.tags.size;
+  }
+
+  async refresh(): Promise<void> {
+    this.tags = tagsByRun(await this.data.json('plugin/text/tags'), this.state.runs);
+    const visible = new Set(this.state.visibleRuns());
+    await Promise.all([...this.tags].flatMap(([tag, runs]) => runs.filter((r) => visible.has(r) && this.state.tagMatches(tag)).map(async (run) => {
+      const rows = await this.data.json<Array<Record<string, unknown>>>('plugin/text/text', { run, tag });
+      this.cache.set(`${run}\u0000${tag}`, rows.map((r) => ({ wall: tbNumber(r.wall_time), step: tbNumber(r.step), html: String(r.text ?? '') })));
+    })));
+    this.redraw();
+  }
+
+  redraw(): void {
+    clear(this.el);
+    const visible = new Set(this.state.visibleRuns());
+    let shown = 0;
+    for (const [tag, runs] of this.tags) {
+      if (!this.state.tagMatches(tag)) continue;
+      for (const run of runs) {
+        const entries = this.cache.get(`${run}\u0000${tag}`);
+        if (!visible.has(run) || !entries) continue;
+        shown++;
+        const list = h('div', { class: 'text-list' });
+        for (const e of [...entries].reverse()) {
+          const body = h('div', { class: 'text-body' });
+          body.innerHTML = e.html; // sanitized by the server (see the module comment)
+          list.append(h('div', { class: 'text-entry' }, h('div', { class: 'text-step mono' }, `step ${e.step}`), body));
+        }
+        this.el.append(h('div', { class: 'card text-card', 'data-tag': tag, 'data-run': run },
+          h('div', { class: 'card-head' }, h('span', { class: 'swatch', style: `background:${this.state.colors.get(run)}` }),
+            h('span', { class: 'card-title' }, tag), h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, `${run} · ${entries.length}`)),
+          list));
+      }
+    }
+    if (shown === 0) this.el.append(h('div', { class: 'empty' }, 'No text for the selected runs and tags.'));
+  }
+}
