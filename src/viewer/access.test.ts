@@ -1,0 +1,139 @@
+// Who gets a job's viewer data: the API's token rule by header or by the console's cookie, only
+// for the job's project, and only while the job is RUNNING.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pytorchFixtureDir } from '../testing/paths.js';
+import { SESSION_COOKIE } from './session.js';
+import { viewerTestApp, type ViewerTestApp } from './testing.js';
+
+let t: ViewerTestApp;
+let root: string;
+const RUNS = '/visualization/proj-a/1/data/runs';
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'vizjobs-access-'));
+  await cp(join(pytorchFixtureDir, 'mlp_lr1e-3_adam'), join(root, 'demo', 'logs', 'mlp_lr1e-3_adam'), { recursive: true });
+  t = await viewerTestApp({ obsRoot: root, tokens: 'tok-a=proj-a,tok-b=proj-b,tok-old=proj-a@2000-01-01T00:00:00Z' });
+  t.jobs.set(1, { projectId: 'proj-a', status: 8, trainUrl: '/demo/logs/' });
+  t.jobs.set(2, { projectId: 'proj-a', status: 12, trainUrl: '/demo/logs/' });
+  t.jobs.set(3, { projectId: 'proj-b', status: 8, trainUrl: '/demo/logs/' });
+});
+
+after(async () => {
+  await t.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+async function signIn(token: string): Promise<string> {
+  const r = await t.app.inject({ method: 'POST', url: '/v1/auth/session', payload: { token } });
+  assert.equal(r.statusCode, 200, r.body);
+  const setCookie = String(r.headers['set-cookie']);
+  assert.match(setCookie, /HttpOnly/);
+  assert.match(setCookie, /SameSite=Strict/);
+  assert.match(setCookie, /Path=\//);
+  const m = new RegExp(`^${SESSION_COOKIE}=([^;]+)`).exec(setCookie);
+  assert.ok(m, setCookie);
+  return m[1];
+}
+
+function errorOf(body: string): { is_success: boolean; error_code: string } {
+  const b = JSON.parse(body) as { is_success: boolean; error_code: string; error_message: string };
+  assert.deepEqual(Object.keys(b).sort(), ['error_code', 'error_message', 'is_success']);
+  return b;
+}
+
+describe('viewer access', () => {
+  it('serves the job to its project token in the X-Auth-Token header', async () => {
+    const r = await t.app.inject({ url: RUNS, headers: { 'x-auth-token': 'tok-a' } });
+    assert.equal(r.statusCode, 200);
+    assert.deepEqual(r.json(), ['mlp_lr1e-3_adam', 'mlp_lr1e-3_adam/1795820169.1177986']);
+  });
+
+  it('refuses a request without any token with 401 ModelArts.0201', async () => {
+    const r = await t.app.inject({ url: RUNS });
+    assert.equal(r.statusCode, 401);
+    assert.equal(errorOf(r.body).error_code, 'ModelArts.0201');
+  });
+
+  it("gives another project's token 403 and nothing of the job", async () => {
+    const r = await t.app.inject({ url: RUNS, headers: { 'x-auth-token': 'tok-b' } });
+    assert.equal(r.statusCode, 403);
+    assert.equal(errorOf(r.body).error_code, 'ModelArts.0210');
+    assert.ok(!r.body.includes('mlp'));
+  });
+
+  it('answers 404 for a job of another project even under that project\'s own URL', async () => {
+    const r = await t.app.inject({ url: '/visualization/proj-b/1/data/runs', headers: { 'x-auth-token': 'tok-b' } });
+    assert.equal(r.statusCode, 404);
+    assert.equal(errorOf(r.body).error_code, 'ModelArts.0015');
+    for (const bad of ['999', 'abc', '0', '1e3']) {
+      const r2 = await t.app.inject({ url: `/visualization/proj-a/${bad}/data/runs`, headers: { 'x-auth-token': 'tok-a' } });
+      assert.equal(r2.statusCode, 404, bad);
+    }
+  });
+
+  it('refuses an expired token with 401 ModelArts.0202', async () => {
+    const r = await t.app.inject({ url: RUNS, headers: { 'x-auth-token': 'tok-old' } });
+    assert.equal(r.statusCode, 401);
+    assert.equal(errorOf(r.body).error_code, 'ModelArts.0202');
+  });
+
+  it('accepts the sign-in cookie instead of the header, for its project only', async () => {
+    const cookieA = await signIn('tok-a');
+    const ok = await t.app.inject({ url: RUNS, headers: { cookie: `other=1; ${SESSION_COOKIE}=${cookieA}` } });
+    assert.equal(ok.statusCode, 200);
+    const cookieB = await signIn('tok-b');
+    const denied = await t.app.inject({ url: RUNS, headers: { cookie: `${SESSION_COOKIE}=${cookieB}` } });
+    assert.equal(denied.statusCode, 403);
+    assert.equal(errorOf(denied.body).error_code, 'ModelArts.0210');
+    const who = await t.app.inject({ url: '/v1/auth/session', headers: { cookie: `${SESSION_COOKIE}=${cookieA}` } });
+    assert.equal(who.statusCode, 200);
+  });
+
+  it('accepts the token by header at sign-in and refuses unknown tokens without a cookie', async () => {
+    const viaHeader = await t.app.inject({ method: 'POST', url: '/v1/auth/session', headers: { 'x-auth-token': 'tok-a' } });
+    assert.equal(viaHeader.statusCode, 200);
+    const bad = await t.app.inject({ method: 'POST', url: '/v1/auth/session', payload: { token: 'nope' } });
+    assert.equal(bad.statusCode, 401);
+    assert.equal(errorOf(bad.body).error_code, 'ModelArts.0203');
+    assert.equal(bad.headers['set-cookie'], undefined);
+  });
+
+  it('refuses an expired cookie with 401 ModelArts.0202 and a forged one with 0203', async () => {
+    t.clock.now = Date.now();
+    const cookie = await signIn('tok-a');
+    t.clock.now += 13 * 3_600_000;
+    try {
+      const r = await t.app.inject({ url: RUNS, headers: { cookie: `${SESSION_COOKIE}=${cookie}` } });
+      assert.equal(r.statusCode, 401);
+      assert.equal(errorOf(r.body).error_code, 'ModelArts.0202');
+    } finally {
+      t.clock.now = 0;
+    }
+    const fresh = await signIn('tok-a');
+    const flipped = fresh.slice(0, -2) + (fresh.endsWith('A') ? 'BB' : 'AA');
+    const forged = await t.app.inject({ url: RUNS, headers: { cookie: `${SESSION_COOKIE}=${flipped}` } });
+    assert.equal(forged.statusCode, 401);
+    assert.equal(errorOf(forged.body).error_code, 'ModelArts.0203');
+  });
+
+  it('clears the cookie on sign-out', async () => {
+    const r = await t.app.inject({ method: 'DELETE', url: '/v1/auth/session' });
+    assert.equal(r.statusCode, 200);
+    assert.match(String(r.headers['set-cookie']), /Max-Age=0/);
+  });
+
+  it('answers a job that is not RUNNING with 409: a page for browsers, the envelope for JSON clients', async () => {
+    const page = await t.app.inject({ url: '/visualization/proj-a/2/data/runs', headers: { 'x-auth-token': 'tok-a', accept: 'text/html' } });
+    assert.equal(page.statusCode, 409);
+    assert.match(String(page.headers['content-type']), /^text\/html/);
+    assert.match(page.body, /not running/);
+    assert.match(page.body, /status 12 \(KILLED\)/);
+    const json = await t.app.inject({ url: '/visualization/proj-a/2/data/runs', headers: { 'x-auth-token': 'tok-a', accept: 'application/json' } });
+    assert.equal(json.statusCode, 409);
+    assert.equal(errorOf(json.body).is_success, false);
+  });
+});

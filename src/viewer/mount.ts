@@ -1,0 +1,64 @@
+// How the viewer plugs into the server (src/server.ts's deps): one call gives the runtime for
+// `deps.runtime` and the plugin for `deps.viewer` (sign-in routes + the data API). The plugin
+// checks tokens exactly like the API: the same VIZJOBS_TOKENS and admin token file.
+//
+//   const store = openStore(config);
+//   const viewer = createViewer(config, { jobs: viewerJobs(store) });
+//   const built = await buildServer(config, { store, runtime: viewer.runtime, viewer: viewer.plugin });
+//   built.app.addHook('onClose', async () => viewer.close());
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyPluginAsync } from 'fastify';
+import { Authorizer, ensureAdminToken } from '../api/auth.js';
+import type { Config } from '../config.js';
+import { sessionRoutes, type TokenAuthorizer } from './access.js';
+import { viewerDataRoutes, type ViewerJobs } from './data-api.js';
+import { ViewerRuntime } from './runtime.js';
+import { SessionSealer } from './session.js';
+
+export interface CreateViewerOptions {
+  jobs: ViewerJobs;
+  /** Default: the API's rule built from config (VIZJOBS_TOKENS, else the admin token). */
+  authorizer?: TokenAuthorizer;
+  reloadIntervalMs?: number;
+  sessionTtlMs?: number;
+  now?: () => number;
+}
+
+export interface MountedViewer {
+  runtime: ViewerRuntime;
+  plugin: FastifyPluginAsync;
+  sessions: SessionSealer;
+  close(): void;
+}
+
+/** Session key kept in the data dir (0600) so sign-ins survive a restart of the service. */
+function sessionSecret(dataDir: string): Buffer {
+  const path = join(dataDir, 'session-secret');
+  try {
+    const s = readFileSync(path);
+    if (s.length >= 32) return s;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32);
+  writeFileSync(path, secret, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return secret;
+}
+
+export function createViewer(config: Config, opts: CreateViewerOptions): MountedViewer {
+  const authorizer =
+    opts.authorizer ??
+    Authorizer.fromSpec(config.tokens, config.tokens.trim() === '' ? ensureAdminToken(config.dataDir).token : undefined);
+  const sessions = new SessionSealer(sessionSecret(config.dataDir), opts.now);
+  const runtime = new ViewerRuntime({ config, reloadIntervalMs: opts.reloadIntervalMs, now: opts.now });
+  const secureCookie = config.publicUrl.startsWith('https:');
+  const plugin: FastifyPluginAsync = async (app) => {
+    await app.register(sessionRoutes, { authorizer, sessions, secureCookie, ttlMs: opts.sessionTtlMs });
+    await app.register(viewerDataRoutes, { runtime, jobs: opts.jobs, authorizer, sessions });
+  };
+  return { runtime, plugin, sessions, close: () => runtime.close() };
+}

@@ -1,0 +1,138 @@
+// The loading policy: storage is touched once at start, then only while someone views the job;
+// data loads on first view, refreshes (at most once per interval) while viewed, and is released
+// after the idle time while the job keeps RUNNING.
+import { afterEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFile, cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pytorchFixtureDir } from '../testing/paths.js';
+import { viewerTestApp, type ViewerTestApp } from './testing.js';
+
+const RUN = 'mlp_lr1e-3_adam';
+const H = { 'x-auth-token': 'tok' };
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  while (cleanups.length) await (cleanups.pop() as () => Promise<void>)();
+});
+
+async function setup(opts: { idleMs?: number; reloadIntervalMs?: number } = {}): Promise<{ t: ViewerTestApp; logs: string }> {
+  const root = await mkdtemp(join(tmpdir(), 'vizjobs-runtime-'));
+  const logs = join(root, 'demo', 'logs');
+  await mkdir(logs, { recursive: true });
+  const t = await viewerTestApp({ obsRoot: root, tokens: 'tok=proj', ...opts });
+  t.clock.now = 1_000_000;
+  t.jobs.set(1, { projectId: 'proj', status: 8, trainUrl: '/demo/logs/' });
+  cleanups.push(async () => {
+    await t.close();
+    await rm(root, { recursive: true, force: true });
+  });
+  return { t, logs };
+}
+
+async function lossTrainLength(t: ViewerTestApp): Promise<number> {
+  const r = await t.app.inject({ url: `/visualization/proj/1/data/plugin/scalars/scalars?run=${RUN}&tag=loss%2Ftrain`, headers: H });
+  if (r.statusCode === 404) return 0;
+  assert.equal(r.statusCode, 200, r.body);
+  return (r.json() as unknown[]).length;
+}
+
+describe('viewer loading policy', () => {
+  it('start lists the storage once, reads nothing, and nothing touches storage while nobody views', async () => {
+    const { t, logs } = await setup({ reloadIntervalMs: 10 });
+    await cp(join(pytorchFixtureDir, RUN), join(logs, RUN), { recursive: true });
+    await t.runtime.start({ jobId: 1, projectId: 'proj', jobType: 'tensorboard', trainUrl: '/demo/logs/' });
+    const storage = t.storages.get('/demo/logs/');
+    assert.ok(storage);
+    assert.deepEqual(storage.calls, { list: 1, stat: 0, read: 0 });
+    await sleep(150);
+    t.clock.now += 3_600_000;
+    t.runtime.sweep();
+    await sleep(50);
+    assert.deepEqual(storage.calls, { list: 1, stat: 0, read: 0 });
+    assert.deepEqual(t.runtime.loadedJobIds(), []);
+    assert.ok(t.runtime.isServing(1));
+  });
+
+  it('loads on first view, then reloads at most once per interval while viewed', async () => {
+    const { t, logs } = await setup({ reloadIntervalMs: 3_000 });
+    await cp(join(pytorchFixtureDir, RUN), join(logs, RUN), { recursive: true });
+    await t.runtime.start({ jobId: 1, projectId: 'proj', jobType: 'tensorboard', trainUrl: '/demo/logs/' });
+    const storage = t.storages.get('/demo/logs/');
+    assert.ok(storage);
+    assert.equal(await lossTrainLength(t), 2000);
+    assert.equal(storage.calls.list, 2);
+    assert.ok(storage.calls.read > 0);
+    const afterLoad = storage.total();
+    for (let i = 0; i < 5; i++) await lossTrainLength(t);
+    assert.equal(storage.total(), afterLoad, 'requests within the interval are served from memory');
+    t.clock.now += 3_001;
+    await lossTrainLength(t);
+    await sleep(50);
+    assert.equal(storage.calls.list, 3, 'one background reload after the interval');
+  });
+
+  it('releases the data after the idle time and keeps the job RUNNING; the next view loads again', async () => {
+    const { t, logs } = await setup({ idleMs: 60_000 });
+    await cp(join(pytorchFixtureDir, RUN), join(logs, RUN), { recursive: true });
+    await t.runtime.start({ jobId: 1, projectId: 'proj', jobType: 'tensorboard', trainUrl: '/demo/logs/' });
+    assert.equal(await lossTrainLength(t), 2000);
+    assert.deepEqual(t.runtime.loadedJobIds(), [1]);
+    t.clock.now += 30_000;
+    t.runtime.sweep();
+    assert.deepEqual(t.runtime.loadedJobIds(), [1], 'not idle long enough');
+    t.clock.now += 60_000;
+    t.runtime.sweep();
+    assert.deepEqual(t.runtime.loadedJobIds(), []);
+    assert.ok(t.runtime.isServing(1));
+    const storage = t.storages.get('/demo/logs/');
+    assert.ok(storage);
+    const reads = storage.calls.read;
+    assert.equal(await lossTrainLength(t), 2000);
+    assert.ok(storage.calls.read > reads, 'reloaded from storage after release');
+  });
+
+  it('shows "no data yet" for a missing directory and picks up data when it appears and grows', async () => {
+    const { t, logs } = await setup({ reloadIntervalMs: 1_000 });
+    await rm(logs, { recursive: true });
+    await t.runtime.start({ jobId: 1, projectId: 'proj', jobType: 'tensorboard', trainUrl: '/demo/logs/' });
+    const runs = await t.app.inject({ url: '/visualization/proj/1/data/runs', headers: H });
+    assert.deepEqual(runs.json(), []);
+
+    // The event file arrives cut in the middle of a record, then the rest is appended.
+    const src = join(pytorchFixtureDir, RUN);
+    const file = (await readdir(src)).find((f) => f.includes('tfevents')) as string;
+    const bytes = await readFile(join(src, file));
+    await mkdir(join(logs, RUN), { recursive: true });
+    const cut = Math.floor(bytes.length / 2) + 3;
+    await writeFile(join(logs, RUN, file), bytes.subarray(0, cut));
+    let n = 0;
+    for (let i = 0; i < 100 && n === 0; i++) {
+      t.clock.now += 1_001;
+      n = await lossTrainLength(t);
+      if (n === 0) await sleep(10);
+    }
+    assert.ok(n > 0 && n < 2000, `partial file gives part of the series (${n})`);
+    await appendFile(join(logs, RUN, file), bytes.subarray(cut));
+    for (let i = 0; i < 100 && n < 2000; i++) {
+      t.clock.now += 1_001;
+      n = await lossTrainLength(t);
+      if (n < 2000) await sleep(10);
+    }
+    assert.equal(n, 2000);
+  });
+
+  it('stop drops the job: it is no longer served and holds no data', async () => {
+    const { t, logs } = await setup();
+    await cp(join(pytorchFixtureDir, RUN), join(logs, RUN), { recursive: true });
+    await t.runtime.start({ jobId: 1, projectId: 'proj', jobType: 'tensorboard', trainUrl: '/demo/logs/' });
+    assert.equal(await lossTrainLength(t), 2000);
+    await t.runtime.stop(1);
+    assert.equal(t.runtime.isServing(1), false);
+    assert.deepEqual(t.runtime.loadedJobIds(), []);
+    await t.runtime.teardown(1); // idempotent
+    await t.runtime.stop(42);
+  });
+});
