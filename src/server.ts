@@ -57,8 +57,8 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
   const adminToken = config.tokens.trim() === '' ? ensureAdminToken(config.dataDir) : undefined;
   const auth = Authorizer.fromSpec(config.tokens, adminToken?.token);
   const store = deps.store ?? openStore(config);
-  const inProcess = deps.runtime ? undefined : new InProcessRuntime(config);
-  const runtime: JobRuntime = deps.runtime ?? (inProcess as InProcessRuntime);
+  const runtime: JobRuntime = deps.runtime ?? new InProcessRuntime(config);
+  const inProcess = runtime instanceof InProcessRuntime ? runtime : undefined;
   const now = deps.now ?? Date.now;
   const reconciler = new Reconciler(store, runtime, { runningQuota: config.runningQuota, intervalMs: deps.reconcileIntervalMs, now, log });
   const service = new JobService(
