@@ -29,6 +29,19 @@ export class ControllableRuntime extends InProcessRuntime {
     if (this.failStart) throw new Error('viewer host unavailable');
     return super.start(job);
   }
+  private stopGate: Promise<void> | undefined;
+  private releaseStopGate: (() => void) | undefined;
+  holdStop(): void {
+    this.stopGate = new Promise((r) => (this.releaseStopGate = r));
+  }
+  releaseStop(): void {
+    this.releaseStopGate?.();
+    this.stopGate = undefined;
+  }
+  override async stop(jobId: number): Promise<void> {
+    if (this.stopGate) await this.stopGate;
+    return super.stop(jobId);
+  }
   override async teardown(jobId: number): Promise<void> {
     if (this.gate) await this.gate;
     if (this.failTeardown) throw new Error('cache directory is busy');
