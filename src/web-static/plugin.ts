@@ -1,0 +1,95 @@
+// Serves the built web UI (dist/web, from `npm run build:web`): the console at `/`, the viewer page
+// at every job's service_url (`/visualization/:project_id/:job_id/` and deep links under it that
+// are not `data/…`, which belong to the viewer's data API), and the hashed assets under /assets/.
+// Assets carry a content hash in their name, so they are cached for a year as immutable; the two
+// HTML pages name the current hashes and are never cached, so a deploy is seen at the next load.
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+
+export interface ViewerPageParams {
+  projectId: string;
+  jobId: string;
+}
+
+/**
+ * Runs before the viewer page is sent. Return true to send the page; to refuse, answer on `reply`
+ * yourself (e.g. 409 "not running", 404) and return false.
+ */
+export type ViewerPageGate = (request: FastifyRequest, reply: FastifyReply, params: ViewerPageParams) => Promise<boolean>;
+
+export interface WebStaticOptions {
+  /** The Vite output directory; default dist/web beside the compiled server. */
+  root?: string;
+  viewerGate?: ViewerPageGate;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Compiled, this module sits in dist/web-static/ beside dist/web/; run from src/ (tsx), it looks in dist/web/. */
+export const DEFAULT_WEB_ROOT = basename(dirname(here)) === 'dist' ? resolve(here, '..', 'web') : resolve(here, '..', '..', 'dist', 'web');
+
+const HTML_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+};
+
+export const webStatic: FastifyPluginAsync<WebStaticOptions> = async (app, opts) => {
+  const root = resolve(opts.root ?? DEFAULT_WEB_ROOT);
+
+  async function sendPage(reply: FastifyReply, file: 'index.html' | 'viewer.html'): Promise<FastifyReply> {
+    let html: string;
+    try {
+      // Read per request (two small files): a rebuild of the UI is served without a restart.
+      html = await readFile(join(root, file), 'utf8');
+    } catch {
+      return reply
+        .code(503)
+        .headers({ ...HTML_HEADERS, 'cache-control': 'no-store' })
+        .send(`<!doctype html><meta charset="utf-8"><title>vizjobs</title><body style="font-family:system-ui;margin:4em auto;max-width:40em">
+<h1>The web UI is not built</h1><p>Run <code>npm run build:web</code> (it writes <code>dist/web</code>), then reload. The API works without it.</p>`);
+    }
+    return reply.code(200).headers(HTML_HEADERS).send(html);
+  }
+
+  await app.register(fastifyStatic, {
+    root: join(root, 'assets'),
+    prefix: '/assets/',
+    decorateReply: false,
+    index: false,
+    wildcard: true,
+    immutable: true,
+    maxAge: '365d',
+    cacheControl: true,
+    // A missing assets dir (UI not built) must not stop the server from starting.
+    allowedPath: () => existsSync(join(root, 'assets')),
+  });
+
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => sendPage(reply, 'index.html'));
+
+  type P = { Params: { project_id: string; job_id: string; '*'?: string } };
+
+  const viewerPage = async (request: FastifyRequest<P>, reply: FastifyReply): Promise<FastifyReply> => {
+    const rest = request.params['*'] ?? '';
+    if (rest === 'data' || rest.startsWith('data/')) {
+      // Only reached when no data route matched (the data API is not mounted): not ours to serve.
+      reply.callNotFound();
+      return reply;
+    }
+    const params = { projectId: request.params.project_id, jobId: request.params.job_id };
+    if (opts.viewerGate && !(await opts.viewerGate(request, reply, params))) return reply;
+    return sendPage(reply, 'viewer.html');
+  };
+
+  app.get<P>('/visualization/:project_id/:job_id', { schema: { hide: true } }, async (request, reply) => {
+    const q = request.url.indexOf('?');
+    const path = q < 0 ? request.url : request.url.slice(0, q);
+    return reply.redirect(`${path}/${q < 0 ? '' : request.url.slice(q)}`, 301);
+  });
+  app.get<P>('/visualization/:project_id/:job_id/', { schema: { hide: true } }, viewerPage);
+  app.get<P>('/visualization/:project_id/:job_id/*', { schema: { hide: true } }, viewerPage);
+};
