@@ -24,14 +24,19 @@ export interface ScanResult {
   need: number;
 }
 
+/** Little-endian u32 without Buffer's per-call bounds checks (callers checked the range). */
+function u32(b: Buffer, p: number): number {
+  return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+}
+
 export function scanRecords(buf: Buffer, verify: boolean, sink: FrameSink): ScanResult {
   const n = buf.length;
   let p = 0;
   let records = 0;
   while (n - p >= 12) {
-    const lenLo = buf.readUInt32LE(p);
-    const lenHi = buf.readUInt32LE(p + 4);
-    if (verify && maskCrc(crc32cJs(buf, p, p + 8)) !== buf.readUInt32LE(p + 8)) {
+    const lenLo = u32(buf, p);
+    const lenHi = u32(buf, p + 4);
+    if (verify && maskCrc(crc32cJs(buf, p, p + 8)) !== u32(buf, p + 8)) {
       sink.problem('length_crc', p, 'record length CRC mismatch: the rest of the file is not read');
       return { consumed: p, records, stopped: true, need: 0 };
     }
@@ -43,7 +48,7 @@ export function scanRecords(buf: Buffer, verify: boolean, sink: FrameSink): Scan
     const ds = p + 12;
     const de = ds + lenLo;
     if (de + 4 > n) return { consumed: p, records, stopped: false, need: lenLo + 16 };
-    if (verify && maskCrc(crc32c(buf, ds, de)) !== buf.readUInt32LE(de)) {
+    if (verify && maskCrc(crc32c(buf, ds, de)) !== u32(buf, de)) {
       sink.problem('data_crc', p, 'record data CRC mismatch: record skipped');
     } else {
       sink.record(buf, ds, de);

@@ -32,6 +32,15 @@ export interface TagState {
   metadata: TagMetadata;
   store: SeriesStore<SeriesItem>;
   maxSamplesPerStep: number;
+  /** The tag that followed this one last time (lookup shortcut). */
+  next: TagState | undefined;
+}
+
+function sameBytes(b: Uint8Array, buf: Buffer, s: number, e: number): boolean {
+  const n = e - s;
+  if (b.length !== n) return false;
+  for (let i = 0; i < n; i++) if (b[i] !== buf[s + i]) return false;
+  return true;
 }
 
 export interface FileState {
@@ -89,6 +98,7 @@ export class RunState {
     this.runMetadata.clear();
     this.byHash.clear();
     this.tags.clear();
+    this.lastTag = undefined;
     for (const f of this.files.values()) {
       f.offset = 0;
       f.dead = false;
@@ -103,7 +113,21 @@ export class RunState {
     this.problems.push(p);
   }
 
+  /** The tag decoded last: writers cycle through tags in a fixed order, so its successor is likely next. */
+  private lastTag: TagState | undefined;
+
   private findTag(buf: Buffer, s: number, e: number): TagState | undefined {
+    const guess = this.lastTag?.next;
+    if (guess !== undefined && sameBytes(guess.bytes, buf, s, e)) return (this.lastTag = guess);
+    const found = this.hashLookup(buf, s, e);
+    if (found !== undefined) {
+      if (this.lastTag !== undefined) this.lastTag.next = found;
+      this.lastTag = found;
+    }
+    return found;
+  }
+
+  private hashLookup(buf: Buffer, s: number, e: number): TagState | undefined {
     let h = 0x811c9dc5;
     for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 0x01000193);
     const list = this.byHash.get(h);
@@ -128,9 +152,11 @@ export class RunState {
     if (!metadata.pluginName && kind !== 'tensors') metadata.pluginName = kind;
     const bytes = Uint8Array.prototype.slice.call(buf, s, e);
     const tag = utf8(buf, s, e);
-    const state: TagState = { tag, bytes, kind, metadata, store: new SeriesStore<SeriesItem>(kind === 'scalars'), maxSamplesPerStep: 0 };
+    const state: TagState = { tag, bytes, kind, metadata, store: new SeriesStore<SeriesItem>(kind === 'scalars'), maxSamplesPerStep: 0, next: undefined };
     let h = 0x811c9dc5;
     for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    if (this.lastTag !== undefined) this.lastTag.next = state;
+    this.lastTag = state;
     const list = this.byHash.get(h);
     if (list) list.push(state);
     else this.byHash.set(h, [state]);

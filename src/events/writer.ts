@@ -125,8 +125,11 @@ export class EventEncoder {
 
   /** PyTorch add_scalar. Hand-encoded (no intermediate objects): benchmarks write a million. */
   scalar(tag: string, value: number, step: number, wallTime: number): Buffer {
-    if (this.style === 'tf2') {
+    const tagLen = Buffer.byteLength(tag);
+    const tf2 = this.style === 'tf2';
+    if (tagLen > 100 || (tf2 && !this.sentMetadata.has(tag))) {
       const v = new ProtoWriter().string(1, tag);
+      if (!tf2) return this.summaryEvent(wallTime, step, v.float(2, value));
       const m = this.firstMetadata(tag, () => pluginMetadata('scalars', undefined, 1));
       if (m) v.message(9, m);
       const content = Buffer.allocUnsafe(4);
@@ -134,8 +137,6 @@ export class EventEncoder {
       v.message(8, new ProtoWriter().varint(1, DT_FLOAT).message(2, new ProtoWriter()).bytes(4, content));
       return this.summaryEvent(wallTime, step, v);
     }
-    const tagLen = Buffer.byteLength(tag);
-    if (tagLen > 100) return this.summaryEvent(wallTime, step, new ProtoWriter().string(1, tag).float(2, value));
     // Event{1: wall (fixed64), 2: step (varint), 5: Summary{1: Value{1: tag, 2: simple_value}}}
     const b = this.scratch;
     let p = 12;
@@ -146,7 +147,8 @@ export class EventEncoder {
       b[p++] = 16;
       p = writeVarint(b, p, step);
     }
-    const valueLen = 2 + tagLen + 5;
+    // tf1 value: {1: tag, 2: simple_value}; tf2: {1: tag, 8: Tensor{1: DT_FLOAT, 2: {}, 4: 4 bytes}}
+    const valueLen = 2 + tagLen + (tf2 ? 12 : 5);
     b[p++] = 42;
     b[p++] = valueLen + 2;
     b[p++] = 10;
@@ -154,7 +156,16 @@ export class EventEncoder {
     b[p++] = 10;
     b[p++] = tagLen;
     p += b.write(tag, p, 'utf8');
-    b[p++] = 21;
+    if (tf2) {
+      b[p++] = 66;
+      b[p++] = 10;
+      b[p++] = 8;
+      b[p++] = DT_FLOAT;
+      b[p++] = 18;
+      b[p++] = 0;
+      b[p++] = 34;
+      b[p++] = 4;
+    } else b[p++] = 21;
     b.writeFloatLE(value, p);
     p += 4;
     const len = p - 12;
