@@ -56,3 +56,18 @@ export function formatWall(seconds: number): string {
   const d = new Date(seconds * 1000);
   return d.toISOString().replace('T', ' ').slice(0, 19);
 }
+
+/** Axis tick label: 3 significant digits, exponent only for extremes. */
+export function formatTick(v: number): string {
+  if (!Number.isFinite(v)) return formatValue(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(1).replace('e+', 'e');
+  return Number(v.toPrecision(4)).toLocaleString('en-US', { maximumFractionDigits: 6 });
+}
+
+/** Width in CSS pixels a y axis needs for its labels (uPlot's `size` hook). */
+export function axisWidth(labels: string[] | null | undefined): number {
+  let longest = 0;
+  for (const l of labels ?? []) longest = Math.max(longest, l.length);
+  return Math.max(32, Math.ceil(longest * 6.6) + 16);
+}

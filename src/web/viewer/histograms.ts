@@ -4,7 +4,7 @@ import uPlot from 'uplot';
 import { h, clear } from '../lib/dom.js';
 import { tbNumber } from '../lib/tb-values.js';
 import { withAlpha } from '../lib/colors.js';
-import { formatValue } from '../lib/format.js';
+import { axisWidth, formatTick } from '../lib/format.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
 import { tagsByRun, type Tab } from './tab.js';
@@ -75,6 +75,34 @@ function pickEntries(entries: HistEntry[], max: number): HistEntry[] {
   return out;
 }
 
+/**
+ * Spreads a histogram's counts over `bins` equal-width bins of [lo, hi], each bucket's count
+ * shared in proportion to its overlap. Writers use exponentially spaced buckets (tiny ones near
+ * zero), so drawing raw bucket densities gives needles; TensorBoard rebins the same way.
+ */
+export function rebin(buckets: Buckets, lo: number, hi: number, bins: number): Float64Array {
+  const out = new Float64Array(bins);
+  const width = (hi - lo) / bins;
+  if (!(width > 0)) return out;
+  for (const [l, r, c] of buckets) {
+    if (!Number.isFinite(l) || !Number.isFinite(r) || !(c > 0)) continue;
+    if (r <= l) {
+      out[Math.min(bins - 1, Math.max(0, Math.floor((l - lo) / width)))] += c;
+      continue;
+    }
+    const first = Math.max(0, Math.floor((l - lo) / width));
+    const last = Math.min(bins - 1, Math.floor((r - lo) / width));
+    for (let b = first; b <= last; b++) {
+      const b0 = lo + b * width;
+      const overlap = Math.min(r, b0 + width) - Math.max(l, b0);
+      if (overlap > 0) out[b] += (c * overlap) / (r - l);
+    }
+  }
+  return out;
+}
+
+const BINS = 40;
+
 function drawRidges(canvas: HTMLCanvasElement, all: HistEntry[], color: string): void {
   const cssW = canvas.clientWidth || 400;
   const cssH = 230;
@@ -88,21 +116,22 @@ function drawRidges(canvas: HTMLCanvasElement, all: HistEntry[], color: string):
   const entries = pickEntries(all, MAX_RIDGES);
   let lo = Infinity;
   let hi = -Infinity;
-  let peak = 0;
   for (const e of entries) {
     for (const [l, r, c] of e.buckets) {
-      if (!Number.isFinite(l) || !Number.isFinite(r)) continue;
+      if (!Number.isFinite(l) || !Number.isFinite(r) || !(c > 0)) continue;
       lo = Math.min(lo, l);
       hi = Math.max(hi, r);
-      peak = Math.max(peak, density(l, r, c));
     }
   }
-  if (!(hi > lo) || peak <= 0) {
+  if (!(hi > lo)) {
     ctx.fillStyle = '#667085';
     ctx.font = '12px system-ui';
     ctx.fillText('empty histograms', 10, 20);
     return;
   }
+  const binned = entries.map((e) => rebin(e.buckets, lo, hi, BINS));
+  let peak = 0;
+  for (const b of binned) for (const v of b) peak = Math.max(peak, v);
   const left = 8;
   const right = 52;
   const top = 8;
@@ -110,44 +139,39 @@ function drawRidges(canvas: HTMLCanvasElement, all: HistEntry[], color: string):
   const plotW = cssW - left - right;
   const plotH = cssH - top - bottom;
   const n = entries.length;
-  const ridgeH = plotH * 0.38;
+  const ridgeH = plotH * 0.35;
   const gap = n > 1 ? (plotH - ridgeH) / (n - 1) : 0;
   const xOf = (v: number): number => left + ((v - lo) / (hi - lo)) * plotW;
+  const binW = (hi - lo) / BINS;
   ctx.lineWidth = 1;
+  ctx.lineJoin = 'round';
   for (let i = 0; i < n; i++) {
-    const e = entries[i];
     const base = top + ridgeH + i * gap;
     const age = n > 1 ? i / (n - 1) : 1;
+    const b = binned[i];
     ctx.beginPath();
     ctx.moveTo(xOf(lo), base);
-    for (const [l, r, c] of e.buckets) {
-      const y = base - (density(l, r, c) / peak) * ridgeH;
-      ctx.lineTo(xOf((l + r) / 2), y);
-    }
+    for (let k = 0; k < BINS; k++) ctx.lineTo(xOf(lo + (k + 0.5) * binW), base - (peak > 0 ? (b[k] / peak) * ridgeH : 0));
     ctx.lineTo(xOf(hi), base);
     ctx.closePath();
-    ctx.fillStyle = withAlpha(color, 0.06 + 0.2 * age);
+    ctx.fillStyle = withAlpha(color, 0.05 + 0.25 * age);
     ctx.fill();
-    ctx.strokeStyle = withAlpha(color, 0.35 + 0.65 * age);
+    ctx.strokeStyle = withAlpha(color, 0.3 + 0.7 * age);
     ctx.stroke();
-    if (i === 0 || i === n - 1 || (n > 6 && i % Math.ceil(n / 5) === 0)) {
+    if (i === 0 || i === n - 1 || (n > 6 && i % Math.ceil(n / 5) === 0 && n - 1 - i > n / 10)) {
       ctx.fillStyle = '#667085';
       ctx.font = '10px system-ui';
-      ctx.fillText(String(e.step), cssW - right + 6, base);
+      ctx.fillText(String(entries[i].step), cssW - right + 6, base + 3);
     }
   }
   ctx.fillStyle = '#667085';
   ctx.font = '10px system-ui';
   for (let k = 0; k <= 4; k++) {
     const v = lo + ((hi - lo) * k) / 4;
-    const label = formatValue(v);
+    const label = formatTick(v);
     const w = ctx.measureText(label).width;
     ctx.fillText(label, Math.min(Math.max(xOf(v) - w / 2, 0), cssW - right - w), cssH - 6);
   }
-}
-
-function density(l: number, r: number, c: number): number {
-  return r > l ? c / (r - l) : c;
 }
 
 type DistRow = [number, number, Array<[number, number]>];
@@ -226,7 +250,7 @@ function distPlot(host: HTMLElement, rows: DistRow[], color: string): uPlot {
     legend: { show: false },
     cursor: { points: { show: false } },
     scales: { x: { time: false } },
-    axes: [axis, { ...axis, size: 52, values: (_u, v) => v.map((n) => formatValue(n)) }],
+    axes: [{ ...axis, size: 30 }, { ...axis, size: (_u, v) => axisWidth(v), values: (_u, v) => v.map((n) => formatTick(n)) }],
     series,
     bands,
   }, [x, ...cols], host);

@@ -61,7 +61,15 @@ export class MediaTab implements Tab {
       stepLabel.textContent = `step ${e.step}`;
       clear(stage);
       const src = this.data.url(`plugin/${this.kind === 'images' ? 'images/individualImage' : 'audio/individualAudio'}`) + `?${e.query}`;
-      if (this.kind === 'images') stage.append(h('img', { src, alt: `${tag} at step ${e.step}`, loading: 'lazy' }));
+      if (this.kind === 'images') {
+        const img = h('img', { src, alt: `${tag} at step ${e.step}` });
+        // Small images (e.g. 28×28 inputs) are scaled up by a whole factor, pixels kept sharp.
+        img.addEventListener('load', () => {
+          const f = Math.floor(160 / Math.max(img.naturalWidth, img.naturalHeight));
+          if (f >= 2) img.style.width = `${img.naturalWidth * f}px`;
+        });
+        stage.append(img);
+      }
       else stage.append(h('audio', { controls: true, preload: 'none', src }), e.label ? h('div', { class: 'muted small' }, e.label) : '');
     };
     const at = Math.min(this.picked.get(key) ?? entries.length - 1, entries.length - 1);

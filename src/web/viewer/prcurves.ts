@@ -102,7 +102,7 @@ function prPlot(host: HTMLElement, lines: Array<{ color: string; curve: Curve | 
     legend: { show: false },
     cursor: { points: { show: false } },
     scales: { x: { time: false, range: [0, 1] }, y: { range: [0, 1.02] } },
-    axes: [axis, { ...axis, size: 40 }],
-    series: [{}, ...lines.map((l) => ({ stroke: l.color, width: 1.6, spanGaps: true, points: { show: false } }))],
+    axes: [{ ...axis, size: 30 }, { ...axis, size: 40 }],
+    series: [{}, ...lines.map((l) => ({ stroke: l.color, width: 1.6, spanGaps: true, points: { show: true, size: 5, fill: l.color } }))],
   }, [xs, ...cols] as uPlot.AlignedData, host);
 }

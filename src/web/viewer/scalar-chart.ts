@@ -6,7 +6,7 @@ import uPlot from 'uplot';
 import { smoothDebiased } from '../lib/smooth.js';
 import { nearestIndex, pixelReduce } from '../lib/pixel-reduce.js';
 import { withAlpha } from '../lib/colors.js';
-import { formatRelative, formatValue, formatWall } from '../lib/format.js';
+import { axisWidth, formatRelative, formatTick, formatValue, formatWall } from '../lib/format.js';
 import { h, clear } from '../lib/dom.js';
 import type { ViewerState, XAxis } from './state.js';
 
@@ -192,8 +192,10 @@ export class ScalarChart {
     clear(this.host);
     const series: uPlot.Series[] = [{}];
     for (const p of this.prepared) {
+      // A series of a few points (e.g. an hparams metric) is drawn as dots, or it would not show.
+      const dots = { show: p.src.value.length <= 64, size: 6, fill: p.color, stroke: p.color };
       if (smoothOn) series.push({ label: p.run, stroke: withAlpha(p.color, 0.28), width: 1, spanGaps: true, points: { show: false } });
-      series.push({ label: smoothOn ? `${p.run} (smoothed)` : p.run, stroke: p.color, width: 1.6, spanGaps: true, points: { show: false } });
+      series.push({ label: smoothOn ? `${p.run} (smoothed)` : p.run, stroke: p.color, width: 1.6, spanGaps: true, points: dots });
     }
     const axisStyle = { stroke: '#667085', grid: { stroke: '#eef0f3', width: 1 }, ticks: { stroke: '#e3e6eb', width: 1, size: 4 }, font: '11px system-ui, sans-serif' };
     const opts: uPlot.Options = {
@@ -208,8 +210,8 @@ export class ScalarChart {
       },
       scales: { x: { time: xAxis === 'wall' }, y: logScale ? { distr: 3 } : { auto: true } },
       axes: [
-        { ...axisStyle, values: xAxis === 'relative' ? (_u, vals) => vals.map((v) => formatRelative(v)) : undefined },
-        { ...axisStyle, size: 52, values: (_u, vals) => vals.map((v) => formatValue(v)) },
+        { ...axisStyle, size: 30, values: xAxis === 'relative' ? (_u, vals) => vals.map((v) => formatRelative(v)) : xAxis === 'step' ? (_u, vals) => vals.map((v) => formatTick(v)) : undefined },
+        { ...axisStyle, size: (_u, vals) => axisWidth(vals), values: (_u, vals) => vals.map((v) => formatTick(v)) },
       ],
       series,
       hooks: {

@@ -1,0 +1,359 @@
+// End to end in Debian's Chromium (driven by playwright-core): the whole service runs as a child
+// process over a temp copy of the real PyTorch fixture; a person signs in to the console, creates
+// a job, opens its viewer and works with it. Assertions read the data the page holds (through
+// window.__vizjobs and the downloaded CSV) against what TensorBoard served for the same logs.
+// Screenshots land in test-artifacts/ for a human to look at.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { cliPath, pytorchFixtureDir, repoRoot } from '../testing/paths.js';
+
+const CHROMIUM = process.env.VIZJOBS_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const TOKEN = 'e2e-token-1';
+const PROJECT = 'proj-e2e';
+const OTHER_TOKEN = 'e2e-token-2';
+const MAIN_RUN = 'mlp_lr1e-3_adam';
+const artifacts = join(repoRoot, 'test-artifacts');
+
+type Triple = [number, number, number | string];
+interface Expected {
+  runs: string[];
+  scalars: Record<string, Record<string, Triple[]>>;
+  histograms: Record<string, Record<string, unknown[]>>;
+  text: Record<string, Record<string, unknown[]>>;
+  images: Record<string, Record<string, unknown[]>>;
+}
+const expected = JSON.parse(readFileSync(join(pytorchFixtureDir, 'expected-tensorboard.json'), 'utf8')) as Expected;
+
+interface ChartStats {
+  tag: string;
+  visibleRuns: string[];
+  runs: Record<string, { points: number; drawn: number; lastValue: number | null; lastSmoothed: number | null }>;
+}
+interface Debug { ready: boolean; runs: string[]; refreshes: number; error?: string; scalars: () => Record<string, ChartStats> }
+
+let tmp = '';
+let server: ChildProcess | undefined;
+let baseUrl = '';
+let browser: Browser | undefined;
+let how = '';
+
+function makeDirsWritable(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) makeDirsWritable(p);
+    else chmodSync(p, 0o644);
+  }
+}
+
+/** Starts `args` with the test's settings; resolves with the URL it prints, or undefined if it exits. */
+function startServer(args: string[]): Promise<{ child: ChildProcess; url: string } | undefined> {
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      VIZJOBS_HOST: '127.0.0.1',
+      VIZJOBS_PORT: '0',
+      VIZJOBS_DATA_DIR: join(tmp, 'data'),
+      VIZJOBS_OBS_ROOT: join(tmp, 'obs'),
+      VIZJOBS_TOKENS: `${TOKEN}=${PROJECT},${OTHER_TOKEN}=other-project`,
+      VIZJOBS_PUBLIC_URL: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve) => {
+    let out = '';
+    const timer = setTimeout(() => { child.kill(); resolve(undefined); }, 20_000);
+    const onData = (b: Buffer): void => {
+      out += b.toString();
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) { clearTimeout(timer); resolve({ child, url: m[1].replace(/\/$/, '') }); }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (b: Buffer) => { out += b.toString(); });
+    child.on('exit', () => { clearTimeout(timer); resolve(undefined); });
+  });
+}
+
+async function servesConsole(url: string): Promise<boolean> {
+  try {
+    const r = await fetch(`${url}/`);
+    return r.ok && (r.headers.get('content-type') ?? '').includes('text/html') && (await r.text()).includes('id="app"');
+  } catch {
+    return false;
+  }
+}
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) {
+    const r = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'ensure-chromium.mjs')], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('Chromium is missing and could not be installed: see the message above (apt-get install -y chromium).');
+  }
+  if (!existsSync(join(repoRoot, 'dist', 'web', 'viewer.html'))) {
+    // `npm run build` may not chain build:web yet; the browser test needs the UI built.
+    const r = spawnSync(process.execPath, [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'src/web/vite.config.ts'], { cwd: repoRoot, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('npm run build:web failed');
+  }
+  tmp = mkdtempSync(join(tmpdir(), 'vizjobs-e2e-'));
+  const dest = join(tmp, 'obs', 'demo', 'pytorch-mlp');
+  mkdirSync(dest, { recursive: true });
+  cpSync(pytorchFixtureDir, dest, { recursive: true });
+  makeDirsWritable(join(tmp, 'obs'));
+  mkdirSync(artifacts, { recursive: true });
+  // The real CLI first; while it does not mount the web UI yet, the same stack composed by
+  // src/web-static/full-stack.ts (job API + viewer + UI) stands in.
+  let s = await startServer([cliPath, 'serve']);
+  how = 'vizjobs serve';
+  if (s && !(await servesConsole(s.url))) {
+    s.child.kill();
+    s = undefined;
+  }
+  if (!s) {
+    s = await startServer([join(repoRoot, 'dist', 'web-static', 'dev-server.js')]);
+    how = 'dist/web-static/dev-server.js (vizjobs serve does not serve the web UI yet)';
+  }
+  assert.ok(s, 'the server did not start');
+  server = s.child;
+  baseUrl = s.url;
+  console.log(`# e2e server: ${how} at ${baseUrl}`);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+async function debugState(page: Page): Promise<{ ready: boolean; runs: string[]; error?: string; refreshes: number; scalars: Record<string, ChartStats> }> {
+  return page.evaluate(() => {
+    const d = (window as unknown as { __vizjobs?: Debug }).__vizjobs;
+    return d ? { ready: d.ready, runs: d.runs, error: d.error, refreshes: d.refreshes, scalars: d.scalars() } : { ready: false, runs: [], refreshes: 0, scalars: {} };
+  });
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** TensorBoard's debiased EMA, written out independently of the UI's code. */
+function tbSmoothLast(values: number[], w: number): number {
+  let last = 0;
+  let n = 0;
+  let out = NaN;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    last = last * w + (1 - w) * v;
+    n++;
+    out = last / (1 - Math.pow(w, n));
+  }
+  return out;
+}
+
+test('a person signs in, creates a job over the real logs, and its viewer shows every sample TensorBoard served', { timeout: 120_000 }, async () => {
+  assert.ok(browser);
+  const context = await browser.newContext({ viewport: { width: 1400, height: 950 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+
+  // --- console: sign in ---------------------------------------------------------------------
+  await page.goto(`${baseUrl}/`);
+  await page.fill('#project', PROJECT);
+  await page.fill('#token', 'wrong-token');
+  await page.click('#signin button[type=submit]');
+  await page.waitForFunction(() => (document.querySelector('#signin-error')?.textContent ?? '').length > 0);
+  assert.match(await page.textContent('#signin-error') ?? '', /Invalid Token/);
+  await page.fill('#token', TOKEN);
+  await page.click('#signin button[type=submit]');
+  await page.waitForSelector('#jobs table');
+  assert.equal(await page.textContent('#project-id'), PROJECT);
+
+  // --- console: create, with the form's validation first -----------------------------------
+  await page.click('#new-job');
+  await page.fill('#create-form [name=job_name]', 'bad name!');
+  await page.fill('#create-form [name=train_url]', 'http://elsewhere/');
+  await page.click('#create-submit');
+  assert.equal(await page.locator('#create-form input.invalid').count(), 2, 'both bad fields are marked');
+  await page.fill('#create-form [name=job_name]', 'mlp-e2e');
+  await page.fill('#create-form [name=job_desc]', 'real PyTorch logs');
+  await page.fill('#create-form [name=train_url]', '/demo/pytorch-mlp/');
+  await page.fill('#create-form [name=schedule_hours]', '2');
+  await page.click('#create-submit');
+  const row = page.locator('tr[data-job-name="mlp-e2e"]');
+  await until('the job to be RUNNING in the list', async () => {
+    await page.click('#refresh');
+    return (await row.locator('.chip').textContent().catch(() => '')) === 'RUNNING';
+  });
+  await page.screenshot({ path: join(artifacts, 'console.png') });
+
+  // --- viewer: opened from the console, authenticated by the console's cookie only -----------
+  const [viewer] = await Promise.all([context.waitForEvent('page'), row.locator('a.open-viewer').click()]);
+  viewer.on('pageerror', (e) => pageErrors.push(String(e)));
+  await viewer.waitForLoadState('domcontentloaded');
+  assert.match(viewer.url(), new RegExp(`/visualization/${PROJECT}/\\d+/$`));
+  const ready = await until('the viewer to load', async () => {
+    const d = await debugState(viewer);
+    if (d.error) throw new Error(d.error);
+    return d.ready ? d : undefined;
+  });
+  assert.deepEqual(ready.runs, expected.runs, 'runs in TensorBoard order');
+
+  // Every scalar chart holds exactly TensorBoard's samples, run by run.
+  for (const [run, tags] of Object.entries(expected.scalars)) {
+    for (const [tag, triples] of Object.entries(tags)) {
+      await viewer.locator(`.card[data-tag="${tag}"]`).scrollIntoViewIfNeeded();
+      const s = await until(`${run} ${tag} in its chart`, async () => (await debugState(viewer)).scalars[tag]?.runs[run]);
+      assert.equal(s.points, triples.length, `${run} ${tag}: points`);
+      assert.ok(s.drawn > 0 && s.drawn <= triples.length, `${run} ${tag}: drawn ${s.drawn}`);
+      assert.equal(s.lastValue, Number(triples[triples.length - 1][2]), `${run} ${tag}: last value`);
+    }
+  }
+  const lossTrain = expected.scalars[MAIN_RUN]['loss/train'];
+  assert.equal(lossTrain.length, 2000);
+  await viewer.locator('.card[data-tag="loss/train"]').scrollIntoViewIfNeeded();
+  const canvas = await viewer.locator('.card[data-tag="loss/train"] canvas').boundingBox();
+  assert.ok(canvas && canvas.width > 200 && canvas.height > 150, 'loss/train is drawn on a canvas');
+  await viewer.evaluate(() => window.scrollTo(0, 0));
+  await viewer.screenshot({ path: join(artifacts, 'viewer-scalars.png') });
+
+  // Hover shows a value for the run under the cursor.
+  const plot = viewer.locator('.card[data-tag="loss/train"] .u-over');
+  await plot.scrollIntoViewIfNeeded();
+  const box = await plot.boundingBox();
+  assert.ok(box);
+  await viewer.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+  await viewer.waitForSelector('.card[data-tag="loss/train"] .tip:not([hidden])');
+  assert.match(await viewer.textContent('.card[data-tag="loss/train"] .tip') ?? '', new RegExp(MAIN_RUN.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  await viewer.screenshot({ path: join(artifacts, 'viewer-hover.png') });
+
+  // --- toggle a run off and on ----------------------------------------------------------------
+  await viewer.mouse.move(5, 5);
+  await viewer.uncheck(`#runs input[data-run="${MAIN_RUN}"]`);
+  await until('loss/train to drop the run', async () => {
+    const s = (await debugState(viewer)).scalars['loss/train'];
+    return s && !s.visibleRuns.includes(MAIN_RUN);
+  });
+  const hp = (await debugState(viewer)).scalars['hparam/loss'];
+  assert.deepEqual(hp?.visibleRuns, [expected.runs[1]], 'the other run stays');
+  await viewer.check(`#runs input[data-run="${MAIN_RUN}"]`);
+  await until('loss/train to show the run again', async () => (await debugState(viewer)).scalars['loss/train']?.visibleRuns.includes(MAIN_RUN));
+
+  // --- smoothing --------------------------------------------------------------------------------
+  const values = lossTrain.map((t) => Number(t[2]));
+  const smoothedAt = async (w: number): Promise<number> => {
+    await viewer.fill('#smoothing-value', String(w));
+    await viewer.press('#smoothing-value', 'Enter');
+    await viewer.locator('#smoothing-value').dispatchEvent('change');
+    return until(`smoothing ${w}`, async () => {
+      const r = (await debugState(viewer)).scalars['loss/train']?.runs[MAIN_RUN];
+      const want = w === 0 ? values[values.length - 1] : tbSmoothLast(values, w);
+      return r && r.lastSmoothed !== null && Math.abs(r.lastSmoothed - want) <= 1e-9 * Math.max(1, Math.abs(want)) ? r.lastSmoothed : undefined;
+    });
+  };
+  assert.equal(await smoothedAt(0), values[values.length - 1]);
+  const heavy = await smoothedAt(0.95);
+  assert.notEqual(heavy, values[values.length - 1]);
+  await viewer.screenshot({ path: join(artifacts, 'viewer-smoothed.png') });
+
+  // --- x axis and log scale keep the data ----------------------------------------------------
+  await viewer.click('#x-axis button[data-axis="wall"]');
+  await viewer.check('#log-scale');
+  await until('wall/log redraw', async () => (await debugState(viewer)).scalars['loss/train']?.runs[MAIN_RUN]?.points === 2000);
+  await viewer.evaluate(() => window.scrollTo(0, 0));
+  await viewer.screenshot({ path: join(artifacts, 'viewer-wall-log.png') });
+  await viewer.click('#x-axis button[data-axis="step"]');
+  await viewer.uncheck('#log-scale');
+
+  // --- CSV download of a series ------------------------------------------------------------------
+  const card = viewer.locator('.card[data-tag="loss/train"]');
+  await card.scrollIntoViewIfNeeded();
+  await card.locator('details.download > summary').click();
+  const [download] = await Promise.all([
+    viewer.waitForEvent('download'),
+    card.locator(`.menu button[data-run="${MAIN_RUN}"][data-format="csv"]`).click(),
+  ]);
+  const csvPath = join(tmp, 'loss.csv');
+  await download.saveAs(csvPath);
+  const lines = readFileSync(csvPath, 'utf8').trim().split(/\r?\n/);
+  assert.equal(lines[0], 'Wall time,Step,Value');
+  assert.equal(lines.length, lossTrain.length + 1);
+  const [w0, s0, v0] = lines[1].split(',').map(Number);
+  assert.deepEqual([w0, s0], [lossTrain[0][0], lossTrain[0][1]]);
+  assert.ok(Math.abs(v0 - Number(lossTrain[0][2])) < 1e-6);
+
+  // --- the other tabs show the fixture's data -----------------------------------------------------
+  await viewer.click('a[data-tab="histograms"]');
+  await viewer.waitForSelector('#histograms .card canvas');
+  assert.equal(await viewer.locator('#histograms .card').count(), Object.keys(expected.histograms[MAIN_RUN]).length);
+  await viewer.screenshot({ path: join(artifacts, 'viewer-histograms.png') });
+  await viewer.click('a[data-tab="distributions"]');
+  await viewer.waitForSelector('#distributions .card canvas');
+  await viewer.screenshot({ path: join(artifacts, 'viewer-distributions.png') });
+  await viewer.click('a[data-tab="images"]');
+  await viewer.waitForSelector('#images .card img');
+  await until('images to decode', async () => viewer.evaluate(() => [...document.querySelectorAll<HTMLImageElement>('#images img')].every((i) => i.complete && i.naturalWidth > 0)));
+  assert.equal(await viewer.locator('#images .card').count(), Object.keys(expected.images[MAIN_RUN]).length);
+  await viewer.screenshot({ path: join(artifacts, 'viewer-images.png') });
+  await viewer.click('a[data-tab="text"]');
+  await viewer.waitForSelector('#text .text-entry');
+  assert.equal(await viewer.locator('#text .text-entry').count(), expected.text[MAIN_RUN]['notes/text_summary'].length);
+  assert.equal(await viewer.locator('#text script').count(), 0);
+  await viewer.screenshot({ path: join(artifacts, 'viewer-text.png') });
+  await viewer.click('a[data-tab="hparams"]');
+  await viewer.waitForSelector('#hparams table, #hparams .empty');
+  await viewer.screenshot({ path: join(artifacts, 'viewer-hparams.png') });
+  await viewer.click('a[data-tab="pr_curves"]');
+  await viewer.waitForSelector('#pr_curves .card, #pr_curves .empty');
+  await viewer.screenshot({ path: join(artifacts, 'viewer-pr-curves.png') });
+  await viewer.click('a[data-tab="audio"]');
+  await viewer.waitForSelector('#audio .card, #audio .empty');
+  await viewer.click('a[data-tab="problems"]');
+  await viewer.waitForSelector('#problems .empty');
+  assert.match(await viewer.textContent('#problems') ?? '', /No problems/);
+
+  // --- another project's token gets nothing -------------------------------------------------------
+  const stranger = await browser.newContext();
+  const jobPath = new URL(viewer.url()).pathname;
+  const refused = await stranger.request.get(`${baseUrl}${jobPath}data/runs`, { headers: { 'X-Auth-Token': OTHER_TOKEN } });
+  assert.equal(refused.status(), 403);
+  await stranger.close();
+  const anon = await browser.newContext();
+  const ap = await anon.newPage();
+  await ap.goto(`${baseUrl}${jobPath}`);
+  await ap.waitForSelector('#viewer-signin');
+  await ap.screenshot({ path: join(artifacts, 'viewer-signin.png') });
+  await anon.close();
+
+  // --- stop the job: the viewer says so ------------------------------------------------------------
+  await page.bringToFront();
+  await row.locator('button.stop').click();
+  await page.click('dialog.confirm button[data-confirm]');
+  await until('the job to be KILLED', async () => {
+    await page.click('#refresh');
+    return (await row.locator('.chip').textContent().catch(() => '')) === 'KILLED';
+  });
+  await viewer.reload();
+  await viewer.waitForSelector('h1, #message');
+  assert.match(await viewer.textContent('body') ?? '', /not running/i);
+
+  assert.deepEqual(pageErrors, [], 'no script errors in the pages');
+  await context.close();
+});
