@@ -39,7 +39,8 @@ export function acceptsGzip(request: FastifyRequest): boolean {
 async function sendEncoded(request: FastifyRequest, reply: FastifyReply, enc: EncodedBody): Promise<FastifyReply> {
   reply.header('content-type', enc.contentType).header('cache-control', 'no-cache').header('vary', 'Accept-Encoding');
   if (enc.body.length >= MIN_GZIP_BYTES && acceptsGzip(request)) {
-    enc.gz ??= await gzip(enc.body, { level: 6 });
+    // Level 1: a quarter of level 6's time on scalar JSON for ~10% more bytes; the body is cached.
+    enc.gz ??= await gzip(enc.body, { level: 1 });
     return reply.header('content-encoding', 'gzip').send(enc.gz);
   }
   return reply.send(enc.body);
