@@ -2,7 +2,6 @@
 // aliases too), flags winning over the environment. Prints the admin token when it created one.
 import type { Command } from 'commander';
 import { loadConfig, SETTINGS, type Config, type ConfigInput } from '../config.js';
-import { buildServer } from '../server.js';
 
 // Friendlier spellings; any setting not listed gets its key in kebab-case.
 const ALIASES: Partial<Record<keyof Config, string>> = {
@@ -35,6 +34,8 @@ export function registerServe(program: Command): void {
     }
     const config = loadConfig(overrides);
     const explicitPublicUrl = overrides.publicUrl !== undefined || !!process.env.VIZJOBS_PUBLIC_URL;
+    // Loaded here, not at the top: `vizjobs jobs …` should not pay for the whole server's imports.
+    const { buildServer } = await import('../server.js');
     const built = await buildServer(config, { logger: { level: 'warn' } });
     const address = await built.app.listen({ host: config.host, port: config.port });
     if (!explicitPublicUrl) {
