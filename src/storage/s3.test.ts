@@ -170,6 +170,85 @@ describe('S3Storage reads', () => {
   });
 });
 
+describe('S3Storage read-ahead', () => {
+  const body = randomBytes(100_000);
+  const ahead = { partSize: 16_000, parts: 2, minBulkRead: 8_000 };
+  before(async () => {
+    await put('ahead/events', body);
+  });
+
+  // The engine's pattern: chunks read one after the other, each starting where the last complete
+  // record ended (a little before the end of the previous chunk).
+  async function scan(s: S3Storage, chunk: number, size: number): Promise<number> {
+    let offset = 0;
+    let reads = 0;
+    while (offset < size) {
+      const len = Math.min(chunk, size - offset);
+      const got = await s.read('ahead/events', offset, len);
+      assert.deepEqual(got, body.subarray(offset, offset + len), `bytes at ${offset}`);
+      reads++;
+      offset += len === size - offset ? len : len - 37;
+    }
+    return reads;
+  }
+
+  test('a sequential scan is served from parallel prefetched parts, fetching each listed byte once', async () => {
+    const s = storage({ partSize: 16_000, readAhead: ahead });
+    const [info] = await s.list('ahead/');
+    s.resetRequestCounts();
+    const reads = await scan(s, 10_000, info.size);
+    const c = s.requestCounts();
+    assert.equal(c.bytes, body.length, 'no byte fetched twice, none beyond the listed size');
+    // One plain read of the first chunk, then 90,000 bytes in 16,000-byte parts.
+    assert.equal(c.get, 1 + Math.ceil(90_000 / 16_000));
+    assert.ok(c.get < reads, `${c.get} requests for ${reads} reads`);
+  });
+
+  test('without a listing, or for small reads, nothing is fetched ahead', async () => {
+    const unlisted = storage({ readAhead: ahead });
+    await unlisted.read('ahead/events', 0, 10_000);
+    assert.deepEqual(unlisted.requestCounts(), { list: 0, head: 0, get: 1, retries: 0, bytes: 10_000 });
+    const listed = storage({ readAhead: ahead });
+    await listed.list('ahead/');
+    listed.resetRequestCounts();
+    assert.deepEqual(await listed.read('ahead/events', 50_000, 4_000), body.subarray(50_000, 54_000));
+    assert.deepEqual(listed.requestCounts(), { list: 0, head: 0, get: 1, retries: 0, bytes: 4_000 });
+  });
+
+  test('when the store refuses prefetches because the object changed (412), reads fall back and stay exact', async () => {
+    // A real HTTP front answering If-Match requests as a store does for a replaced object.
+    const target = new URL(server.endpoint);
+    let refused = 0;
+    const front: Server = createServer((req, res) => {
+      if (req.headers['if-match']) {
+        refused++;
+        req.resume();
+        res.writeHead(412, { 'content-type': 'application/xml' });
+        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>');
+        return;
+      }
+      const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    const c = clientFor(`http://127.0.0.1:${(front.address() as AddressInfo).port}`);
+    try {
+      const s = new S3Storage({ client: c, bucket: BUCKET, retry: FAST_RETRY, partSize: 16_000, readAhead: ahead });
+      const [info] = await s.list('ahead/');
+      await scan(s, 10_000, info.size);
+      // The first refusal stops read-ahead for that object: one round of parts, no more.
+      assert.ok(refused > 0 && refused <= ahead.parts, `${refused} prefetches refused`);
+    } finally {
+      c.destroy();
+      await new Promise<void>((r) => front.close(() => r()));
+    }
+  });
+});
+
 describe('S3Storage refusals', () => {
   test('a wrong access key is access_denied, with the reason in the message, and is not retried', async () => {
     const wrong = clientFor(server.endpoint, 'NOT-A-KEY');

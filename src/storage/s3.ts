@@ -13,6 +13,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import type { S3BucketSettings } from './s3-config.js';
+import { ReadAhead, type ReadAheadOptions } from './s3-readahead.js';
 import { DEFAULT_RETRY, errorCode, errorStatus, withRetry, type RetryPolicy } from './s3-retry.js';
 import { StorageError, type ObjectInfo, type ObjectStorage } from './storage.js';
 
@@ -41,6 +42,8 @@ export interface S3StorageOptions {
   /** ListObjectsV2 page size (S3 caps it at 1000). */
   maxKeys?: number;
   retry?: RetryPolicy;
+  /** Prefetch of the listed bytes after a bulk read (s3-readahead.ts); false turns it off. */
+  readAhead?: Partial<ReadAheadOptions> | false;
 }
 
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
@@ -60,6 +63,7 @@ export class S3Storage implements ObjectStorage {
   private readonly partConcurrency: number;
   private readonly maxKeys: number;
   private readonly retry: RetryPolicy;
+  private readonly ahead: ReadAhead | undefined;
   private counts: S3RequestCounts = { list: 0, head: 0, get: 0, retries: 0, bytes: 0 };
 
   constructor(options: S3StorageOptions) {
@@ -70,6 +74,17 @@ export class S3Storage implements ObjectStorage {
     this.partConcurrency = Math.max(1, options.partConcurrency ?? DEFAULT_PART_CONCURRENCY);
     this.maxKeys = Math.min(1000, Math.max(1, options.maxKeys ?? 1000));
     this.retry = options.retry ?? DEFAULT_RETRY;
+    if (options.readAhead !== false) {
+      const fetch = (key: string, offset: number, length: number, etag?: string): Promise<Buffer> =>
+        etag ? this.readRange(key, offset, length, etag) : this.readSplit(key, offset, length);
+      this.ahead = new ReadAhead(fetch, {
+        partSize: this.partSize,
+        parts: 2,
+        minBulkRead: 1024 * 1024,
+        maxObjects: 4,
+        ...options.readAhead,
+      });
+    }
   }
 
   /** A snapshot of the requests made so far. */
@@ -112,6 +127,7 @@ export class S3Storage implements ObjectStorage {
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+    this.ahead?.noteListing(prefix, out);
     return out;
   }
 
@@ -144,6 +160,11 @@ export class S3Storage implements ObjectStorage {
       throw new StorageError('invalid_location', `invalid range ${offset}+${length} of ${key}`);
     }
     if (length === 0) return EMPTY;
+    return this.ahead ? this.ahead.read(key, offset, length) : this.readSplit(key, offset, length);
+  }
+
+  /** A range as one GET, or as parallel part GETs when it is longer than a part. */
+  private async readSplit(key: string, offset: number, length: number): Promise<Buffer> {
     if (length <= this.partSize) return this.readRange(key, offset, length);
     const parts: Array<{ offset: number; length: number }> = [];
     for (let at = 0; at < length; at += this.partSize) {
@@ -172,13 +193,21 @@ export class S3Storage implements ObjectStorage {
     return kept.length === 1 ? kept[0] : Buffer.concat(kept);
   }
 
-  /** One Range GET; an offset at or past the end of the object yields no bytes, not an error. */
-  private async readRange(key: string, offset: number, length: number): Promise<Buffer> {
+  /**
+   * One Range GET; an offset at or past the end of the object yields no bytes, not an error.
+   * With `etag`, the store refuses (412) if the object was replaced since it was listed.
+   */
+  private async readRange(key: string, offset: number, length: number, etag?: string): Promise<Buffer> {
     return this.attempt('get', `reading ${this.description}/${key}`, async () => {
       let res;
       try {
         res = await this.client.send(
-          new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${offset}-${offset + length - 1}` }),
+          new GetObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Range: `bytes=${offset}-${offset + length - 1}`,
+            ...(etag ? { IfMatch: `"${etag}"` } : {}),
+          }),
         );
       } catch (err) {
         const code = errorCode(err);
