@@ -208,10 +208,14 @@ export class ScalarChart {
         points: { show: false },
         bind: { dblclick: () => null },
       },
-      scales: { x: { time: xAxis === 'wall' }, y: logScale ? { distr: 3 } : { auto: true } },
+      scales: {
+        // One x value (a run with a single point) would otherwise span years on a time axis.
+        x: { time: xAxis === 'wall', range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) },
+        y: logScale ? { distr: 3 } : { auto: true },
+      },
       axes: [
-        { ...axisStyle, size: 30, values: xAxis === 'relative' ? (_u, vals) => vals.map((v) => formatRelative(v)) : xAxis === 'step' ? (_u, vals) => vals.map((v) => formatTick(v)) : undefined },
-        { ...axisStyle, size: (_u, vals) => axisWidth(vals), values: (_u, vals) => vals.map((v) => formatTick(v)) },
+        { ...axisStyle, size: xAxis === 'wall' ? 44 : 30, values: xAxis === 'relative' ? (_u, vals) => vals.map((v) => formatRelative(v)) : xAxis === 'step' ? (_u, vals) => vals.map((v) => formatTick(v)) : undefined },
+        { ...axisStyle, ticks: { show: false }, size: (_u, vals) => axisWidth(vals), values: (_u, vals) => vals.map((v) => formatTick(v)) },
       ],
       series,
       hooks: {
