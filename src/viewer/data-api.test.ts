@@ -155,6 +155,24 @@ describe('data API answers like TensorBoard for the real PyTorch logs', () => {
     assert.equal(acc?.value, expected.scalars[expected.runs[1]]['hparam/accuracy'][0][2]);
   });
 
+  it('serves the run graph as GraphDef text format and lists it in graphs/info', async () => {
+    const info = (await getJson('plugin/graphs/info')) as Record<string, { run_graph: boolean }>;
+    assert.equal(info[RUN].run_graph, true);
+    const r = await t.app.inject({ url: url(`plugin/graphs/graph?${q({ run: RUN })}`), headers: H });
+    assert.equal(r.statusCode, 200);
+    assert.match(r.body, /^node \{\n  name: "/);
+    assert.match(r.body, /op: "aten::linear"/);
+    assert.equal((r.body.match(/\{/g) ?? []).length, (r.body.match(/\}/g) ?? []).length);
+  });
+
+  it('ignores ill-typed hparams requests instead of failing', async () => {
+    for (const payload of [{ colParams: 5 }, { colParams: [null, { hparam: 3, order: 'ORDER_DESC' }] }, [1, 2], { startIndex: 'x' }]) {
+      const r = await t.app.inject({ method: 'POST', url: url('plugin/hparams/session_groups'), headers: H, payload });
+      assert.equal(r.statusCode, 200, JSON.stringify(payload));
+      assert.equal((r.json() as { totalSize: number }).totalSize, 1);
+    }
+  });
+
   it('reports load status and an empty problem list for clean logs', async () => {
     const s = (await getJson('status')) as { state: string; points: number; bytes_read: number };
     assert.equal(s.state, 'ready');

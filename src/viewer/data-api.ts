@@ -13,6 +13,7 @@ import type { Logdir, RunInfo, SeriesKind, TagInfo } from '../events/index.js';
 import { authenticateViewer, type ViewerAccess } from './access.js';
 import { decodeBlobKey, encodeBlobKey, imageContentType } from './blob-key.js';
 import { compressHistogram } from './distributions.js';
+import { graphDefToPbtxt } from './graph-pbtxt.js';
 import { downsampleIndices, parseSamples } from './downsample.js';
 import { experimentJson, sessionGroupsJson, type SessionGroupsRequest } from './hparams.js';
 import { sendCached, sendJson } from './respond.js';
@@ -201,6 +202,30 @@ function parseJsonParam(raw: string | undefined): unknown {
   }
 }
 
+/** The fields of a ListSessionGroupsRequest we honour, each kept only when it has the right type. */
+function sessionGroupsRequest(raw: unknown): SessionGroupsRequest {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {};
+  const r = raw as Record<string, unknown>;
+  const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const cols = Array.isArray(r.colParams) ? r.colParams : [];
+  return {
+    startIndex: num(r.startIndex),
+    sliceSize: num(r.sliceSize),
+    colParams: cols
+      .filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null)
+      .map((c) => {
+        const m = typeof c.metric === 'object' && c.metric !== null ? (c.metric as Record<string, unknown>) : undefined;
+        return {
+          hparam: str(c.hparam),
+          metric: m ? { group: str(m.group), tag: str(m.tag) } : undefined,
+          order: str(c.order),
+          filterRegexp: str(c.filterRegexp)?.slice(0, 256),
+        };
+      }),
+  };
+}
+
 export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOptions): Promise<void> {
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody);
 
@@ -234,7 +259,16 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
     }
     if (!opts.runtime.isServing(jobId)) {
       // RUNNING in the store but not started in this process (e.g. just after a restart).
-      await opts.runtime.start({ jobId, projectId, trainUrl: job.trainUrl, jobType: job.jobType ?? 'tensorboard' });
+      try {
+        await opts.runtime.start({ jobId, projectId, trainUrl: job.trainUrl, jobType: job.jobType ?? 'tensorboard' });
+      } catch (err) {
+        reply.code(503).header('content-type', 'application/json; charset=utf-8').send({
+          is_success: false,
+          error_code: 'ModelArts.0010',
+          error_message: `Internal error. Storage unavailable: ${err instanceof Error ? err.message : String(err)}`,
+        });
+        return undefined;
+      }
     }
     return { jobId, job };
   }
@@ -508,7 +542,7 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
   );
   route(['GET', 'POST'], 'plugin/hparams/session_groups', (v, q, req, reply) => {
     const raw: unknown = req.method === 'POST' ? req.body : parseJsonParam(one(q, 'request'));
-    const request = (typeof raw === 'object' && raw !== null ? raw : {}) as SessionGroupsRequest;
+    const request = sessionGroupsRequest(raw);
     return sendJson(req, reply, sessionGroupsJson(v.logdir, request));
   });
 
@@ -529,6 +563,14 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
       return out;
     }),
   );
+
+  route('GET', 'plugin/graphs/graph', async (v, q, req, reply) => {
+    const run = need(q, 'run');
+    const ref = v.logdir.graph(run);
+    if (!ref) throw notFound(`no graph for run=${run}`);
+    const bytes = await v.logdir.readBlob(ref);
+    return sendCached(req, reply, v, `graph\0${run}`, () => graphDefToPbtxt(bytes), 'text/x-protobuf; charset=utf-8');
+  });
 
   // Anything else under data/: the access checks still apply first, then the envelope's 404.
   app.route<{ Params: JobParams; Querystring: Query }>({

@@ -1,0 +1,171 @@
+// GraphDef bytes → protobuf text format, what TensorBoard's `graphs/graph` route sends and its
+// graph dashboard parses. Hand-written over the wire format (the engine keeps graphs as byte
+// ranges, and a full proto runtime for one route is not worth a dependency): nodes with name, op,
+// inputs, device and attrs (scalars, strings, types, shapes and lists of them), plus versions.
+// Unknown fields are skipped, truncated input ends the output early but never throws.
+
+const DATA_TYPES: Record<number, string> = {
+  1: 'DT_FLOAT', 2: 'DT_DOUBLE', 3: 'DT_INT32', 4: 'DT_UINT8', 5: 'DT_INT16', 6: 'DT_INT8', 7: 'DT_STRING',
+  8: 'DT_COMPLEX64', 9: 'DT_INT64', 10: 'DT_BOOL', 14: 'DT_BFLOAT16', 17: 'DT_UINT16', 19: 'DT_HALF',
+  22: 'DT_UINT32', 23: 'DT_UINT64',
+};
+
+interface Field {
+  no: number;
+  wire: number;
+  varint?: bigint;
+  bytes?: Uint8Array;
+  fixed?: Buffer;
+}
+
+function fields(buf: Uint8Array): Field[] {
+  const out: Field[] = [];
+  let p = 0;
+  const varint = (): bigint | undefined => {
+    let r = 0n;
+    let shift = 0n;
+    while (p < buf.length) {
+      const b = buf[p++];
+      r |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return r;
+      shift += 7n;
+      if (shift > 70n) return undefined;
+    }
+    return undefined;
+  };
+  while (p < buf.length) {
+    const key = varint();
+    if (key === undefined) break;
+    const no = Number(key >> 3n);
+    const wire = Number(key & 7n);
+    if (wire === 0) {
+      const v = varint();
+      if (v === undefined) break;
+      out.push({ no, wire, varint: v });
+    } else if (wire === 2) {
+      const len = varint();
+      if (len === undefined || p + Number(len) > buf.length) break;
+      out.push({ no, wire, bytes: buf.subarray(p, p + Number(len)) });
+      p += Number(len);
+    } else if (wire === 1 || wire === 5) {
+      const n = wire === 1 ? 8 : 4;
+      if (p + n > buf.length) break;
+      out.push({ no, wire, fixed: Buffer.from(buf.subarray(p, p + n)) });
+      p += n;
+    } else break;
+  }
+  return out;
+}
+
+function quote(bytes: Uint8Array): string {
+  let s = '"';
+  for (const b of bytes) {
+    if (b === 0x22) s += '\\"';
+    else if (b === 0x5c) s += '\\\\';
+    else if (b === 0x0a) s += '\\n';
+    else if (b >= 0x20 && b < 0x7f) s += String.fromCharCode(b);
+    else s += '\\' + b.toString(8).padStart(3, '0');
+  }
+  return s + '"';
+}
+
+const signed = (v: bigint): bigint => BigInt.asIntN(64, v);
+
+function packedVarints(f: Field): bigint[] {
+  if (f.varint !== undefined) return [f.varint];
+  const out: bigint[] = [];
+  // Packed: the bytes are a run of varints.
+  const b = f.bytes ?? new Uint8Array();
+  let p = 0;
+  while (p < b.length) {
+    let r = 0n;
+    let shift = 0n;
+    for (;;) {
+      const x = b[p++];
+      r |= BigInt(x & 0x7f) << shift;
+      if ((x & 0x80) === 0 || p >= b.length) break;
+      shift += 7n;
+    }
+    out.push(r);
+  }
+  return out;
+}
+
+function packedFloats(f: Field): number[] {
+  if (f.fixed) return [f.fixed.readFloatLE(0)];
+  const b = Buffer.from(f.bytes ?? new Uint8Array());
+  const out: number[] = [];
+  for (let i = 0; i + 4 <= b.length; i += 4) out.push(b.readFloatLE(i));
+  return out;
+}
+
+function shape(buf: Uint8Array, ind: string): string {
+  let s = '';
+  for (const f of fields(buf)) {
+    if (f.no === 2 && f.bytes) {
+      const dim = fields(f.bytes);
+      const size = dim.find((d) => d.no === 1)?.varint;
+      const name = dim.find((d) => d.no === 2)?.bytes;
+      s += `${ind}dim {\n${size !== undefined ? `${ind}  size: ${signed(size)}\n` : ''}${name ? `${ind}  name: ${quote(name)}\n` : ''}${ind}}\n`;
+    } else if (f.no === 3 && f.varint) s += `${ind}unknown_rank: true\n`;
+  }
+  return s;
+}
+
+function listValue(buf: Uint8Array, ind: string): string {
+  let s = '';
+  for (const f of fields(buf)) {
+    if (f.no === 2 && f.bytes) s += `${ind}s: ${quote(f.bytes)}\n`;
+    else if (f.no === 3) for (const v of packedVarints(f)) s += `${ind}i: ${signed(v)}\n`;
+    else if (f.no === 4) for (const v of packedFloats(f)) s += `${ind}f: ${v}\n`;
+    else if (f.no === 5) for (const v of packedVarints(f)) s += `${ind}b: ${v !== 0n}\n`;
+    else if (f.no === 6) for (const v of packedVarints(f)) s += `${ind}type: ${DATA_TYPES[Number(v)] ?? Number(v)}\n`;
+    else if (f.no === 7 && f.bytes) s += `${ind}shape {\n${shape(f.bytes, ind + '  ')}${ind}}\n`;
+  }
+  return s;
+}
+
+function attrValue(buf: Uint8Array, ind: string): string {
+  let s = '';
+  for (const f of fields(buf)) {
+    if (f.no === 1 && f.bytes) s += `${ind}list {\n${listValue(f.bytes, ind + '  ')}${ind}}\n`;
+    else if (f.no === 2 && f.bytes) s += `${ind}s: ${quote(f.bytes)}\n`;
+    else if (f.no === 3 && f.varint !== undefined) s += `${ind}i: ${signed(f.varint)}\n`;
+    else if (f.no === 4 && f.fixed) s += `${ind}f: ${f.fixed.readFloatLE(0)}\n`;
+    else if (f.no === 5 && f.varint !== undefined) s += `${ind}b: ${f.varint !== 0n}\n`;
+    else if (f.no === 6 && f.varint !== undefined) s += `${ind}type: ${DATA_TYPES[Number(f.varint)] ?? Number(f.varint)}\n`;
+    else if (f.no === 7 && f.bytes) s += `${ind}shape {\n${shape(f.bytes, ind + '  ')}${ind}}\n`;
+    else if (f.no === 9 && f.bytes) s += `${ind}placeholder: ${quote(f.bytes)}\n`;
+  }
+  return s;
+}
+
+function node(buf: Uint8Array): string {
+  let s = 'node {\n';
+  for (const f of fields(buf)) {
+    if (!f.bytes) continue;
+    if (f.no === 1) s += `  name: ${quote(f.bytes)}\n`;
+    else if (f.no === 2) s += `  op: ${quote(f.bytes)}\n`;
+    else if (f.no === 3) s += `  input: ${quote(f.bytes)}\n`;
+    else if (f.no === 4) s += `  device: ${quote(f.bytes)}\n`;
+    else if (f.no === 5) {
+      const entry = fields(f.bytes);
+      const key = entry.find((e) => e.no === 1)?.bytes;
+      const value = entry.find((e) => e.no === 2)?.bytes;
+      s += `  attr {\n    key: ${quote(key ?? new Uint8Array())}\n    value {\n${attrValue(value ?? new Uint8Array(), '      ')}    }\n  }\n`;
+    }
+  }
+  return s + '}\n';
+}
+
+export function graphDefToPbtxt(buf: Uint8Array): string {
+  let s = '';
+  for (const f of fields(buf)) {
+    if (f.no === 1 && f.bytes) s += node(f.bytes);
+    else if (f.no === 4 && f.bytes) {
+      const producer = fields(f.bytes).find((v) => v.no === 1)?.varint;
+      s += `versions {\n${producer !== undefined ? `  producer: ${producer}\n` : ''}}\n`;
+    }
+  }
+  return s;
+}
