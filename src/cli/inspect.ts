@@ -1,12 +1,24 @@
+// `vizjobs inspect LOGDIR`: what `tensorboard --inspect` shows, plus the problems the engine found
+// (bad CRCs, corrupt lengths, undecodable records); `--json` for scripts. LOGDIR is a local
+// directory read through LocalStorage, the same path the viewer takes for object storage.
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { LocalStorage } from '../storage/local.js';
+import { openLogdir } from '../events/index.js';
+import { formatInspect, inspectLogdir } from '../events/inspect.js';
 
-// Placeholder until this command is built; it exits non-zero so nothing mistakes it for done.
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
-    .description('not built yet')
-    .action(() => {
-      console.error('vizjobs inspect: not built yet');
-      process.exit(2);
+    .description('list runs, tags by kind, step ranges, counts and problems of a TensorBoard log directory')
+    .argument('<logdir>', 'local log directory')
+    .option('--json', 'print a JSON report')
+    .option('--no-verify', 'skip CRC-32C verification')
+    .action(async (dir: string, opts: { json?: boolean; verify: boolean }) => {
+      const started = performance.now();
+      const logdir = openLogdir({ storage: new LocalStorage(resolve(dir)), prefix: '' }, { verifyChecksums: opts.verify });
+      await logdir.reload();
+      const report = inspectLogdir(logdir, performance.now() - started);
+      process.stdout.write(opts.json ? JSON.stringify(report) + '\n' : formatInspect(report));
     });
 }

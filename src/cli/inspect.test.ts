@@ -1,0 +1,39 @@
+// `vizjobs inspect` end to end: the compiled CLI on real files.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cliPath, pytorchFixtureDir } from '../testing/paths.js';
+import { EventEncoder } from '../events/index.js';
+import type { InspectReport } from '../events/inspect.js';
+
+test('inspect --json reports the real fixture’s runs, tags by kind and step ranges', () => {
+  const out = execFileSync(process.execPath, [cliPath, 'inspect', '--json', pytorchFixtureDir], { encoding: 'utf8' });
+  const report = JSON.parse(out) as InspectReport;
+  assert.deepEqual(
+    report.runs.map((r) => r.name),
+    ['mlp_lr1e-3_adam', 'mlp_lr1e-3_adam/1795820169.1177986'],
+  );
+  const loss = report.runs[0].tags.scalars?.find((t) => t.tag === 'loss/train');
+  assert.deepEqual(loss && [loss.count, loss.firstStep, loss.lastStep], [2000, 0, 1999]);
+  assert.equal(report.runs[0].tags.histograms?.length, 4);
+  assert.equal(report.runs[1].tags.hparams?.length, 3);
+  assert.ok(report.runs[0].hasGraph);
+  assert.equal(report.stats.problems, 0);
+});
+
+test('inspect prints tags like tensorboard --inspect and lists the problems of a damaged file', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vizjobs-inspect-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const enc = new EventEncoder();
+  const recs = [enc.fileVersion(1), enc.scalar('acc', 1, 1, 1), enc.scalar('acc', 2, 2, 2), enc.scalar('acc', 3, 3, 3)];
+  const bytes = Buffer.concat(recs);
+  bytes[recs[0].length + recs[1].length + 20] ^= 1; // data of the second scalar
+  writeFileSync(join(dir, 'events.out.tfevents.0000000001.h.1.0'), bytes);
+  const out = execFileSync(process.execPath, [cliPath, 'inspect', dir], { encoding: 'utf8' });
+  assert.match(out, /These tags are in \.:\nscalars\n {3}acc\n/);
+  assert.match(out, /num_steps {12}2\n/);
+  assert.match(out, /data_crc at events\.out\.tfevents\.0000000001\.h\.1\.0:\d+: record data CRC mismatch/);
+});
