@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { cliPath, pytorchFixtureDir, repoRoot } from '../testing/paths.js';
+import { SummaryWriter } from '../events/writer.js';
 
 const CHROMIUM = process.env.VIZJOBS_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
@@ -36,6 +37,13 @@ interface ChartStats {
   runs: Record<string, { points: number; drawn: number; lastValue: number | null; lastSmoothed: number | null }>;
 }
 interface Debug { ready: boolean; runs: string[]; refreshes: number; error?: string; scalars: () => Record<string, ChartStats> }
+/** The page's globals as far as these checks use them (the Node build has no DOM types). */
+interface PageGlobals {
+  __vizjobs?: Debug;
+  __sameDocument?: boolean;
+  scrollTo(x: number, y: number): void;
+  document: { querySelectorAll(sel: string): ArrayLike<{ complete: boolean; naturalWidth: number }> };
+}
 
 let tmp = '';
 let server: ChildProcess | undefined;
@@ -133,7 +141,7 @@ after(async () => {
 
 async function debugState(page: Page): Promise<{ ready: boolean; runs: string[]; error?: string; refreshes: number; scalars: Record<string, ChartStats> }> {
   return page.evaluate(() => {
-    const d = (window as unknown as { __vizjobs?: Debug }).__vizjobs;
+    const d = (globalThis as unknown as PageGlobals).__vizjobs;
     return d ? { ready: d.ready, runs: d.runs, error: d.error, refreshes: d.refreshes, scalars: d.scalars() } : { ready: false, runs: [], refreshes: 0, scalars: {} };
   });
 }
@@ -169,6 +177,8 @@ function tbSmoothLast(values: number[], w: number): number {
 
 test('a person signs in, creates a job over the real logs, and its viewer shows every sample TensorBoard served', { timeout: 120_000 }, async () => {
   assert.ok(browser);
+  const started = Date.now();
+  const phase = (name: string): void => console.log(`# ${((Date.now() - started) / 1000).toFixed(1)}s ${name}`);
   const context = await browser.newContext({ viewport: { width: 1400, height: 950 }, acceptDownloads: true });
   const page = await context.newPage();
   const pageErrors: string[] = [];
@@ -179,13 +189,14 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   await page.fill('#project', PROJECT);
   await page.fill('#token', 'wrong-token');
   await page.click('#signin button[type=submit]');
-  await page.waitForFunction(() => (document.querySelector('#signin-error')?.textContent ?? '').length > 0);
+  await page.waitForSelector('#signin-error:not(:empty)');
   assert.match(await page.textContent('#signin-error') ?? '', /Invalid Token/);
   await page.fill('#token', TOKEN);
   await page.click('#signin button[type=submit]');
   await page.waitForSelector('#jobs table');
   assert.equal(await page.textContent('#project-id'), PROJECT);
 
+  phase('signed in');
   // --- console: create, with the form's validation first -----------------------------------
   await page.click('#new-job');
   await page.fill('#create-form [name=job_name]', 'bad name!');
@@ -204,6 +215,7 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   });
   await page.screenshot({ path: join(artifacts, 'console.png') });
 
+  phase('job RUNNING');
   // --- viewer: opened from the console, authenticated by the console's cookie only -----------
   const [viewer] = await Promise.all([context.waitForEvent('page'), row.locator('a.open-viewer').click()]);
   viewer.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -216,6 +228,7 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   });
   assert.deepEqual(ready.runs, expected.runs, 'runs in TensorBoard order');
 
+  phase('viewer ready');
   // Every scalar chart holds exactly TensorBoard's samples, run by run.
   for (const [run, tags] of Object.entries(expected.scalars)) {
     for (const [tag, triples] of Object.entries(tags)) {
@@ -231,7 +244,7 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   await viewer.locator('.card[data-tag="loss/train"]').scrollIntoViewIfNeeded();
   const canvas = await viewer.locator('.card[data-tag="loss/train"] canvas').boundingBox();
   assert.ok(canvas && canvas.width > 200 && canvas.height > 150, 'loss/train is drawn on a canvas');
-  await viewer.evaluate(() => window.scrollTo(0, 0));
+  await viewer.evaluate(() => (globalThis as unknown as PageGlobals).scrollTo(0, 0));
   await viewer.screenshot({ path: join(artifacts, 'viewer-scalars.png') });
 
   // Hover shows a value for the run under the cursor.
@@ -244,6 +257,7 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   assert.match(await viewer.textContent('.card[data-tag="loss/train"] .tip') ?? '', new RegExp(MAIN_RUN.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   await viewer.screenshot({ path: join(artifacts, 'viewer-hover.png') });
 
+  phase('scalars checked');
   // --- toggle a run off and on ----------------------------------------------------------------
   await viewer.mouse.move(5, 5);
   await viewer.uncheck(`#runs input[data-run="${MAIN_RUN}"]`);
@@ -277,11 +291,12 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   await viewer.click('#x-axis button[data-axis="wall"]');
   await viewer.check('#log-scale');
   await until('wall/log redraw', async () => (await debugState(viewer)).scalars['loss/train']?.runs[MAIN_RUN]?.points === 2000);
-  await viewer.evaluate(() => window.scrollTo(0, 0));
+  await viewer.evaluate(() => (globalThis as unknown as PageGlobals).scrollTo(0, 0));
   await viewer.screenshot({ path: join(artifacts, 'viewer-wall-log.png') });
   await viewer.click('#x-axis button[data-axis="step"]');
   await viewer.uncheck('#log-scale');
 
+  phase('smoothing checked');
   // --- CSV download of a series ------------------------------------------------------------------
   const card = viewer.locator('.card[data-tag="loss/train"]');
   await card.scrollIntoViewIfNeeded();
@@ -299,6 +314,16 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   assert.deepEqual([w0, s0], [lossTrain[0][0], lossTrain[0][1]]);
   assert.ok(Math.abs(v0 - Number(lossTrain[0][2])) < 1e-6);
 
+  phase('CSV checked');
+  // --- training goes on: new points appear without a reload ----------------------------------
+  await viewer.evaluate(() => { (globalThis as unknown as PageGlobals).__sameDocument = true; });
+  const writer = new SummaryWriter(join(tmp, 'obs', 'demo', 'pytorch-mlp', MAIN_RUN));
+  for (let step = 2000; step < 2050; step++) writer.addScalar('loss/train', 0.001, step);
+  writer.close();
+  await until('the appended points to show', async () => (await debugState(viewer)).scalars['loss/train']?.runs[MAIN_RUN]?.points === 2050, 30_000);
+  assert.equal(await viewer.evaluate(() => (globalThis as unknown as PageGlobals).__sameDocument), true, 'the page was not reloaded');
+
+  phase('live update seen');
   // --- the other tabs show the fixture's data -----------------------------------------------------
   await viewer.click('a[data-tab="histograms"]');
   await viewer.waitForSelector('#histograms .card canvas');
@@ -309,7 +334,7 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   await viewer.screenshot({ path: join(artifacts, 'viewer-distributions.png') });
   await viewer.click('a[data-tab="images"]');
   await viewer.waitForSelector('#images .card img');
-  await until('images to decode', async () => viewer.evaluate(() => [...document.querySelectorAll<HTMLImageElement>('#images img')].every((i) => i.complete && i.naturalWidth > 0)));
+  await until('images to decode', async () => viewer.evaluate(() => Array.from((globalThis as unknown as PageGlobals).document.querySelectorAll('#images img')).every((i) => i.complete && i.naturalWidth > 0)));
   assert.equal(await viewer.locator('#images .card').count(), Object.keys(expected.images[MAIN_RUN]).length);
   await viewer.screenshot({ path: join(artifacts, 'viewer-images.png') });
   await viewer.click('a[data-tab="text"]');
@@ -329,6 +354,7 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   await viewer.waitForSelector('#problems .empty');
   assert.match(await viewer.textContent('#problems') ?? '', /No problems/);
 
+  phase('tabs checked');
   // --- another project's token gets nothing -------------------------------------------------------
   const stranger = await browser.newContext();
   const jobPath = new URL(viewer.url()).pathname;

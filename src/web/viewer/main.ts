@@ -145,12 +145,15 @@ function renderSidebar(): void {
   }));
   const log = h('input', { type: 'checkbox', id: 'log-scale', checked: s.logScale });
   log.addEventListener('change', () => state.update({ logScale: log.checked }));
+  const every = h('input', { type: 'checkbox', id: 'all-samples', checked: s.allSamples });
+  every.addEventListener('change', () => state.update({ allSamples: every.checked }));
 
   sidebar.append(
     h('div', { class: 'side-section' }, h('div', { class: 'side-title' }, 'Scalar settings'),
       h('div', { class: 'setting' }, h('label', { for: 'smoothing' }, 'Smoothing'), h('div', { class: 'smooth-row' }, smooth, smoothNum)),
       h('div', { class: 'setting' }, h('label', {}, 'Horizontal axis'), axis),
       h('label', { class: 'setting check' }, log, ' Log-scale y axis'),
+      h('label', { class: 'setting check', title: 'Series longer than 10,000 points are reduced by the server (first, last, min and max of each bucket kept). Tick to load every sample.' }, every, ' Every sample (no server reduction)'),
       h('div', { class: 'hint' }, 'Drag on a chart to zoom, double-click to reset.')),
     h('div', { class: 'side-section grow' }, h('div', { class: 'side-title' }, 'Runs ', h('span', { class: 'spacer' }), all, none), runFilter, runErr, list),
   );

@@ -31,6 +31,10 @@ export interface ChartStats {
   visibleRuns: string[];
   runs: Record<string, { points: number; drawn: number; lastValue: number | null; lastSmoothed: number | null }>;
   zoomed: boolean;
+  /** Milliseconds of the last full render (smoothing + reduction + draw) and last zoom/resize redraw. */
+  renderMs: number;
+  refreshMs: number;
+  renders: number;
 }
 
 const HEIGHT = 210;
@@ -44,6 +48,9 @@ export class ScalarChart {
   private applying = false;
   private readonly resize: ResizeObserver;
   private width = 0;
+  private renderMs = 0;
+  private refreshMs = 0;
+  private renders = 0;
 
   constructor(
     private readonly host: HTMLElement,
@@ -74,6 +81,13 @@ export class ScalarChart {
 
   /** Recomputes everything from the current settings and series, then draws. */
   render(): void {
+    const t0 = performance.now();
+    this.renderInner();
+    this.renderMs = performance.now() - t0;
+    this.renders++;
+  }
+
+  private renderInner(): void {
     const { smoothing, xAxis, logScale } = this.state.settings;
     const visible = this.state.visibleRuns().filter((r) => this.series.has(r));
     this.prepared = visible.map((run) => {
@@ -115,7 +129,7 @@ export class ScalarChart {
         lastSmoothed: n ? finiteOrNull(p.smoothed[n - 1]) : null,
       };
     }
-    return { tag: this.tag, visibleRuns: this.prepared.map((p) => p.run), runs, zoomed: this.zoom !== undefined };
+    return { tag: this.tag, visibleRuns: this.prepared.map((p) => p.run), runs, zoomed: this.zoom !== undefined, renderMs: this.renderMs, refreshMs: this.refreshMs, renders: this.renders };
   }
 
   destroy(): void {
@@ -177,6 +191,7 @@ export class ScalarChart {
 
   private refreshData(): void {
     if (!this.u) return;
+    const t0 = performance.now();
     const range = this.zoom ?? this.extent();
     this.applying = true;
     try {
@@ -184,6 +199,7 @@ export class ScalarChart {
       if (this.zoom) this.u.setScale('x', { min: this.zoom[0], max: this.zoom[1] });
     } finally {
       this.applying = false;
+      this.refreshMs = performance.now() - t0;
     }
   }
 

@@ -27,6 +27,7 @@ export class ScalarsTab {
   private readonly observer: IntersectionObserver;
 
   constructor(private readonly data: DataClient, private readonly state: ViewerState) {
+    this.samplesMode = state.settings.allSamples;
     this.observer = new IntersectionObserver((entries) => {
       for (const e of entries) {
         const card = [...this.cards.values()].find((c) => c.el === e.target);
@@ -57,8 +58,15 @@ export class ScalarsTab {
     await Promise.all([...this.cards.values()].filter((c) => c.inView).map((c) => this.loadCard(c, true)));
   }
 
+  private samplesMode: boolean;
+
   /** Settings or run selection changed: redraw from what is loaded, fetch what is missing. */
   redraw(): void {
+    if (this.samplesMode !== this.state.settings.allSamples) {
+      // A different sampling is different data: everything loaded so far is stale.
+      this.samplesMode = this.state.settings.allSamples;
+      for (const c of this.cards.values()) c.loaded.clear();
+    }
     this.layout();
     for (const c of this.cards.values()) {
       c.chart.render();
@@ -150,7 +158,7 @@ export class ScalarsTab {
     card.loading = true;
     try {
       await Promise.all(todo.map(async (run) => {
-        const rows = await this.data.json<unknown[]>('plugin/scalars/scalars', { run, tag: card.tag });
+        const rows = await this.data.json<unknown[]>('plugin/scalars/scalars', { run, tag: card.tag, samples: this.state.settings.allSamples ? 'all' : undefined });
         card.chart.setSeries(run, toSeries(rows));
         card.loaded.set(run, Date.now());
       }));

@@ -10,10 +10,12 @@ export interface Settings {
   logScale: boolean;
   runFilter: string;
   tagFilter: string;
+  /** Ask the server for every sample instead of its 10,000-point reduction of long series. */
+  allSamples: boolean;
 }
 
 const KEY = 'vizjobs.viewer.settings';
-const DEFAULTS: Settings = { smoothing: 0.6, xAxis: 'step', logScale: false, runFilter: '', tagFilter: '' };
+const DEFAULTS: Settings = { smoothing: 0.6, xAxis: 'step', logScale: false, runFilter: '', tagFilter: '', allSamples: false };
 
 export class ViewerState {
   settings: Settings;
