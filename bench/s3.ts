@@ -5,6 +5,8 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { writeCorpus } from './ingest-corpus.js';
 import { openLogdir } from '../dist/events/index.js';
@@ -25,6 +27,28 @@ async function filesUnder(dir: string): Promise<string[]> {
     else if (e.isFile()) out.push(p);
   }
   return out.sort();
+}
+
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
+
+/** A loopback front adding `delayMs` before each request, as a store across a network would. */
+async function latencyFront(target: string, delayMs: number): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  const t = new URL(target);
+  const front = createServer((req, res) => {
+    setTimeout(() => {
+      const up = httpRequest({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    }, delayMs);
+  });
+  await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+  return {
+    endpoint: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => front.close(() => r())),
+  };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -56,22 +80,47 @@ async function main(): Promise<void> {
     console.log(`upload: ${ms(performance.now() - tUp)}`);
     uploader.destroy();
 
-    // Cold loads from S3: a fresh client (no pooled connections) and a fresh logdir each time.
-    const s3Walls: number[] = [];
-    let s3Counts = { list: 0, head: 0, get: 0, retries: 0, bytes: 0 };
-    let loadedPoints = 0;
-    for (let i = 0; i < REPS; i++) {
-      const client = new S3Client(s3ClientConfig(clientSettings));
-      const storage = new S3Storage({ client, bucket: BUCKET });
+    // Cold loads from S3: a fresh client (no pooled connections) and a fresh logdir each time,
+    // with and without read-ahead, interleaved so background load hits both alike.
+    type Counts = { list: number; head: number; get: number; retries: number; bytes: number };
+    const coldLoad = async (readAhead: boolean, endpoint = server.endpoint): Promise<{ wall: number; counts: Counts; points: number }> => {
+      const client = new S3Client(s3ClientConfig({ ...clientSettings, endpoint }));
+      const storage = new S3Storage({ client, bucket: BUCKET, ...(readAhead ? {} : { readAhead: false }) });
       const logdir = openLogdir({ storage, prefix: PREFIX });
       const t0 = performance.now();
       await logdir.reload();
-      s3Walls.push(performance.now() - t0);
-      s3Counts = storage.requestCounts();
-      loadedPoints = logdir.runs().reduce((n, r) => n + r.tags.filter((t) => t.kind === 'scalars').reduce((m, t) => m + t.count, 0), 0);
+      const wall = performance.now() - t0;
+      const loaded = logdir.runs().reduce((n, r) => n + r.tags.filter((t) => t.kind === 'scalars').reduce((m, t) => m + t.count, 0), 0);
       client.destroy();
+      return { wall, counts: storage.requestCounts(), points: loaded };
+    };
+    const s3Walls: number[] = [];
+    const plainWalls: number[] = [];
+    let s3Counts: Counts = { list: 0, head: 0, get: 0, retries: 0, bytes: 0 };
+    let plainCounts: Counts = s3Counts;
+    for (let i = 0; i < REPS; i++) {
+      const a = await coldLoad(true);
+      const b = await coldLoad(false);
+      for (const r of [a, b]) if (r.points !== points) throw new Error(`loaded ${r.points} scalar points from S3, wrote ${points}`);
+      s3Walls.push(a.wall);
+      plainWalls.push(b.wall);
+      s3Counts = a.counts;
+      plainCounts = b.counts;
     }
-    if (loadedPoints !== points) throw new Error(`loaded ${loadedPoints} scalar points from S3, wrote ${points}`);
+    const front = await latencyFront(server.endpoint, LATENCY_MS);
+    const slowAhead: number[] = [];
+    const slowPlain: number[] = [];
+    let slowCounts: Counts = s3Counts;
+    let slowPlainCounts: Counts = s3Counts;
+    for (let i = 0; i < REPS; i++) {
+      const a = await coldLoad(true, front.endpoint);
+      const b = await coldLoad(false, front.endpoint);
+      slowAhead.push(a.wall);
+      slowPlain.push(b.wall);
+      slowCounts = a.counts;
+      slowPlainCounts = b.counts;
+    }
+    await front.close();
     console.log(`cold load from S3 read ${s3Counts.bytes} bytes of a ${totalBytes}-byte corpus in ${s3Counts.get} GETs`);
 
     const localWalls: number[] = [];
@@ -129,9 +178,15 @@ async function main(): Promise<void> {
     const s3Med = median(s3Walls);
     const localMed = median(localWalls);
     console.log('\n### Cold load of the corpus (median of ' + REPS + ')\n');
-    console.log('| source | wall | MB/s | requests | ratio to local disk |');
+    console.log('| source | wall | MB/s | requests, bytes fetched | ratio to local disk |');
     console.log('|---|---|---|---|---|');
-    console.log(`| s3rver (loopback) | ${ms(s3Med)} (first ${ms(s3Walls[0])}) | ${(mb / (s3Med / 1000)).toFixed(0)} | ${s3Counts.list} list + ${s3Counts.get} get, ${s3Counts.head} head, ${s3Counts.retries} retries | ${(s3Med / localMed).toFixed(2)}× |`);
+    const plainMed = median(plainWalls);
+    const row = (name: string, wall: number, first: number, c: Counts): string =>
+      `| ${name} | ${ms(wall)} (first ${ms(first)}) | ${(mb / (wall / 1000)).toFixed(0)} | ${c.list} list + ${c.get} get, ${c.head} head, ${c.retries} retries, ${(c.bytes / 1e6).toFixed(2)} MB | ${(wall / localMed).toFixed(2)}× |`;
+    console.log(row('s3rver (loopback), read-ahead', s3Med, s3Walls[0], s3Counts));
+    console.log(row('s3rver (loopback), no read-ahead', plainMed, plainWalls[0], plainCounts));
+    console.log(row(`s3rver + ${LATENCY_MS} ms per request, read-ahead`, median(slowAhead), slowAhead[0], slowCounts));
+    console.log(row(`s3rver + ${LATENCY_MS} ms per request, no read-ahead`, median(slowPlain), slowPlain[0], slowPlainCounts));
     console.log(`| local disk | ${ms(localMed)} (first ${ms(localWalls[0])}) | ${(mb / (localMed / 1000)).toFixed(0)} | — | 1.00× |`);
     console.log('\n### Reload of the unchanged job\n');
     console.log('| keys per page | pages | list | head | get | bytes read | wall | target: 1 list per page, nothing else |');

@@ -20,6 +20,8 @@ export interface ReadAheadOptions {
   minBulkRead: number;
   /** Objects with read-ahead state at once; the least recently read is dropped beyond it. */
   maxObjects: number;
+  /** Read-ahead state unused this long is dropped, so an idle job holds no buffers. */
+  idleMs?: number;
 }
 
 interface Part {
@@ -41,6 +43,7 @@ interface ObjectAhead {
 export class ReadAhead {
   private readonly listed = new Map<string, { size: number; etag: string }>();
   private readonly objects = new Map<string, ObjectAhead>();
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly fetch: RangeFetch,
@@ -110,6 +113,11 @@ export class ReadAhead {
       state = { size: listed.size, etag: listed.etag, parts: [], stopped: false };
     }
     this.objects.delete(key); // re-insert: the map's order is least recently read first
+    // Read to the listed end: the scan of this object is over until the next listing.
+    if (end >= state.size) {
+      this.armIdleTimer();
+      return;
+    }
     this.objects.set(key, state);
     while (this.objects.size > this.options.maxObjects) {
       const oldest = this.objects.keys().next().value as string;
@@ -128,5 +136,19 @@ export class ReadAhead {
       });
       next += partLength;
     }
+    this.armIdleTimer();
+  }
+
+  private armIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (this.objects.size === 0) return;
+    this.idleTimer = setTimeout(() => this.objects.clear(), this.options.idleMs ?? 10_000);
+    this.idleTimer.unref();
+  }
+
+  /** Objects holding read-ahead buffers now (for tests and diagnostics). */
+  get activeObjects(): number {
+    return this.objects.size;
   }
 }

@@ -202,6 +202,16 @@ describe('S3Storage read-ahead', () => {
     // One plain read of the first chunk, then 90,000 bytes in 16,000-byte parts.
     assert.equal(c.get, 1 + Math.ceil(90_000 / 16_000));
     assert.ok(c.get < reads, `${c.get} requests for ${reads} reads`);
+    assert.equal(s.readAheadObjects(), 0, 'a finished scan holds no buffers');
+  });
+
+  test('an abandoned scan releases its buffers after the idle time', async () => {
+    const s = storage({ partSize: 16_000, readAhead: { ...ahead, idleMs: 30 } });
+    await s.list('ahead/');
+    assert.deepEqual(await s.read('ahead/events', 0, 10_000), body.subarray(0, 10_000));
+    assert.equal(s.readAheadObjects(), 1);
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(s.readAheadObjects(), 0);
   });
 
   test('without a listing, or for small reads, nothing is fetched ahead', async () => {

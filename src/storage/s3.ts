@@ -92,6 +92,11 @@ export class S3Storage implements ObjectStorage {
     return { ...this.counts };
   }
 
+  /** Objects holding read-ahead buffers now: 0 once scans finish or sit idle. */
+  readAheadObjects(): number {
+    return this.ahead?.activeObjects ?? 0;
+  }
+
   resetRequestCounts(): void {
     this.counts = { list: 0, head: 0, get: 0, retries: 0, bytes: 0 };
   }
