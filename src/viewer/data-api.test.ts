@@ -99,6 +99,36 @@ describe('data API answers like TensorBoard for the real PyTorch logs', () => {
     }
   });
 
+  it('lists audio clips whose blob bytes are the WAV PyTorch wrote', async () => {
+    const tags = (await getJson('plugin/audio/tags')) as Record<string, Record<string, { samples: number }>>;
+    const tag = Object.keys(tags[RUN])[0];
+    assert.ok(tag);
+    const clips = (await getJson(`plugin/audio/audio?${q({ run: RUN, tag, sample: '0' })}`)) as { step: number; contentType: string; query: string }[];
+    assert.ok(clips.length >= 1);
+    assert.equal(clips[0].contentType, 'audio/wav');
+    const r = await t.app.inject({ url: url(`plugin/audio/individualAudio?${clips[0].query}`), headers: H });
+    assert.equal(r.statusCode, 200);
+    assert.equal(r.headers['content-type'], 'audio/wav');
+    assert.equal(r.rawPayload.subarray(0, 4).toString('latin1'), 'RIFF');
+    assert.match(String(r.headers['content-security-policy']), /sandbox/);
+  });
+
+  it('serves PR curves as TensorBoard arrays of equal length', async () => {
+    const tags = (await getJson('plugin/pr_curves/tags')) as Record<string, Record<string, unknown>>;
+    const tag = Object.keys(tags[RUN])[0];
+    const body = (await getJson(`plugin/pr_curves/pr_curves?${q({ run: RUN, tag })}`)) as Record<string, Record<string, number[] | number>[]>;
+    const [entry] = body[RUN];
+    const keys = ['precision', 'recall', 'true_positives', 'false_positives', 'true_negatives', 'false_negatives', 'thresholds'];
+    const n = (entry.thresholds as number[]).length;
+    assert.ok(n > 1);
+    for (const k of keys) assert.equal((entry[k] as number[]).length, n, k);
+    for (const p of entry.precision as number[]) assert.ok(p >= 0 && p <= 1);
+    const tp = entry.true_positives as number[];
+    const fn = entry.false_negatives as number[];
+    // TP + FN is the number of positives at every threshold.
+    for (let i = 1; i < n; i++) assert.equal(tp[i] + fn[i], tp[0] + fn[0]);
+  });
+
   it('compresses histograms to nine ordered basis points for distributions', async () => {
     const d = (await getJson(`plugin/distributions/distributions?${q({ run: RUN, tag: 'weights/0.weight' })}`)) as [number, number, [number, number][]][];
     assert.equal(d.length, expected.histograms[RUN]['weights/0.weight'].length);

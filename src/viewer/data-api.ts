@@ -193,6 +193,19 @@ function prEntry(wallTime: number, step: number, data: Float64Array, n: number):
   };
 }
 
+/**
+ * Image and audio bytes from the logs. The sandbox CSP matters for SVG: opened directly, an SVG
+ * from a log file would otherwise run its scripts with the viewer's origin (and its cookie).
+ */
+function sendBlob(reply: FastifyReply, contentType: string, bytes: Buffer): FastifyReply {
+  return reply
+    .header('content-type', contentType)
+    .header('cache-control', 'private, max-age=300')
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', "default-src 'none'; img-src data:; media-src data:; style-src 'unsafe-inline'; sandbox")
+    .send(bytes);
+}
+
 function parseJsonParam(raw: string | undefined): unknown {
   if (raw === undefined || raw === '') return {};
   try {
@@ -452,7 +465,7 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
     const ref = s && i >= 0 ? s.blobs[i][key.index - 2] : undefined;
     if (!ref) throw notFound('no such image');
     const bytes = await v.logdir.readBlob(ref);
-    return reply.header('content-type', imageContentType(bytes)).header('cache-control', 'private, max-age=300').header('x-content-type-options', 'nosniff').send(bytes);
+    return sendBlob(reply, imageContentType(bytes), bytes);
   });
 
   route('GET', 'plugin/audio/tags', (v, _q, req, reply) =>
@@ -492,7 +505,7 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
     // Only audio types are echoed back, so the parameter cannot turn a clip into a page.
     const asked = one(q, 'content_type');
     const type = asked && /^audio\/[a-z0-9.+-]+$/i.test(asked) ? asked : ref.contentType || 'audio/wav';
-    return reply.header('content-type', type).header('cache-control', 'private, max-age=300').header('x-content-type-options', 'nosniff').send(bytes);
+    return sendBlob(reply, type, bytes);
   });
 
   // --- text ---------------------------------------------------------------------------------
