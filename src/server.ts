@@ -18,13 +18,31 @@ import type { JobStore } from './store/store.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/** What plugins registered by buildServer receive as their options. */
+export interface ServerContext {
+  config: Config;
+  auth: Authorizer;
+  store: JobStore;
+  runtime: JobRuntime;
+  service: JobService;
+  /** The job facts a viewer needs (project, status, train_url), from the store. */
+  jobs: ViewerJobs;
+}
+
+export interface ViewerJobs {
+  get(jobId: number): Promise<{ projectId: string; status: number; trainUrl: string } | undefined>;
+}
+
 export interface ServerDeps {
   /** Viewer runtime; default: the in-process placeholder runtime. */
   runtime?: JobRuntime;
-  /** Replaces the placeholder viewer at /visualization/:project_id/:job_id/ (register the real viewer here). */
-  viewer?: FastifyPluginAsync;
-  /** Registered after the job routes, in order (web console, static assets, …). */
-  plugins?: FastifyPluginAsync[];
+  /**
+   * Replaces the placeholder viewer: owns everything under /visualization/:project_id/:job_id/
+   * (register the real viewer, and the viewer's page, here). Receives the ServerContext.
+   */
+  viewer?: FastifyPluginAsync<ServerContext>;
+  /** Registered after the job routes, in order, each with the ServerContext (web console, static assets, …). */
+  plugins?: FastifyPluginAsync<ServerContext>[];
   store?: JobStore;
   /** Clock for durations and deadlines (tests move it forward). */
   now?: () => number;
@@ -99,9 +117,10 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(jobRoutes, { auth, service });
-  if (deps.viewer) await app.register(deps.viewer);
+  const ctx: ServerContext = { config, auth, store, runtime, service, jobs: viewerJobs(store) };
+  if (deps.viewer) await app.register(deps.viewer, ctx);
   else if (inProcess) await app.register(placeholderViewer, { auth, store, runtime: inProcess });
-  for (const p of deps.plugins ?? []) await app.register(p);
+  for (const p of deps.plugins ?? []) await app.register(p, ctx);
 
   app.addHook('onReady', async () => {
     await reconciler.start();
@@ -115,7 +134,7 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
 }
 
 /** The job facts the viewer needs (its `ViewerJobs` interface), read from the store. */
-export function viewerJobs(store: JobStore): { get(jobId: number): Promise<{ projectId: string; status: number; trainUrl: string } | undefined> } {
+export function viewerJobs(store: JobStore): ViewerJobs {
   return {
     async get(jobId) {
       const j = await store.get(jobId);
