@@ -14,7 +14,7 @@ import type { LogLocation } from '../storage/storage.js';
 export const DEFAULT_RELOAD_INTERVAL_MS = 3_000;
 
 export interface ViewerRuntimeOptions {
-  config: Pick<Config, 'obsRoot' | 's3Endpoint' | 'viewerIdleMs'>;
+  config: Pick<Config, 'obsRoot' | 's3Endpoint' | 'viewerIdleMs'> & Partial<Pick<Config, 's3Config'>>;
   /** Minimum time between two reloads of a viewed job. */
   reloadIntervalMs?: number;
   /** train_url → location; tests wrap the storage here to count its calls. */
