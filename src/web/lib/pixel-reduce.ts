@@ -30,48 +30,40 @@ export function pixelReduce(
     return all;
   }
   const span = xMax - xMin;
-  const scale = span > 0 ? cols / span : 0;
   const picked = new Uint8Array(count);
-  const k = ysList.length;
-  const minIdx = new Int32Array(k);
-  const maxIdx = new Int32Array(k);
-  let col = -2;
-  let firstOfCol = -1;
-  let lastOfCol = -1;
-  const flush = (): void => {
-    if (firstOfCol < 0) return;
-    picked[firstOfCol - lo] = 1;
-    picked[lastOfCol - lo] = 1;
-    for (let s = 0; s < k; s++) {
-      if (minIdx[s] >= 0) picked[minIdx[s] - lo] = 1;
-      if (maxIdx[s] >= 0) picked[maxIdx[s] - lo] = 1;
-    }
+  const pick = (i: number): void => {
+    if (i >= 0) picked[i - lo] = 1;
   };
-  for (let i = lo; i < hi; i++) {
-    let c = Math.floor((xs[i] - xMin) * scale);
-    if (c < 0) c = -1;
-    else if (c >= cols) c = cols;
-    if (c !== col) {
-      flush();
-      col = c;
-      firstOfCol = i;
-      minIdx.fill(-1);
-      maxIdx.fill(-1);
-    }
-    lastOfCol = i;
-    for (let s = 0; s < k; s++) {
-      const y = ysList[s][i];
-      if (!Number.isFinite(y)) continue;
-      if (minIdx[s] < 0 || y < ysList[s][minIdx[s]]) minIdx[s] = i;
-      if (maxIdx[s] < 0 || y > ysList[s][maxIdx[s]]) maxIdx[s] = i;
+  // Walk column by column: each column's end is found by comparing x against its right edge, so
+  // the inner loops only compare values (no division or flooring per point).
+  let i = lo;
+  for (let c = 0; i < hi; c++) {
+    const edge = c >= cols - 1 || span <= 0 ? Infinity : xMin + ((c + 1) * span) / cols;
+    const start = i;
+    while (i < hi && xs[i] < edge) i++;
+    if (i === start) continue;
+    pick(start);
+    pick(i - 1);
+    for (const ys of ysList) {
+      let mi = -1;
+      let ma = -1;
+      let vmin = Infinity;
+      let vmax = -Infinity;
+      for (let j = start; j < i; j++) {
+        const y = ys[j];
+        if (y - y !== 0) continue; // NaN or ±Infinity: never a column's extreme
+        if (y < vmin) { vmin = y; mi = j; }
+        if (y > vmax) { vmax = y; ma = j; }
+      }
+      pick(mi);
+      pick(ma);
     }
   }
-  flush();
   let m = 0;
-  for (let i = 0; i < count; i++) m += picked[i];
+  for (let k = 0; k < count; k++) m += picked[k];
   const out = new Uint32Array(m);
   let j = 0;
-  for (let i = 0; i < count; i++) if (picked[i]) out[j++] = lo + i;
+  for (let k = 0; k < count; k++) if (picked[k]) out[j++] = lo + k;
   return out;
 }
 

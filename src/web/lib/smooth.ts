@@ -20,17 +20,18 @@ export function smoothDebiased(values: ArrayLike<number>, weight: number): Float
     return out;
   }
   let last = 0;
-  let accumulated = 0;
+  // w^n kept as a running product: Math.pow per point made 1M points cost ~100 ms.
+  let wn = 1;
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (!Number.isFinite(v)) {
+    if (v - v !== 0) {
+      // NaN or ±Infinity (v - v is NaN for both): shown as is, the average does not move.
       out[i] = v;
       continue;
     }
     last = last * w + (1 - w) * v;
-    accumulated++;
-    const debias = w === 1 ? 1 : 1 - Math.pow(w, accumulated);
-    out[i] = last / debias;
+    wn *= w;
+    out[i] = w === 1 ? last : last / (1 - wn);
   }
   return out;
 }

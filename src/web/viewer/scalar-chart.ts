@@ -42,6 +42,8 @@ const HEIGHT = 210;
 export class ScalarChart {
   private u: uPlot | undefined;
   private readonly series = new Map<string, ScalarSeries>();
+  /** Smoothed values per run, reused while neither the series nor the weight changed. */
+  private readonly smoothCache = new Map<string, { src: ScalarSeries; weight: number; smoothed: Float64Array }>();
   private prepared: Prepared[] = [];
   private zoom: [number, number] | undefined;
   private structure = '';
@@ -93,11 +95,16 @@ export class ScalarChart {
     this.prepared = visible.map((run) => {
       const src = this.series.get(run) as ScalarSeries;
       const xs = xValues(src, xAxis);
-      const smoothed = smoothDebiased(src.value, smoothing);
+      let cached = this.smoothCache.get(run);
+      if (!cached || cached.src !== src || cached.weight !== smoothing) {
+        cached = { src, weight: smoothing, smoothed: smoothDebiased(src.value, smoothing) };
+        this.smoothCache.set(run, cached);
+      }
+      let smoothed = cached.smoothed;
       let raw = src.value;
       if (logScale) {
         raw = positiveOnly(raw);
-        positiveOnlyInPlace(smoothed);
+        smoothed = positiveOnly(smoothed);
       }
       return { run, color: this.state.colors.get(run), src, xs, raw, smoothed, drawn: 0 };
     });
@@ -315,14 +322,11 @@ function ensureSorted(xs: Float64Array): Float64Array {
   return xs;
 }
 
+/** A log axis has no place for zero or negatives: they become gaps. */
 function positiveOnly(v: Float64Array): Float64Array {
   const out = Float64Array.from(v);
-  positiveOnlyInPlace(out);
+  for (let i = 0; i < out.length; i++) if (!(out[i] > 0)) out[i] = NaN;
   return out;
-}
-
-function positiveOnlyInPlace(v: Float64Array): void {
-  for (let i = 0; i < v.length; i++) if (!(v[i] > 0)) v[i] = NaN;
 }
 
 function orderKey(v: number): number {
