@@ -59,6 +59,8 @@ describe('S3 settings', () => {
     assert.equal(withEndpoint.credentials, undefined, 'no explicit keys: the SDK default chain applies');
     const aws = s3ClientConfig({}, { AWS_REGION: 'ap-southeast-1' });
     assert.equal(aws.forcePathStyle, undefined);
+    assert.equal(aws.followRegionRedirects, true);
+    assert.equal(withEndpoint.followRegionRedirects, undefined);
     assert.equal(aws.region, 'ap-southeast-1');
   });
 });

@@ -1,7 +1,11 @@
 // Where each bucket's S3 client points and how it signs. Precedence, most specific first: the
 // bucket's entry in the VIZJOBS_S3_CONFIG file, that file's `default` entry, VIZJOBS_S3_ENDPOINT,
 // then the SDK's own chain (AWS_* variables, ~/.aws files) for anything still unset. The file is
-// validated field by field so a typo fails at startup with its path, never as a request error.
+// validated field by field so a typo fails with its path, never as a request error. Example:
+//   {"default": {"region": "cn-north-4"},
+//    "buckets": {"team-logs": {"endpoint": "https://obs.cn-north-4.myhuaweicloud.com",
+//                              "forcePathStyle": false, "profile": "obs"},
+//                "minio-logs": {"endpoint": "http://10.0.0.5:9000", "accessKeyId": "…", "secretAccessKey": "…"}}}
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config.js';
 

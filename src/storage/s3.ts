@@ -247,8 +247,11 @@ export function s3ClientConfig(settings: S3BucketSettings, env: NodeJS.ProcessEn
   if (settings.endpoint) {
     config.endpoint = settings.endpoint;
     config.forcePathStyle = settings.forcePathStyle ?? true;
-  } else if (settings.forcePathStyle !== undefined) {
-    config.forcePathStyle = settings.forcePathStyle;
+  } else {
+    if (settings.forcePathStyle !== undefined) config.forcePathStyle = settings.forcePathStyle;
+    // AWS itself: a bucket in another region than the configured one answers with a redirect
+    // the SDK can follow, instead of failing the job.
+    config.followRegionRedirects = true;
   }
   if (settings.accessKeyId && settings.secretAccessKey) {
     config.credentials = {
