@@ -81,6 +81,21 @@ describe('resolveTrainUrl', () => {
     assert.deepEqual(await sizes('s3://train-logs/exp', config), [7]);
   });
 
+  test('credentials come from the standard AWS_* variables when no settings file gives them', async () => {
+    const keys = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE'] as const;
+    const saved = keys.map((k) => process.env[k]);
+    process.env.AWS_ACCESS_KEY_ID = S3RVER_ACCESS_KEY_ID;
+    process.env.AWS_SECRET_ACCESS_KEY = S3RVER_SECRET_ACCESS_KEY;
+    delete process.env.AWS_PROFILE;
+    try {
+      // A settings value no other test uses, so this test gets its own client and credentials.
+      const config = { obsRoot: dir, s3Endpoint: `${server.endpoint}/` };
+      assert.deepEqual(await sizes('s3://train-logs/exp/', config), [7]);
+    } finally {
+      keys.forEach((k, i) => (saved[i] === undefined ? delete process.env[k] : (process.env[k] = saved[i])));
+    }
+  });
+
   test('a missing bucket on S3 is refused as no_such_bucket when listed', async () => {
     const config = { obsRoot: join(dir, 'obs'), s3Endpoint: server.endpoint, s3Config: settingsPath };
     const loc = resolveTrainUrl('s3://absent-bucket/x/', config);
