@@ -301,3 +301,39 @@ describe('admin token', () => {
     }
   });
 });
+
+describe('fuzzed input', () => {
+  test('random bodies, queries and paths never get a 500 and always get the envelope', async () => {
+    const { default: fc } = await import('fast-check');
+    const ts = await startTestServer({ jobLimit: 100_000 });
+    try {
+      const value = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.string(), { maxKeys: 3 }));
+      const body = fc.record(
+        { job_name: value, job_desc: value, train_url: fc.oneof(value, fc.constantFrom('/demo/x/', 's3://abc/x/', 'obs://abc/', '/a/../b/', '//x')), job_type: value, schedule: fc.oneof(value, fc.record({ type: value, time_unit: value, duration: value })), flavor: value },
+        { requiredKeys: [] },
+      );
+      await fc.assert(
+        fc.asyncProperty(body, fc.string({ maxLength: 40 }), fc.string({ maxLength: 12 }), async (b, query, pathPart) => {
+          const responses = [
+            await ts.call('POST', BASE, { body: b }),
+            await ts.call('GET', `${BASE}?${query}`),
+            await ts.call('GET', `${BASE}/${encodeURIComponent(pathPart)}`),
+            await ts.call('POST', BASE, { raw: query }),
+            await ts.call('PUT', `${BASE}/1`, { body: { job_desc: b.job_desc } }),
+          ];
+          for (const r of responses) {
+            assert.ok(r.status < 500, `${r.status}: ${r.text}`);
+            assert.equal(typeof r.body.is_success, 'boolean', r.text);
+            if (r.body.is_success === false) {
+              assert.match(r.body.error_code as string, /^ModelArts\.\d{4}$/);
+              assert.doesNotMatch(r.text, /\n\s+at /);
+            }
+          }
+        }),
+        { numRuns: 150 },
+      );
+    } finally {
+      await ts.close();
+    }
+  });
+});
