@@ -33,6 +33,7 @@ const expected = JSON.parse(readFileSync(join(pytorchFixtureDir, 'expected-tenso
 
 interface ChartStats {
   tag: string;
+  zoomed: boolean;
   visibleRuns: string[];
   runs: Record<string, { points: number; drawn: number; lastValue: number | null; lastSmoothed: number | null }>;
 }
@@ -258,6 +259,15 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   await viewer.screenshot({ path: join(artifacts, 'viewer-hover.png') });
 
   phase('scalars checked');
+  // --- zoom by dragging, reset by double-click ------------------------------------------------
+  await viewer.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.5);
+  await viewer.mouse.down();
+  await viewer.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.5, { steps: 4 });
+  await viewer.mouse.up();
+  await until('the chart to zoom', async () => (await debugState(viewer)).scalars['loss/train']?.zoomed);
+  await plot.dblclick();
+  await until('the zoom to reset', async () => (await debugState(viewer)).scalars['loss/train']?.zoomed === false);
+
   // --- toggle a run off and on ----------------------------------------------------------------
   await viewer.mouse.move(5, 5);
   await viewer.uncheck(`#runs input[data-run="${MAIN_RUN}"]`);

@@ -62,6 +62,10 @@ const tagFilter = h('input', { type: 'search', id: 'tag-filter', placeholder: 'F
 const tagErr = h('span', { class: 'error-text' });
 const mainEl = h('main', { class: 'viewer-main' }, h('div', { class: 'filterbar' }, tagFilter, tagErr), content);
 
+/** What the content area shows until the first answer arrives (the job's first load runs then). */
+const firstLoadNote = h('div', { class: 'no-data', id: 'first-load' }, h('div', { class: 'big' }, h('span', { class: 'spinner big-spinner' }), ' Reading the event files…'),
+  h('div', { class: 'muted', id: 'first-load-detail' }, 'The first view of a job loads its logs; later views are instant.'));
+
 function frame(): void {
   clear(app);
   const title = job ? h('span', { class: 'job-title' }, h('span', { class: 'muted' }, `${job.projectId} / `), `job ${job.jobId}`) : '';
@@ -173,6 +177,7 @@ async function poll(): Promise<void> {
     const runs = await data.json<string[]>('runs');
     state.setRuns(runs);
     debug.runs = runs;
+    if (firstLoad && runs.length > 0) showTab();
     const id = currentTab();
     const tab = TABS.find(([k]) => k === id)?.[2] as Tab;
     if (runs.length === 0) {
@@ -212,6 +217,8 @@ async function watchStatus(): Promise<void> {
       const points = num(s.points ?? s.samples);
       const parts = [bytes !== undefined ? `${(bytes / 1e6).toFixed(1)} MB read` : '', points !== undefined ? `${points.toLocaleString()} points` : ''].filter(Boolean);
       setLive(`loading${parts.length ? ` · ${parts.join(' · ')}` : '…'}`, true);
+      const detail = document.getElementById('first-load-detail');
+      if (detail && parts.length) detail.textContent = `${parts.join(' · ')} so far`;
     } catch {
       return;
     }
@@ -331,5 +338,5 @@ state.onChange(() => {
 });
 
 frame();
-showTab();
+content.replaceChildren(firstLoadNote);
 void poll().then(startPolling);
