@@ -69,7 +69,7 @@ if (!isMainThread) {
       }
     } else {
       const storage = new LocalStorage(dir);
-      const logdir = openLogdir({ storage, prefix: '' }, { verifyChecksums: verify });
+      const logdir = openLogdir({ storage, prefix: '' }, { verifyChecksums: verify, maxReadBytes: Number(process.env.VIZJOBS_MAX_READ) || undefined });
       const s = await logdir.reload();
       result = { records: s.records, samples: logdir.stats().samples, bytes: s.bytesRead };
       const t1 = performance.now();

@@ -227,7 +227,7 @@ export interface LogdirStats {
 export interface OpenLogdirOptions {
   /** Verify record CRCs (default true). */
   verifyChecksums?: boolean;
-  /** Largest single read, bytes (default 4 MiB; a longer record is read whole). */
+  /** Largest single read, bytes (default 1 MiB; a longer record is read whole). */
   maxReadBytes?: number;
 }
 
