@@ -243,6 +243,7 @@ class LogdirImpl implements Logdir {
       firstWallTime: r.firstWallTime,
       tags,
       problems: [...r.problems],
+      problemsOmitted: r.problemsOmitted,
       hasGraph: r.graph !== undefined,
       runMetadataTags: [...r.runMetadata.keys()].sort(),
       files: [...r.files.keys()].sort(),
@@ -318,7 +319,7 @@ class LogdirImpl implements Logdir {
     let memoryBytes = 0;
     let problems = 0;
     for (const r of this.runStates.values()) {
-      problems += r.problems.length;
+      problems += r.problems.length + r.problemsOmitted;
       for (const t of r.tags.values()) {
         samples += t.store.length;
         memoryBytes += t.store.memoryBytes(itemBytes) + 256;

@@ -193,7 +193,10 @@ export interface RunInfo {
   /** Wall time of the run's first event (NaN before any). */
   firstWallTime: number;
   tags: TagInfo[];
+  /** The first 1,000 problems of the run, each reported once. */
   problems: Problem[];
+  /** Problems found beyond those kept in `problems`. */
+  problemsOmitted: number;
   hasGraph: boolean;
   /** Tags of tagged_run_metadata events. */
   runMetadataTags: string[];

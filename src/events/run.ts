@@ -65,6 +65,7 @@ const KNOWN_PLUGINS: Record<string, SeriesKind> = {
 };
 
 const EMPTY = new Uint8Array(0);
+const MAX_PROBLEMS = 1000;
 
 // Oneof kinds of Summary.Value.
 const V_NONE = 0;
@@ -92,6 +93,7 @@ export class RunState {
   reset(): void {
     this.firstWallTime = NaN;
     this.problems = [];
+    this.problemsOmitted = 0;
     this.problemKeys.clear();
     this.hparams = {};
     this.graph = undefined;
@@ -106,9 +108,16 @@ export class RunState {
     }
   }
 
+  /** Problems beyond MAX_PROBLEMS: counted, not kept (a file of garbage must not fill memory). */
+  problemsOmitted = 0;
+
   addProblem(p: Problem): void {
     const k = `${p.file}\0${p.offset}\0${p.kind}`;
     if (this.problemKeys.has(k)) return;
+    if (this.problems.length >= MAX_PROBLEMS) {
+      this.problemsOmitted++;
+      return;
+    }
     this.problemKeys.add(k);
     this.problems.push(p);
   }
