@@ -18,7 +18,7 @@ import { downsampleIndices, parseSamples } from './downsample.js';
 import { experimentJson, sessionGroupsJson, type SessionGroupsRequest } from './hparams.js';
 import { sendCached, sendJson } from './respond.js';
 import type { ViewedJob, ViewerRuntime } from './runtime.js';
-import { scalarCsv, scalarTriplesJson, tbNumber } from './tb-json.js';
+import { scalarCsv, scalarTriplesBuffer, tbNumber } from './tb-json.js';
 import { markdownToSafeHtml, textTensorToHtml } from './text-html.js';
 
 export const RUNNING = 8;
@@ -159,11 +159,11 @@ function budget(q: Query): number {
   return limit;
 }
 
-function scalarJson(logdir: Logdir, run: string, tag: string, limit: number): string {
+function scalarJson(logdir: Logdir, run: string, tag: string, limit: number): Buffer {
   const s = logdir.scalars(run, tag);
   if (!s) throw notFound(`no scalar data for run=${run} tag=${tag}`);
   const idx = downsampleIndices(s.values, s.length, limit);
-  return scalarTriplesJson(s, idx, s.length);
+  return scalarTriplesBuffer(s, idx, s.length);
 }
 
 /** Sample index of a blob key's step (latest sample with that step: a purge may have rewritten it). */
@@ -402,12 +402,14 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
     if (!tag) throw new HttpError(new ApiError('badParameter', 'Invalid parameter tag: required'));
     const runs = [...many(body, 'runs'), ...many(q, 'runs')];
     const limit = budget({ samples: one(body, 'samples') ?? one(q, 'samples') });
-    const parts: string[] = [];
-    for (const run of runs) {
-      if (!v.logdir.scalars(run, tag)) continue;
-      parts.push(`${JSON.stringify(run)}:${scalarJson(v.logdir, run, tag, limit)}`);
-    }
-    return sendCached(req, reply, v, `multirun\0${tag}\0${limit}\0${JSON.stringify(runs)}`, () => `{${parts.join(',')}}`);
+    return sendCached(req, reply, v, `multirun\0${tag}\0${limit}\0${JSON.stringify(runs)}`, () => {
+      const parts: Buffer[] = [];
+      for (const run of runs) {
+        if (!v.logdir.scalars(run, tag)) continue;
+        parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(run)}:`), scalarJson(v.logdir, run, tag, limit));
+      }
+      return Buffer.concat([Buffer.from('{'), ...parts, Buffer.from('}')]);
+    });
   });
 
   // --- histograms and distributions ---------------------------------------------------------

@@ -11,6 +11,19 @@ import { tbStringify } from './tb-json.js';
 
 const gzip = promisify(gzipCb);
 const MIN_GZIP_BYTES = 1024;
+/** Bodies larger than this (e.g. samples=all on a 1,000,000-point tag, ~40 MB) are not cached. */
+const MAX_CACHED_BODY_BYTES = 4 << 20;
+/** Per job, the cache holds at most this many bytes of bodies (plus their gzip). */
+const MAX_CACHED_BYTES_PER_JOB = 32 << 20;
+
+function cachedBytes(cache: Map<string, unknown>): number {
+  let n = 0;
+  for (const v of cache.values()) {
+    const e = v as Partial<EncodedBody>;
+    if (e.body) n += e.body.length + (e.gz?.length ?? 0);
+  }
+  return n;
+}
 
 export interface EncodedBody {
   body: Buffer;
@@ -48,7 +61,7 @@ async function sendEncoded(request: FastifyRequest, reply: FastifyReply, enc: En
 
 /**
  * Sends `make()`'s body, cached under `key` for the job's current data generation.
- * `make` returns a string (sent as `contentType`) or any value (sent as TensorBoard JSON).
+ * `make` returns a string or Buffer (sent as `contentType`) or any value (sent as TensorBoard JSON).
  */
 export async function sendCached(
   request: FastifyRequest,
@@ -62,8 +75,17 @@ export async function sendCached(
   let enc = viewed.cache.get(fullKey) as EncodedBody | undefined;
   if (!enc) {
     const v = make();
-    enc = { body: Buffer.from(typeof v === 'string' ? v : tbStringify(v), 'utf8'), contentType };
-    cachePut(viewed.cache, fullKey, enc);
+    const body = Buffer.isBuffer(v) ? v : Buffer.from(typeof v === 'string' ? v : tbStringify(v), 'utf8');
+    enc = { body, contentType };
+    if (enc.body.length <= MAX_CACHED_BODY_BYTES) {
+      // Oldest entries out until the new one fits the job's byte budget.
+      while (viewed.cache.size > 0 && cachedBytes(viewed.cache) + enc.body.length * 2 > MAX_CACHED_BYTES_PER_JOB) {
+        const first = viewed.cache.keys().next();
+        if (first.done) break;
+        viewed.cache.delete(first.value);
+      }
+      cachePut(viewed.cache, fullKey, enc);
+    }
   }
   return sendEncoded(request, reply, enc);
 }

@@ -1,7 +1,8 @@
 // NaN and infinities must reach the client as TensorBoard's strings, never as null.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { scalarCsv, scalarTriplesJson, tbStringify } from './tb-json.js';
+import fc from 'fast-check';
+import { scalarCsv, scalarTriplesBuffer, scalarTriplesJson, tbStringify } from './tb-json.js';
 
 describe('TensorBoard JSON encoding', () => {
   it('sends NaN and ±Infinity as "NaN", "Infinity", "-Infinity" anywhere in a value', () => {
@@ -13,6 +14,21 @@ describe('TensorBoard JSON encoding', () => {
     assert.deepEqual(JSON.parse(scalarTriplesJson(s)), [[10.5, 0, 'NaN'], [11, 1, '-Infinity'], [12, 2, 0.25]]);
     assert.deepEqual(JSON.parse(scalarTriplesJson(s, [0, 2])), [[10.5, 0, 'NaN'], [12, 2, 0.25]]);
     assert.equal(scalarTriplesJson(s, undefined, 0), '[]');
+  });
+
+  it('writes the same bytes from the Buffer writer as from the string writer, for any numbers', () => {
+    const num = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -0, 1e15, 1e15 - 1, 2 ** 53, -1, NaN, Infinity, -Infinity, 1780000000.01));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(num, num, num), { maxLength: 200 }), (rows) => {
+        const s = { wallTimes: rows.map((r) => r[0]), steps: rows.map((r) => r[1]), values: rows.map((r) => r[2]) };
+        const text = scalarTriplesJson(s);
+        assert.equal(scalarTriplesBuffer(s).toString('latin1'), text);
+        assert.equal(JSON.parse(text).length, rows.length);
+        const idx = rows.map((_, i) => i).filter((i) => i % 3 === 0);
+        assert.equal(scalarTriplesBuffer(s, idx).toString('latin1'), scalarTriplesJson(s, idx));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('writes CSV like Python csv: header, CRLF rows, nan/inf', () => {
