@@ -215,6 +215,11 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
     return (await row.locator('.chip').textContent().catch(() => '')) === 'RUNNING';
   });
   await page.screenshot({ path: join(artifacts, 'console.png') });
+  await page.fill('#search', 'no-such-job');
+  await page.waitForSelector('#jobs .empty');
+  assert.equal(await row.count(), 0, 'search filters the list');
+  await page.fill('#search', 'E2E');
+  await row.waitFor();
 
   phase('job RUNNING');
   // --- viewer: opened from the console, authenticated by the console's cookie only -----------
@@ -359,7 +364,8 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   await viewer.waitForSelector('#pr_curves .card, #pr_curves .empty');
   await viewer.screenshot({ path: join(artifacts, 'viewer-pr-curves.png') });
   await viewer.click('a[data-tab="audio"]');
-  await viewer.waitForSelector('#audio .card, #audio .empty');
+  await viewer.waitForSelector('#audio .card audio');
+  await viewer.screenshot({ path: join(artifacts, 'viewer-audio.png') });
   await viewer.click('a[data-tab="problems"]');
   await viewer.waitForSelector('#problems .empty');
   assert.match(await viewer.textContent('#problems') ?? '', /No problems/);
@@ -389,6 +395,14 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   await viewer.reload();
   await viewer.waitForSelector('h1, #message');
   assert.match(await viewer.textContent('body') ?? '', /not running/i);
+
+  // --- delete, confirmed: the job leaves the list -----------------------------------------------
+  await row.locator('button.delete').click();
+  await page.click('dialog.confirm button[data-confirm]');
+  await until('the job to be gone', async () => {
+    await page.click('#refresh');
+    return (await row.count()) === 0;
+  });
 
   assert.deepEqual(pageErrors, [], 'no script errors in the pages');
   await context.close();

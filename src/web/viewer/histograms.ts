@@ -7,7 +7,7 @@ import { withAlpha } from '../lib/colors.js';
 import { axisWidth, formatTick } from '../lib/format.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
-import { tagsByRun, type Tab } from './tab.js';
+import { fingerprint, tagsByRun, type Tab } from './tab.js';
 
 type Buckets = Array<[number, number, number]>;
 interface HistEntry { wall: number; step: number; buckets: Buckets }
@@ -15,6 +15,7 @@ interface HistEntry { wall: number; step: number; buckets: Buckets }
 const MAX_RIDGES = 50;
 
 export class HistogramsTab implements Tab {
+  private shown = '';
   readonly el = h('div', { class: 'tab-body', id: 'histograms' });
   private tags = new Map<string, string[]>();
   private readonly cache = new Map<string, HistEntry[]>();
@@ -32,7 +33,15 @@ export class HistogramsTab implements Tab {
       const rows = await this.data.json<unknown[]>('plugin/histograms/histograms', { run, tag });
       this.cache.set(`${run}\u0000${tag}`, rows.map(parseHist));
     })));
+    const fp = `${this.visibleKey()}#${fingerprint(this.cache, (e) => (e as HistEntry).step)}`;
+    if (fp === this.shown) return;
+    this.shown = fp;
     this.redraw();
+  }
+
+  /** Which runs and tags are shown: a change must redraw even when the data did not. */
+  private visibleKey(): string {
+    return `${this.state.visibleRuns().join(',')}/${this.state.settings.tagFilter}`;
   }
 
   redraw(): void {
@@ -177,6 +186,7 @@ function drawRidges(canvas: HTMLCanvasElement, all: HistEntry[], color: string):
 type DistRow = [number, number, Array<[number, number]>];
 
 export class DistributionsTab implements Tab {
+  private shown = '';
   readonly el = h('div', { class: 'tab-body', id: 'distributions' });
   private tags = new Map<string, string[]>();
   private readonly cache = new Map<string, DistRow[]>();
@@ -205,6 +215,9 @@ export class DistributionsTab implements Tab {
         return [tbNumber(r[0]), tbNumber(r[1]), (r[2] ?? []).map((p) => [tbNumber(p[0]), tbNumber(p[1])] as [number, number])];
       }));
     })));
+    const fp = `${this.state.visibleRuns().join(',')}/${this.state.settings.tagFilter}#${fingerprint(this.cache, (e) => (e as DistRow)[1])}`;
+    if (fp === this.shown) return;
+    this.shown = fp;
     this.redraw();
   }
 

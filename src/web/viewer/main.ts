@@ -54,6 +54,7 @@ const debug: Debug = { ready: false, runs: [], tab: 'scalars', refreshes: 0, sca
 
 // ---- page frame -------------------------------------------------------------------------------
 
+const locationEl = h('span', { class: 'mono muted data-location', id: 'data-location' });
 const statusEl = h('span', { class: 'live', id: 'live' }, h('span', { class: 'spinner' }), ' loading…');
 const tabBar = h('nav', { class: 'tabs' });
 const sidebar = h('aside', { class: 'sidebar' });
@@ -70,7 +71,7 @@ function frame(): void {
   clear(app);
   const title = job ? h('span', { class: 'job-title' }, h('span', { class: 'muted' }, `${job.projectId} / `), `job ${job.jobId}`) : '';
   app.append(
-    h('div', { class: 'topbar' }, brand(), title, tabBar, h('div', { class: 'spacer' }), statusEl, h('a', { href: '/', class: 'muted' }, 'Console')),
+    h('div', { class: 'topbar' }, brand(), h('div', { class: 'job-head' }, title, locationEl), tabBar, h('div', { class: 'spacer' }), statusEl, h('a', { href: '/', class: 'muted' }, 'Console')),
     h('div', { class: 'layout' }, sidebar, mainEl),
   );
   let t: number | undefined;
@@ -101,6 +102,13 @@ function renderTabs(): void {
   }
 }
 
+/** A run as "parent/" (shrinks first, muted) + its last segment, so sub-runs stay tell-apart-able. */
+function runName(run: string): HTMLElement {
+  const slash = run.lastIndexOf('/');
+  if (slash <= 0) return h('span', { class: 'run-name' }, h('span', { class: 'leaf' }, run));
+  return h('span', { class: 'run-name' }, h('span', { class: 'parent' }, run.slice(0, slash + 1)), h('span', { class: 'leaf' }, run.slice(slash + 1)));
+}
+
 function renderSidebar(): void {
   clear(sidebar);
   const s = state.settings;
@@ -119,7 +127,7 @@ function renderSidebar(): void {
       const box = h('input', { type: 'checkbox', checked: !state.disabled.has(run), 'data-run': run });
       box.addEventListener('change', () => state.toggleRun(run, box.checked));
       list.append(h('label', { class: `run-row${visible.has(run) ? '' : ' off'}`, title: run },
-        box, h('span', { class: 'swatch', style: `background:${state.colors.get(run)}` }), h('span', { class: 'run-name' }, run)));
+        box, h('span', { class: 'swatch', style: `background:${state.colors.get(run)}` }), runName(run)));
     }
   };
   fillRuns();
@@ -173,7 +181,13 @@ async function poll(): Promise<void> {
   if (polling) return;
   polling = true;
   try {
-    if (firstLoad) void watchStatus();
+    if (firstLoad) {
+      void watchStatus();
+      void data.json<{ data_location?: string; window_title?: string }>('environment').then((env) => {
+        if (env.data_location) locationEl.textContent = env.data_location;
+        if (env.window_title) document.title = env.window_title;
+      }, () => undefined);
+    }
     const runs = await data.json<string[]>('runs');
     state.setRuns(runs);
     debug.runs = runs;

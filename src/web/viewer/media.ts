@@ -4,11 +4,12 @@ import { h, clear } from '../lib/dom.js';
 import { tbNumber } from '../lib/tb-values.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
-import { tagsByRun, type Tab } from './tab.js';
+import { fingerprint, tagsByRun, type Tab } from './tab.js';
 
 interface MediaEntry { wall: number; step: number; query: string; label?: string; contentType?: string }
 
 export class MediaTab implements Tab {
+  private shown = '';
   readonly el: HTMLElement;
   private tags = new Map<string, string[]>();
   private readonly cache = new Map<string, MediaEntry[]>();
@@ -33,6 +34,9 @@ export class MediaTab implements Tab {
         label: typeof r.label === 'string' ? r.label : undefined, contentType: typeof r.contentType === 'string' ? r.contentType : undefined,
       })));
     })));
+    const fp = `${this.state.visibleRuns().join(',')}/${this.state.settings.tagFilter}#${fingerprint(this.cache, (e) => (e as MediaEntry).step)}`;
+    if (fp === this.shown) return;
+    this.shown = fp;
     this.redraw();
   }
 

@@ -5,11 +5,12 @@ import { h, clear } from '../lib/dom.js';
 import { tbNumber } from '../lib/tb-values.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
-import { tagsByRun, type Tab } from './tab.js';
+import { fingerprint, tagsByRun, type Tab } from './tab.js';
 
 interface Curve { step: number; precision: number[]; recall: number[] }
 
 export class PrCurvesTab implements Tab {
+  private shown = '';
   readonly el = h('div', { class: 'tab-body', id: 'pr_curves' });
   private tags = new Map<string, string[]>();
   private readonly cache = new Map<string, Map<string, Curve[]>>();
@@ -39,6 +40,9 @@ export class PrCurvesTab implements Tab {
       }
       this.cache.set(tag, byRun);
     }));
+    const fp = `${this.state.visibleRuns().join(',')}/${this.state.settings.tagFilter}#${fingerprint([...this.cache].flatMap(([tag, m]) => [...m].map(([run, c]) => [`${tag}\u0000${run}`, c] as [string, Curve[]])), (e) => (e as Curve).step)}`;
+    if (fp === this.shown) return;
+    this.shown = fp;
     this.redraw();
   }
 

@@ -23,3 +23,14 @@ export function tagsByRun(tags: Record<string, Record<string, unknown> | string[
   }
   return new Map([...out.entries()].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true })));
 }
+
+/**
+ * A cheap fingerprint of what a tab holds (per key: how many entries and the last step), so a poll
+ * that brought nothing new does not rebuild the DOM — rebuilding would stop a playing audio clip
+ * and make images flicker every few seconds.
+ */
+export function fingerprint(entries: Iterable<[string, ArrayLike<unknown>]>, stepOf: (e: unknown) => number): string {
+  const parts: string[] = [];
+  for (const [k, list] of entries) parts.push(`${k}:${list.length}:${list.length ? stepOf(list[list.length - 1]) : ''}`);
+  return parts.sort().join('|');
+}

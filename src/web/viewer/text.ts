@@ -4,11 +4,12 @@ import { h, clear } from '../lib/dom.js';
 import { tbNumber } from '../lib/tb-values.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
-import { tagsByRun, type Tab } from './tab.js';
+import { fingerprint, tagsByRun, type Tab } from './tab.js';
 
 interface TextEntry { wall: number; step: number; html: string }
 
 export class TextTab implements Tab {
+  private shown = '';
   readonly el = h('div', { class: 'tab-body', id: 'text' });
   private tags = new Map<string, string[]>();
   private readonly cache = new Map<string, TextEntry[]>();
@@ -26,6 +27,9 @@ export class TextTab implements Tab {
       const rows = await this.data.json<Array<Record<string, unknown>>>('plugin/text/text', { run, tag });
       this.cache.set(`${run}\u0000${tag}`, rows.map((r) => ({ wall: tbNumber(r.wall_time), step: tbNumber(r.step), html: String(r.text ?? '') })));
     })));
+    const fp = `${this.state.visibleRuns().join(',')}/${this.state.settings.tagFilter}#${fingerprint(this.cache, (e) => (e as TextEntry).step)}`;
+    if (fp === this.shown) return;
+    this.shown = fp;
     this.redraw();
   }
 
