@@ -121,7 +121,7 @@ async function main(): Promise<void> {
       slowPlainCounts = b.counts;
     }
     await front.close();
-    console.log(`cold load from S3 read ${s3Counts.bytes} bytes of a ${totalBytes}-byte corpus in ${s3Counts.get} GETs`);
+    console.log(`cold load from S3 read ${s3Counts.bytes} bytes of a ${totalBytes}-byte corpus in ${s3Counts.get} GETs (read-ahead off: ${plainCounts.bytes} bytes in ${plainCounts.get} GETs)`);
 
     const localWalls: number[] = [];
     for (let i = 0; i < REPS; i++) {

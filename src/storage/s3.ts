@@ -80,7 +80,7 @@ export class S3Storage implements ObjectStorage {
       this.ahead = new ReadAhead(fetch, {
         partSize: this.partSize,
         parts: 2,
-        minBulkRead: 1024 * 1024,
+        minBulkRead: 256 * 1024,
         maxObjects: 4,
         ...options.readAhead,
       });
