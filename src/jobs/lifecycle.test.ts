@@ -166,6 +166,7 @@ describe('durations and auto-stop', () => {
       const rem = (await ts.call('GET', `${BASE}/${id}`)).body.remaining_duration as number;
       assert.ok(rem <= HOUR && rem > HOUR - 10_000, `not reset: ${rem}`);
       assert.equal(await waitFor(ts, id, (s) => s === 8), 8);
+      await ts.settle();
       assert.equal(ts.runtime.isServing(id), true, 'viewer brought back after the restart');
       ts.clock.offset += HOUR + 1000;
       ts = await ts.restart();

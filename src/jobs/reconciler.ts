@@ -25,6 +25,7 @@ export class Reconciler {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private reviveRunning = false;
   private idleWaiters: (() => void)[] = [];
   private readonly now: () => number;
   private readonly log: (msg: string) => void;
@@ -38,12 +39,12 @@ export class Reconciler {
     this.log = opts.log ?? (() => {});
   }
 
-  /** Brings back the viewers of RUNNING jobs (a restart lost them), then reconciles; starts the timer. */
+  /**
+   * Starts the loop: the first pass brings back the viewers of RUNNING jobs (a restart lost them)
+   * before anything else, without holding up the server's start. Then the timer.
+   */
   async start(): Promise<void> {
-    for (const j of await this.store.running()) {
-      if (this.closed) return;
-      await this.ensureServing(j);
-    }
+    this.reviveRunning = true;
     this.kick();
     const every = this.opts.intervalMs ?? 1000;
     this.timer = setInterval(() => this.kick(), every);
@@ -103,6 +104,13 @@ export class Reconciler {
 
   /** One pass over every job with work to do. */
   async pass(): Promise<void> {
+    if (this.reviveRunning) {
+      for (const j of await this.store.running()) {
+        if (this.closed) return;
+        await this.ensureServing(j);
+      }
+      this.reviveRunning = false;
+    }
     const jobs = await this.store.pending(this.now());
     const queued = new Map<string, JobRecord[]>();
     for (const j of jobs) {
