@@ -33,7 +33,7 @@ export interface ErrorBody {
   error_message: string;
 }
 
-/** A failure the API reports as-is; `detail` is appended to the table's message. */
+/** A failure the API reports as-is: the table's code and HTTP status, with the table's message or a more specific one. */
 export class ApiError extends Error {
   readonly code: string;
   readonly http: number;
