@@ -4,14 +4,18 @@
 // data change, not once per poll. The cache is keyed by the job's data generation, so new data
 // is never hidden behind it.
 import { promisify } from 'node:util';
-import { gzip as gzipCb } from 'node:zlib';
+import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cachePut, type ViewedJob } from './runtime.js';
 import { tbStringify } from './tb-json.js';
 
 const gzip = promisify(gzipCb);
+const gunzip = promisify(gunzipCb);
 const MIN_GZIP_BYTES = 1024;
-/** Bodies larger than this (e.g. samples=all on a 1,000,000-point tag, ~40 MB) are not cached. */
+/**
+ * Bodies larger than this (e.g. samples=all on a 1,000,000-point tag, ~40 MB of JSON) are cached
+ * only as gzip, and only when that fits the job's budget: building one again costs seconds.
+ */
 const MAX_CACHED_BODY_BYTES = 4 << 20;
 /** Per job, the cache holds at most this many bytes of bodies (plus their gzip). */
 const MAX_CACHED_BYTES_PER_JOB = 32 << 20;
@@ -20,13 +24,24 @@ function cachedBytes(cache: Map<string, unknown>): number {
   let n = 0;
   for (const v of cache.values()) {
     const e = v as Partial<EncodedBody>;
-    if (e.body) n += e.body.length + (e.gz?.length ?? 0);
+    n += (e.body?.length ?? 0) + (e.gz?.length ?? e.body?.length ?? 0);
   }
   return n;
 }
 
+/** Oldest entries out until `cost` more bytes fit the job's budget, then the entry in. */
+function putBounded(cache: Map<string, unknown>, key: string, enc: EncodedBody, cost: number): void {
+  while (cache.size > 0 && cachedBytes(cache) + cost > MAX_CACHED_BYTES_PER_JOB) {
+    const first = cache.keys().next();
+    if (first.done) break;
+    cache.delete(first.value);
+  }
+  cachePut(cache, key, enc);
+}
+
 export interface EncodedBody {
-  body: Buffer;
+  /** Dropped for big bodies once gzipped: the cache keeps only the (much smaller) gzip. */
+  body?: Buffer;
   gz?: Buffer;
   contentType: string;
 }
@@ -51,6 +66,10 @@ export function acceptsGzip(request: FastifyRequest): boolean {
 
 async function sendEncoded(request: FastifyRequest, reply: FastifyReply, enc: EncodedBody): Promise<FastifyReply> {
   reply.header('content-type', enc.contentType).header('cache-control', 'no-cache').header('vary', 'Accept-Encoding');
+  if (!enc.body) {
+    if (acceptsGzip(request)) return reply.header('content-encoding', 'gzip').send(enc.gz);
+    return reply.send(await gunzip(enc.gz as Buffer));
+  }
   if (enc.body.length >= MIN_GZIP_BYTES && acceptsGzip(request)) {
     // Level 1: a quarter of level 6's time on scalar JSON for ~10% more bytes; the body is cached.
     enc.gz ??= await gzip(enc.body, { level: 1 });
@@ -77,15 +96,19 @@ export async function sendCached(
     const v = make();
     const body = Buffer.isBuffer(v) ? v : Buffer.from(typeof v === 'string' ? v : tbStringify(v), 'utf8');
     enc = { body, contentType };
-    if (enc.body.length <= MAX_CACHED_BODY_BYTES) {
-      // Oldest entries out until the new one fits the job's byte budget.
-      while (viewed.cache.size > 0 && cachedBytes(viewed.cache) + enc.body.length * 2 > MAX_CACHED_BYTES_PER_JOB) {
-        const first = viewed.cache.keys().next();
-        if (first.done) break;
-        viewed.cache.delete(first.value);
+    let cost = body.length * 2;
+    if (body.length > MAX_CACHED_BODY_BYTES) {
+      const gz = await gzip(body, { level: 1 });
+      enc = { gz, contentType };
+      if (!acceptsGzip(request)) {
+        // Serve this request from the body we have; later ones gunzip the cached copy.
+        await sendEncoded(request, reply, { body, contentType });
+        if (gz.length <= MAX_CACHED_BYTES_PER_JOB / 2) putBounded(viewed.cache, fullKey, enc, gz.length);
+        return reply;
       }
-      cachePut(viewed.cache, fullKey, enc);
+      cost = gz.length;
     }
+    if (cost <= MAX_CACHED_BYTES_PER_JOB / 2) putBounded(viewed.cache, fullKey, enc, cost);
   }
   return sendEncoded(request, reply, enc);
 }

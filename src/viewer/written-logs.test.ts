@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { SummaryWriter } from '../events/index.js';
 import { viewerTestApp, type ViewerTestApp } from './testing.js';
 
@@ -31,6 +32,9 @@ before(async () => {
   for (let i = 0; i < 5; i++) w2.addScalar('acc', i / 4, i, 1_600_000_000 + i);
   w2.addText('md', '# Title\n<script>alert(1)</script>', 0, 1_600_000_000);
   w2.close();
+  const w3 = new SummaryWriter(join(logs, 'huge'), { now: () => 1_800_000_000 });
+  for (let i = 0; i < 120_000; i++) w3.addScalar('x', i % 7 === 0 ? -i : i / 3, i, 1_800_000_000 + i / 7);
+  w3.close();
   t = await viewerTestApp({ obsRoot: root, tokens: 'tok=p' });
   t.jobs.set(7, { projectId: 'p', status: 8, trainUrl: '/bkt/exp/' });
 });
@@ -49,7 +53,22 @@ async function scalars(run: string, tag: string, extra = ''): Promise<[number, n
 describe('data API over written logs', () => {
   it('orders runs by first event wall time', async () => {
     const r = await t.app.inject({ url: '/visualization/p/7/data/runs', headers: H });
-    assert.deepEqual(r.json(), ['tf2', 'long']);
+    assert.deepEqual(r.json(), ['tf2', 'long', 'huge']);
+  });
+
+  it('serves a multi-megabyte samples=all body the same gzipped, cached, and plain', async () => {
+    const path = '/visualization/p/7/data/plugin/scalars/scalars?run=huge&tag=x&samples=all';
+    const first = await t.app.inject({ url: path, headers: { ...H, 'accept-encoding': 'gzip' } });
+    const again = await t.app.inject({ url: path, headers: { ...H, 'accept-encoding': 'gzip' } });
+    const plain = await t.app.inject({ url: path, headers: H });
+    assert.equal(first.headers['content-encoding'], 'gzip');
+    assert.deepEqual(again.rawPayload, first.rawPayload);
+    assert.equal(plain.headers['content-encoding'], undefined);
+    const rows = plain.json() as [number, number, number][];
+    assert.ok(plain.rawPayload.length > 4 << 20);
+    assert.equal(rows.length, 120_000);
+    assert.deepEqual(rows[7], [1_800_000_001, 7, -7]);
+    assert.deepEqual(JSON.parse(gunzipSync(first.rawPayload).toString('utf8')), rows);
   });
 
   it('downsamples a 30,000-point series to 10,000 keeping first, last, minimum and maximum', async () => {
