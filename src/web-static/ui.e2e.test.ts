@@ -366,6 +366,12 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   await viewer.click('a[data-tab="audio"]');
   await viewer.waitForSelector('#audio .card audio');
   await viewer.screenshot({ path: join(artifacts, 'viewer-audio.png') });
+  const audioSrc = await viewer.locator('#audio audio').first().getAttribute('src');
+  assert.ok(audioSrc);
+  const audio = await context.request.get(new URL(audioSrc, viewer.url()).href);
+  assert.equal(audio.status(), 200, 'the clip loads with the console\'s cookie');
+  assert.match(audio.headers()['content-type'] ?? '', /^audio\//);
+  assert.ok((await audio.body()).length > 1000);
   await viewer.click('a[data-tab="problems"]');
   await viewer.waitForSelector('#problems .empty');
   assert.match(await viewer.textContent('#problems') ?? '', /No problems/);

@@ -74,7 +74,7 @@ export class MediaTab implements Tab {
         });
         stage.append(img);
       }
-      else stage.append(h('audio', { controls: true, preload: 'none', src }), e.label ? h('div', { class: 'muted small' }, e.label) : '');
+      else stage.append(h('audio', { controls: true, preload: 'metadata', src }), e.label ? h('div', { class: 'muted small' }, e.label) : '');
     };
     const at = Math.min(this.picked.get(key) ?? entries.length - 1, entries.length - 1);
     slider.value = String(at);
