@@ -124,6 +124,23 @@ describe('viewer loading policy', () => {
     assert.equal(n, 2000);
   });
 
+  it('reports loading on the first status call without waiting, then ready with what was read', async () => {
+    const { t, logs } = await setup();
+    await cp(join(pytorchFixtureDir, RUN), join(logs, RUN), { recursive: true });
+    await t.runtime.start({ jobId: 1, projectId: 'proj', jobType: 'tensorboard', trainUrl: '/demo/logs/' });
+    const status = async (): Promise<{ state: string; points: number; bytes_read: number }> =>
+      (await t.app.inject({ url: '/visualization/proj/1/data/status', headers: H })).json() as { state: string; points: number; bytes_read: number };
+    const first = await status();
+    assert.equal(first.state, 'loading');
+    let s = first;
+    for (let i = 0; i < 200 && s.state !== 'ready'; i++) {
+      await sleep(10);
+      s = await status();
+    }
+    assert.equal(s.state, 'ready');
+    assert.ok(s.points > 2000 && s.bytes_read > 800_000);
+  });
+
   it('stop drops the job: it is no longer served and holds no data', async () => {
     const { t, logs } = await setup();
     await cp(join(pytorchFixtureDir, RUN), join(logs, RUN), { recursive: true });
