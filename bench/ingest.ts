@@ -5,7 +5,7 @@
 // split over worker threads, an unchanged reload, and the 10× corpus to show linear cost.
 // Flags: --quick (fewer repetitions), --no-10x, --no-docs (do not rewrite docs/performance.md).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeCorpus } from './ingest-corpus.js';
@@ -122,5 +122,8 @@ if (!args.includes('--no-docs')) {
     const keep = old.includes(notes) ? old.slice(old.indexOf(notes)) : '';
     next = doc.slice(0, start) + section.trimEnd() + '\n' + (keep ? '\n' + keep.trimEnd() + '\n' : '') + (after < 0 ? '' : '\n' + doc.slice(after + 1));
   }
-  writeFileSync(path, next);
+  // Atomic replace: others' benchmarks read this file too, and must never see it half-written.
+  const tmpPath = `${path}.ingest-${process.pid}.tmp`;
+  writeFileSync(tmpPath, next);
+  renameSync(tmpPath, path);
 }
