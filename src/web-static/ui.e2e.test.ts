@@ -413,3 +413,23 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   assert.deepEqual(pageErrors, [], 'no script errors in the pages');
   await context.close();
 });
+
+test('a job whose logs do not exist yet says "no data yet", then shows them as training writes them', { timeout: 90_000 }, async () => {
+  assert.ok(browser);
+  const api = `${baseUrl}/v1/${PROJECT}/visualization-jobs`;
+  const headers = { 'content-type': 'application/json', 'x-auth-token': TOKEN };
+  const created = (await (await fetch(api, { method: 'POST', headers, body: JSON.stringify({ job_name: 'later', train_url: '/demo/later/' }) })).json()) as { job_id: number; service_url: string };
+  await until('RUNNING', async () => ((await (await fetch(`${api}/${created.job_id}`, { headers })).json()) as { status: number }).status === 8);
+  const context = await browser.newContext({ viewport: { width: 1200, height: 700 }, extraHTTPHeaders: { 'X-Auth-Token': TOKEN } });
+  const page = await context.newPage();
+  await page.goto(created.service_url);
+  await page.waitForSelector('#no-data');
+  await page.screenshot({ path: join(artifacts, 'viewer-no-data.png') });
+  const writer = new SummaryWriter(join(tmp, 'obs', 'demo', 'later', 'run1'));
+  for (let step = 0; step < 300; step++) writer.addScalar('train/loss', 1 / (1 + step), step);
+  writer.close();
+  const s = await until('the new run\'s chart', async () => (await debugState(page)).scalars['train/loss']?.runs.run1, 40_000);
+  assert.equal(s.points, 300);
+  assert.equal(await page.locator('#no-data').count(), 0);
+  await context.close();
+});

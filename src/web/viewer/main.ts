@@ -286,11 +286,13 @@ function handleError(e: unknown): void {
 
 function showSignIn(message: string): void {
   const token = h('input', { type: 'password', id: 'viewer-token', placeholder: 'X-Auth-Token' });
-  const err = h('div', { class: 'error-text' }, message);
+  // A first visit without credentials is not an error worth showing the API's words for.
+  const err = h('div', { class: 'error-text' }, /cannot be empty/i.test(message) ? '' : message);
   const form = h('form', { class: 'panel message-page', id: 'viewer-signin' },
     h('h2', {}, 'Sign in to view this job'),
     h('p', { class: 'muted' }, `Job ${job?.jobId ?? ''} of project ${job?.projectId ?? ''}.`),
-    token, err, h('button', { class: 'primary', type: 'submit' }, 'Sign in'));
+    token, err, h('button', { class: 'primary', type: 'submit' }, 'Sign in'),
+    h('div', { class: 'hint' }, 'Opening the viewer from the console signs you in for 12 hours.'));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const t = token.value.trim();
