@@ -1,0 +1,341 @@
+// TensorBoard's plugin routes (scalars, histograms, distributions, images, audio, text, PR curves,
+// hparams, graphs) over a job's loaded Logdir. Each answer is built once per data generation and
+// cached (respond.ts); the shapes are TensorBoard's, with §4's point budget on every series.
+import type { FastifyReply } from 'fastify';
+import { ApiError } from '../api/errors.js';
+import type { Logdir, RunInfo, SeriesKind, TagInfo } from '../events/index.js';
+import { decodeBlobKey, encodeBlobKey, imageContentType } from './blob-key.js';
+import { compressHistogram } from './distributions.js';
+import { downsampleIndices } from './downsample.js';
+import { graphDefToPbtxt } from './graph-pbtxt.js';
+import { experimentJson, sessionGroupsJson, type SessionGroupsRequest } from './hparams.js';
+import { sendCached, sendJson } from './respond.js';
+import { budget, evenIndices, HttpError, many, need, notFound, one, type Query, type RouteFn } from './routing.js';
+import { scalarCsv, scalarTriplesBuffer, tbNumber } from './tb-json.js';
+import { markdownToSafeHtml, textTensorToHtml } from './text-html.js';
+
+export function tagsOfKind(logdir: Logdir, kind: SeriesKind): [RunInfo, TagInfo[]][] {
+  const out: [RunInfo, TagInfo[]][] = [];
+  for (const r of logdir.runs()) {
+    const tags = r.tags.filter((t) => t.kind === kind);
+    if (tags.length) out.push([r, tags]);
+  }
+  return out;
+}
+
+function describedTags(logdir: Logdir, kind: SeriesKind, withSamples = false): Record<string, Record<string, object>> {
+  const result: Record<string, Record<string, object>> = {};
+  for (const [r, tags] of tagsOfKind(logdir, kind)) {
+    const byTag: Record<string, object> = {};
+    for (const t of tags) {
+      const entry: Record<string, unknown> = {
+        displayName: t.metadata.displayName,
+        description: t.metadata.description ? markdownToSafeHtml(t.metadata.description) : '',
+      };
+      if (withSamples) entry.samples = t.maxSamplesPerStep;
+      byTag[t.tag] = entry;
+    }
+    result[r.name] = byTag;
+  }
+  return result;
+}
+
+function scalarJson(logdir: Logdir, run: string, tag: string, limit: number): Buffer {
+  const s = logdir.scalars(run, tag);
+  if (!s) throw notFound(`no scalar data for run=${run} tag=${tag}`);
+  const idx = downsampleIndices(s.values, s.length, limit);
+  return scalarTriplesBuffer(s, idx, s.length);
+}
+
+/** Sample index of a blob key's step (latest sample with that step: a purge may have rewritten it). */
+function sampleAtStep(steps: Float64Array, length: number, step: number): number {
+  for (let i = length - 1; i >= 0; i--) if (steps[i] === step) return i;
+  return -1;
+}
+
+function prEntry(wallTime: number, step: number, data: Float64Array, n: number): Record<string, unknown> {
+  const row = (r: number): number[] => Array.from(data.subarray(r * n, r * n + n));
+  const tp = row(0).map(Math.trunc);
+  const fp = row(1).map(Math.trunc);
+  let end = n - 1;
+  while (end > 0 && tp[end] + fp[end] === 0) end--;
+  end += 1;
+  const thresholds = Array.from({ length: n }, (_, i) => (n > 1 ? i / (n - 1) : 0));
+  return {
+    wall_time: wallTime,
+    step,
+    precision: row(4).slice(0, end).map(tbNumber),
+    recall: row(5).slice(0, end).map(tbNumber),
+    true_positives: tp.slice(0, end),
+    false_positives: fp.slice(0, end),
+    true_negatives: row(2).map(Math.trunc).slice(0, end),
+    false_negatives: row(3).map(Math.trunc).slice(0, end),
+    thresholds: thresholds.slice(0, end),
+  };
+}
+
+/**
+ * Image and audio bytes from the logs. The sandbox CSP matters for SVG: opened directly, an SVG
+ * from a log file would otherwise run its scripts with the viewer's origin (and its cookie).
+ */
+function sendBlob(reply: FastifyReply, contentType: string, bytes: Buffer): FastifyReply {
+  return reply
+    .header('content-type', contentType)
+    .header('cache-control', 'private, max-age=300')
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', "default-src 'none'; img-src data:; media-src data:; style-src 'unsafe-inline'; sandbox")
+    .send(bytes);
+}
+
+function parseJsonParam(raw: string | undefined): unknown {
+  if (raw === undefined || raw === '') return {};
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new HttpError(new ApiError('invalidArgument', 'Invalid Argument. request must be JSON'));
+  }
+}
+
+/** The fields of a ListSessionGroupsRequest we honour, each kept only when it has the right type. */
+function sessionGroupsRequest(raw: unknown): SessionGroupsRequest {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {};
+  const r = raw as Record<string, unknown>;
+  const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const cols = Array.isArray(r.colParams) ? r.colParams : [];
+  return {
+    startIndex: num(r.startIndex),
+    sliceSize: num(r.sliceSize),
+    colParams: cols
+      .filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null)
+      .map((c) => {
+        const m = typeof c.metric === 'object' && c.metric !== null ? (c.metric as Record<string, unknown>) : undefined;
+        return {
+          hparam: str(c.hparam),
+          metric: m ? { group: str(m.group), tag: str(m.tag) } : undefined,
+          order: str(c.order),
+          filterRegexp: str(c.filterRegexp)?.slice(0, 256),
+        };
+      }),
+  };
+}
+
+export function registerPluginRoutes(route: RouteFn): void {
+  // --- scalars ----------------------------------------------------------------------------
+  route('GET', 'plugin/scalars/tags', (v, _q, req, reply) =>
+    sendCached(req, reply, v, 'scalars/tags', () => describedTags(v.logdir, 'scalars')),
+  );
+
+  route('GET', 'plugin/scalars/scalars', (v, q, req, reply) => {
+    const run = need(q, 'run');
+    const tag = need(q, 'tag');
+    const limit = budget(q);
+    const csv = one(q, 'format') === 'csv';
+    const key = `scalars\0${run}\0${tag}\0${limit}\0${csv ? 'csv' : 'json'}`;
+    return sendCached(
+      req,
+      reply,
+      v,
+      key,
+      () => {
+        if (!csv) return scalarJson(v.logdir, run, tag, limit);
+        const s = v.logdir.scalars(run, tag);
+        if (!s) throw notFound(`no scalar data for run=${run} tag=${tag}`);
+        return scalarCsv(s, downsampleIndices(s.values, s.length, limit), s.length);
+      },
+      csv ? 'text/csv; charset=utf-8' : undefined,
+    );
+  });
+
+  route('POST', 'plugin/scalars/scalars_multirun', (v, q, req, reply) => {
+    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Query;
+    const tag = one(body, 'tag') ?? one(q, 'tag');
+    if (!tag) throw new HttpError(new ApiError('badParameter', 'Invalid parameter tag: required'));
+    const runs = [...many(body, 'runs'), ...many(q, 'runs')];
+    const limit = budget({ samples: one(body, 'samples') ?? one(q, 'samples') });
+    return sendCached(req, reply, v, `multirun\0${tag}\0${limit}\0${JSON.stringify(runs)}`, () => {
+      const parts: Buffer[] = [];
+      for (const run of runs) {
+        if (!v.logdir.scalars(run, tag)) continue;
+        parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(run)}:`), scalarJson(v.logdir, run, tag, limit));
+      }
+      return Buffer.concat([Buffer.from('{'), ...parts, Buffer.from('}')]);
+    });
+  });
+
+  // --- histograms and distributions ---------------------------------------------------------
+  for (const plugin of ['histograms', 'distributions'] as const) {
+    route('GET', `plugin/${plugin}/tags`, (v, _q, req, reply) =>
+      sendCached(req, reply, v, `${plugin}/tags`, () => describedTags(v.logdir, 'histograms')),
+    );
+    route('GET', `plugin/${plugin}/${plugin}`, (v, q, req, reply) => {
+      const run = need(q, 'run');
+      const tag = need(q, 'tag');
+      const limit = budget(q);
+      return sendCached(req, reply, v, `${plugin}\0${run}\0${tag}\0${limit}`, () => {
+        const h = v.logdir.histograms(run, tag);
+        if (!h) throw notFound(`no histogram data for run=${run} tag=${tag}`);
+        return evenIndices(h.length, limit).map((i) => {
+          const b = h.buckets[i];
+          if (plugin === 'distributions') return [h.wallTimes[i], h.steps[i], compressHistogram(b)];
+          const triples: number[][] = [];
+          for (let k = 0; k + 2 < b.length; k += 3) triples.push([b[k], b[k + 1], b[k + 2]]);
+          return [h.wallTimes[i], h.steps[i], triples];
+        });
+      });
+    });
+  }
+
+  // --- images and audio ---------------------------------------------------------------------
+  route('GET', 'plugin/images/tags', (v, _q, req, reply) =>
+    sendCached(req, reply, v, 'images/tags', () => describedTags(v.logdir, 'images', true)),
+  );
+  route('GET', 'plugin/images/images', (v, q, req, reply) => {
+    const run = need(q, 'run');
+    const tag = need(q, 'tag');
+    const sample = Number(one(q, 'sample') ?? '0');
+    if (!Number.isInteger(sample) || sample < 0) throw new HttpError(new ApiError('badParameter', 'Invalid parameter sample: must be an integer ≥ 0'));
+    const limit = budget(q);
+    return sendCached(req, reply, v, `images\0${run}\0${tag}\0${sample}\0${limit}`, () => {
+      const s = v.logdir.images(run, tag);
+      if (!s) throw notFound(`no image data for run=${run} tag=${tag}`);
+      const with_ = evenIndices(s.length, Infinity).filter((i) => s.blobs[i].length > sample);
+      return evenIndices(with_.length, limit).map((k) => {
+        const i = with_[k];
+        return {
+          wall_time: s.wallTimes[i],
+          step: s.steps[i],
+          query: `blob_key=${encodeBlobKey({ plugin: 'images', run, tag, step: s.steps[i], index: sample + 2 })}`,
+        };
+      });
+    });
+  });
+  route('GET', 'plugin/images/individualImage', async (v, q, _req, reply) => {
+    const key = decodeBlobKey(need(q, 'blob_key'));
+    if (!key || key.plugin !== 'images') throw new HttpError(new ApiError('badParameter', 'Invalid parameter blob_key'));
+    const s = v.logdir.images(key.run, key.tag);
+    const i = s ? sampleAtStep(s.steps, s.length, key.step) : -1;
+    const ref = s && i >= 0 ? s.blobs[i][key.index - 2] : undefined;
+    if (!ref) throw notFound('no such image');
+    const bytes = await v.logdir.readBlob(ref);
+    return sendBlob(reply, imageContentType(bytes), bytes);
+  });
+
+  route('GET', 'plugin/audio/tags', (v, _q, req, reply) =>
+    sendCached(req, reply, v, 'audio/tags', () => describedTags(v.logdir, 'audio', true)),
+  );
+  route('GET', 'plugin/audio/audio', (v, q, req, reply) => {
+    const run = need(q, 'run');
+    const tag = need(q, 'tag');
+    const sample = Number(one(q, 'sample') ?? '0');
+    if (!Number.isInteger(sample) || sample < 0) throw new HttpError(new ApiError('badParameter', 'Invalid parameter sample: must be an integer ≥ 0'));
+    const limit = budget(q);
+    return sendCached(req, reply, v, `audio\0${run}\0${tag}\0${sample}\0${limit}`, () => {
+      const s = v.logdir.audio(run, tag);
+      if (!s) throw notFound(`no audio data for run=${run} tag=${tag}`);
+      const with_ = evenIndices(s.length, Infinity).filter((i) => s.blobs[i].length > sample);
+      return evenIndices(with_.length, limit).map((k) => {
+        const i = with_[k];
+        const ref = s.blobs[i][sample];
+        return {
+          wall_time: s.wallTimes[i],
+          step: s.steps[i],
+          label: ref.label ? markdownToSafeHtml(ref.label) : '',
+          contentType: ref.contentType || 'audio/wav',
+          query: `blob_key=${encodeBlobKey({ plugin: 'audio', run, tag, step: s.steps[i], index: sample })}`,
+        };
+      });
+    });
+  });
+  route('GET', 'plugin/audio/individualAudio', async (v, q, _req, reply) => {
+    const key = decodeBlobKey(need(q, 'blob_key'));
+    if (!key || key.plugin !== 'audio') throw new HttpError(new ApiError('badParameter', 'Invalid parameter blob_key'));
+    const s = v.logdir.audio(key.run, key.tag);
+    const i = s ? sampleAtStep(s.steps, s.length, key.step) : -1;
+    const ref = s && i >= 0 ? s.blobs[i][key.index] : undefined;
+    if (!ref) throw notFound('no such audio clip');
+    const bytes = await v.logdir.readBlob(ref);
+    // Only audio types are echoed back, so the parameter cannot turn a clip into a page.
+    const asked = one(q, 'content_type');
+    const type = asked && /^audio\/[a-z0-9.+-]+$/i.test(asked) ? asked : ref.contentType || 'audio/wav';
+    return sendBlob(reply, type, bytes);
+  });
+
+  // --- text ---------------------------------------------------------------------------------
+  route('GET', 'plugin/text/tags', (v, _q, req, reply) =>
+    sendCached(req, reply, v, 'text/tags', () =>
+      Object.fromEntries(tagsOfKind(v.logdir, 'text').map(([r, tags]) => [r.name, tags.map((t) => t.tag)])),
+    ),
+  );
+  route('GET', 'plugin/text/text', (v, q, req, reply) => {
+    const run = need(q, 'run');
+    const tag = need(q, 'tag');
+    const limit = budget(q);
+    return sendCached(req, reply, v, `text\0${run}\0${tag}\0${limit}`, () => {
+      const s = v.logdir.text(run, tag);
+      if (!s) throw notFound(`no text data for run=${run} tag=${tag}`);
+      return evenIndices(s.length, limit).map((i) => ({
+        wall_time: s.wallTimes[i],
+        step: s.steps[i],
+        text: textTensorToHtml(s.values[i].strings, s.values[i].shape),
+      }));
+    });
+  });
+
+  // --- PR curves ----------------------------------------------------------------------------
+  route('GET', 'plugin/pr_curves/tags', (v, _q, req, reply) =>
+    sendCached(req, reply, v, 'pr_curves/tags', () => describedTags(v.logdir, 'pr_curves')),
+  );
+  route('GET', 'plugin/pr_curves/pr_curves', (v, q, req, reply) => {
+    const tag = need(q, 'tag');
+    const runs = many(q, 'run');
+    if (runs.length === 0) throw new HttpError(new ApiError('badParameter', 'Invalid parameter run: required'));
+    const limit = budget(q);
+    return sendCached(req, reply, v, `pr\0${tag}\0${limit}\0${JSON.stringify(runs)}`, () => {
+      const out: Record<string, unknown[]> = {};
+      for (const run of runs) {
+        const s = v.logdir.prCurves(run, tag);
+        if (!s) continue;
+        out[run] = evenIndices(s.length, limit).map((i) => prEntry(s.wallTimes[i], s.steps[i], s.data[i], s.thresholds[i]));
+      }
+      return out;
+    });
+  });
+
+  // --- hparams ------------------------------------------------------------------------------
+  route(['GET', 'POST'], 'plugin/hparams/experiment', (v, _q, req, reply) =>
+    sendCached(req, reply, v, 'hparams/experiment', () => experimentJson(v.logdir)),
+  );
+  route(['GET', 'POST'], 'plugin/hparams/session_groups', (v, q, req, reply) => {
+    const raw: unknown = req.method === 'POST' ? req.body : parseJsonParam(one(q, 'request'));
+    const request = sessionGroupsRequest(raw);
+    return sendJson(req, reply, sessionGroupsJson(v.logdir, request));
+  });
+
+  // --- graphs -------------------------------------------------------------------------------
+  route('GET', 'plugin/graphs/info', (v, _q, req, reply) =>
+    sendCached(req, reply, v, 'graphs/info', () => {
+      const out: Record<string, object> = {};
+      for (const r of v.logdir.runs()) {
+        if (!r.hasGraph && r.runMetadataTags.length === 0) continue;
+        out[r.name] = {
+          run: r.name,
+          run_graph: r.hasGraph,
+          tags: Object.fromEntries(
+            r.runMetadataTags.map((t) => [t, { tag: t, conceptual_graph: false, op_graph: false, profile: true }]),
+          ),
+        };
+      }
+      return out;
+    }),
+  );
+
+  route('GET', 'plugin/graphs/graph', async (v, q, req, reply) => {
+    const run = need(q, 'run');
+    const ref = v.logdir.graph(run);
+    if (!ref) throw notFound(`no graph for run=${run}`);
+    const bytes = await v.logdir.readBlob(ref);
+    return sendCached(req, reply, v, `graph\0${run}`, () => graphDefToPbtxt(bytes), 'text/x-protobuf; charset=utf-8');
+  });
+
+}
