@@ -122,6 +122,10 @@ export class RunState {
     this.problems.push(p);
   }
 
+  /** A DataView of the buffer being decoded (one per read, not per record): V8 inlines its reads. */
+  private dv: DataView = new DataView(new ArrayBuffer(8));
+  private dvBuf: Buffer | undefined;
+
   /** The tag decoded last: writers cycle through tags in a fixed order, so its successor is likely next. */
   private lastTag: TagState | undefined;
 
@@ -306,13 +310,18 @@ export class RunState {
     if (te >= e) return false;
     const k = buf[te];
     let value: number;
-    if (k === 0x15 && te + 5 === e) value = buf.readFloatLE(te + 1);
+    if (this.dvBuf !== buf) {
+      this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      this.dvBuf = buf;
+    }
+    const dv = this.dv;
+    if (k === 0x15 && te + 5 === e) value = dv.getFloat32(te + 1, true);
     else if (k === 0x42 && te + 12 === e && buf[te + 1] === 10 && buf[te + 2] === 8 && buf[te + 3] === 1 && buf[te + 4] === 0x12 && buf[te + 5] === 0 && buf[te + 6] === 0x22 && buf[te + 7] === 4) {
-      value = buf.readFloatLE(te + 8);
+      value = dv.getFloat32(te + 8, true);
     } else return false;
     const t = this.findTag(buf, ts, te);
     if (t === undefined || t.kind !== 'scalars') return false;
-    const wall = buf.readDoubleLE(s + 1);
+    const wall = dv.getFloat64(s + 1, true);
     if (Number.isNaN(this.firstWallTime)) this.firstWallTime = wall;
     t.store.pushScalar(step, wall, value);
     return true;
