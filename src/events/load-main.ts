@@ -3,6 +3,7 @@
 // prints one JSON line (in-process time, RSS, counts). `--idle` loads the modules only (the RSS
 // baseline); `--workers N` loads the runs split over N worker threads (each its own Logdir over its
 // runs' prefixes) to measure whether parallel loading pays; `--no-verify` skips CRCs.
+// VIZJOBS_MAX_READ=BYTES overrides the read size (used to choose the default).
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import { readdirSync } from 'node:fs';
