@@ -198,27 +198,48 @@ async function poll(): Promise<void> {
       showNoData();
     } else {
       hideNoData();
-      await tab.refresh();
-      refreshedOnce.add(id);
+      await refreshTab(id, tab);
     }
     if (firstLoad) {
       firstLoad = false;
-      // Fill the other tabs' counts in the background, one at a time.
-      for (const [k, , t] of TABS) {
-        if (k === id || runs.length === 0) continue;
-        try { await t.refresh(); refreshedOnce.add(k); } catch { /* the tab shows its own error when opened */ }
-      }
+      // Fill the other tabs' counts in the background, one at a time, without holding up polls.
+      if (runs.length > 0) void fillOtherTabs(id);
     }
     debug.ready = true;
     debug.refreshes++;
     debug.error = undefined;
     renderTabs();
+    statusEl.classList.remove('bad');
     setLive(`Live · ${new Date().toLocaleTimeString()}`);
   } catch (e) {
     handleError(e);
   } finally {
     polling = false;
   }
+}
+
+/** Errors that concern the whole job (access, status) go up; one plugin's failure stays in its tab. */
+async function refreshTab(id: string, tab: Tab): Promise<void> {
+  try {
+    await tab.refresh();
+    refreshedOnce.add(id);
+  } catch (e) {
+    if (e instanceof DataError && e.kind !== 'http') throw e;
+    tab.el.replaceChildren(h('div', { class: 'banner bad' }, `This tab's data could not be loaded: ${e instanceof Error ? e.message : String(e)}`));
+  }
+}
+
+async function fillOtherTabs(active: string): Promise<void> {
+  for (const [k, , t] of TABS) {
+    if (k === active || refreshedOnce.has(k)) continue;
+    try {
+      await t.refresh();
+      refreshedOnce.add(k);
+    } catch {
+      // Shown when the tab is opened (its refresh runs again then).
+    }
+  }
+  renderTabs();
 }
 
 async function watchStatus(): Promise<void> {
@@ -333,10 +354,16 @@ function showTab(): void {
   tagFilter.parentElement?.toggleAttribute('hidden', id === 'hparams' || id === 'problems');
   renderTabs();
   if (refreshedOnce.has(id)) tab.redraw();
-  else if (!firstLoad) void tab.refresh().then(() => { refreshedOnce.add(id); renderTabs(); }, handleError);
+  else if (!firstLoad) void refreshTab(id, tab).then(renderTabs, handleError);
 }
 
 window.addEventListener('hashchange', showTab);
+// An open download menu closes on any click outside it.
+document.addEventListener('click', (ev) => {
+  for (const d of document.querySelectorAll<HTMLDetailsElement>('details.download[open]')) {
+    if (!d.contains(ev.target as Node)) d.open = false;
+  }
+});
 
 let redrawQueued = false;
 state.onChange(() => {
@@ -349,7 +376,7 @@ state.onChange(() => {
     const tab = TABS.find(([k]) => k === id)?.[2] as Tab;
     tab.redraw();
     // Tabs other than Scalars fetch per run: a newly shown run needs a refresh.
-    if (id !== 'scalars') void tab.refresh().catch(handleError);
+    if (id !== 'scalars') void refreshTab(id, tab).catch(handleError);
   });
 });
 
