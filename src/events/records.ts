@@ -29,6 +29,21 @@ function u32(b: Buffer, p: number): number {
   return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
 }
 
+// Masked CRCs of recent record lengths, direct-mapped by the low byte: a writer's records mostly
+// repeat a few lengths (one per tag), so the 8-byte length CRC is nearly always a lookup.
+const LEN_CACHE_KEYS = new Float64Array(256).fill(-1);
+const LEN_CACHE_CRCS = new Uint32Array(256);
+
+function lengthCrc(buf: Buffer, p: number, lenLo: number, lenHi: number): number {
+  if (lenHi !== 0) return maskCrc(crc32cJs(buf, p, p + 8));
+  const slot = lenLo & 0xff;
+  if (LEN_CACHE_KEYS[slot] === lenLo) return LEN_CACHE_CRCS[slot];
+  const crc = maskCrc(crc32cJs(buf, p, p + 8));
+  LEN_CACHE_KEYS[slot] = lenLo;
+  LEN_CACHE_CRCS[slot] = crc;
+  return crc;
+}
+
 export function scanRecords(buf: Buffer, verify: boolean, sink: FrameSink): ScanResult {
   const n = buf.length;
   let p = 0;
@@ -36,7 +51,7 @@ export function scanRecords(buf: Buffer, verify: boolean, sink: FrameSink): Scan
   while (n - p >= 12) {
     const lenLo = u32(buf, p);
     const lenHi = u32(buf, p + 4);
-    if (verify && maskCrc(crc32cJs(buf, p, p + 8)) !== u32(buf, p + 8)) {
+    if (verify && lengthCrc(buf, p, lenLo, lenHi) !== u32(buf, p + 8)) {
       sink.problem('length_crc', p, 'record length CRC mismatch: the rest of the file is not read');
       return { consumed: p, records, stopped: true, need: 0 };
     }
