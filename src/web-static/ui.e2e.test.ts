@@ -204,6 +204,7 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   await page.fill('#create-form [name=train_url]', 'http://elsewhere/');
   await page.click('#create-submit');
   assert.equal(await page.locator('#create-form input.invalid').count(), 2, 'both bad fields are marked');
+  await page.screenshot({ path: join(artifacts, 'console-create-invalid.png') });
   await page.fill('#create-form [name=job_name]', 'mlp-e2e');
   await page.fill('#create-form [name=job_desc]', 'real PyTorch logs');
   await page.fill('#create-form [name=train_url]', '/demo/pytorch-mlp/');
