@@ -58,3 +58,15 @@ test('a prefix or key that resolves outside the root is refused as access denied
   await assert.rejects(s.read('linked/secret', 0, 6), (e: unknown) => e instanceof StorageError && e.kind === 'access_denied');
   await assert.rejects(s.read('../outside/secret', 0, 6), (e: unknown) => e instanceof StorageError);
 });
+
+test('a bucket directory that is a symlink out of the storage root is refused', async () => {
+  const { root, outside } = await tree();
+  const obsRoot = join(root, '..', 'obs');
+  await mkdir(obsRoot, { recursive: true });
+  await symlink(outside, join(obsRoot, 'evil'));
+  const s = new LocalStorage(join(obsRoot, 'evil'), obsRoot);
+  await assert.rejects(s.list(''), (e: unknown) => e instanceof StorageError && e.kind === 'access_denied');
+  await assert.rejects(s.read('secret', 0, 6), (e: unknown) => e instanceof StorageError && e.kind === 'access_denied');
+  // The same directory reached through the real root is fine.
+  assert.deepEqual((await new LocalStorage(outside, join(root, '..')).list('')).map((o) => o.key), ['secret']);
+});

@@ -13,7 +13,15 @@ export class LocalStorage implements ObjectStorage {
   readonly description: string;
   private realRoot: string | undefined;
 
-  constructor(private readonly root: string) {
+  /**
+   * @param root the bucket directory.
+   * @param confineTo the object-storage root the bucket must lie in: a bucket directory that is
+   *   itself a symlink out of it is refused like any other escaping path.
+   */
+  constructor(
+    private readonly root: string,
+    private readonly confineTo?: string,
+  ) {
     this.description = `file://${root}`;
   }
 
@@ -21,9 +29,17 @@ export class LocalStorage implements ObjectStorage {
   private async rootReal(): Promise<string | undefined> {
     if (this.realRoot) return this.realRoot;
     try {
-      this.realRoot = await realpath(this.root);
+      const real = await realpath(this.root);
+      if (this.confineTo !== undefined) {
+        const confine = await realpath(this.confineTo);
+        if (!this.inside(confine, real)) {
+          throw new StorageError('access_denied', `access denied: ${this.root} resolves outside the object storage root`);
+        }
+      }
+      this.realRoot = real;
       return this.realRoot;
     } catch (err) {
+      if (err instanceof StorageError) throw err;
       if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return undefined;
       throw this.mapError(err, this.root);
     }

@@ -36,7 +36,7 @@ export function resolveTrainUrl(trainUrl: string, config: ResolveConfig): LogLoc
   const file = settingsFile(config.s3Config ?? '');
   const namedInFile = file.buckets !== undefined && Object.hasOwn(file.buckets, url.bucket);
   if (url.scheme === 'default' && !config.s3Endpoint && !namedInFile) {
-    return { storage: new LocalStorage(resolve(config.obsRoot, url.bucket)), prefix: url.prefix };
+    return { storage: new LocalStorage(resolve(config.obsRoot, url.bucket), config.obsRoot), prefix: url.prefix };
   }
   const settings = bucketSettings(file, config.s3Endpoint, url.bucket);
   if (url.scheme === 'obs' && !settings.endpoint) {
