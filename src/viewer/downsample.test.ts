@@ -54,6 +54,26 @@ describe('downsampleIndices', () => {
   });
 });
 
+describe('downsampleIndices with infinities', () => {
+  it('keeps infinite extremes, including buckets of only +Infinity or -Infinity', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(Infinity, -Infinity, NaN, 0, 1, -1), { minLength: 9, maxLength: 400 }), (arr) => {
+        const values = Float64Array.from(arr);
+        const idx = downsampleIndices(values, values.length, 8);
+        assert.ok(idx && idx.length <= 8);
+        const kept = Array.from(idx, (i) => values[i]).filter((v) => !Number.isNaN(v));
+        const finiteOrInf = arr.filter((v) => !Number.isNaN(v));
+        if (finiteOrInf.length) {
+          assert.ok(kept.length > 0);
+          assert.equal(Math.max(...kept), Math.max(...finiteOrInf));
+          assert.equal(Math.min(...kept), Math.min(...finiteOrInf));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('parseSamples', () => {
   it('reads the default, all, and positive integers, and refuses the rest', () => {
     assert.equal(parseSamples(undefined), DEFAULT_SAMPLE_LIMIT);

@@ -31,17 +31,21 @@ export function downsampleIndices(values: ArrayLike<number>, n: number, limit: n
     let maxI = -1;
     let minV = Infinity;
     let maxV = -Infinity;
+    // The hot loop: plain comparisons only (NaN fails both, so it never wins).
     for (let i = start; i < end; i++) {
       const v = values[i];
-      if (v < minV || (minI < 0 && v === minV)) {
+      if (v < minV) {
         minV = v;
         minI = i;
       }
-      if (v > maxV || (maxI < 0 && v === maxV)) {
+      if (v > maxV) {
         maxV = v;
         maxI = i;
       }
     }
+    // A bucket whose values are all +Infinity (or all -Infinity) never beat the sentinels.
+    if (minI < 0) minI = firstEqual(values, start, end, Infinity);
+    if (maxI < 0) maxI = firstEqual(values, start, end, -Infinity);
     const last = end - 1;
     // Emit first, min, max, last in index order without duplicates.
     let a = minI < 0 ? start : minI;
@@ -53,6 +57,11 @@ export function downsampleIndices(values: ArrayLike<number>, n: number, limit: n
     if (last !== c && last !== a && last !== start) out[m++] = last;
   }
   return out.subarray(0, m);
+}
+
+function firstEqual(values: ArrayLike<number>, start: number, end: number, x: number): number {
+  for (let i = start; i < end; i++) if (values[i] === x) return i;
+  return -1;
 }
 
 /**

@@ -45,7 +45,6 @@ export function evenIndices(n: number, limit: number): number[] {
   return out;
 }
 
-
 export function need(q: Query, name: string): string {
   const v = one(q, name);
   if (v === undefined || v === '') throw new HttpError(new ApiError('badParameter', `Invalid parameter ${name}: required`));
