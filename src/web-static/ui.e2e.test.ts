@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -432,5 +432,18 @@ test('a job whose logs do not exist yet says "no data yet", then shows them as t
   const s = await until('the new run\'s chart', async () => (await debugState(page)).scalars['train/loss']?.runs.run1, 40_000);
   assert.equal(s.points, 300);
   assert.equal(await page.locator('#no-data').count(), 0);
+
+  // A damaged event file shows up in the run's Problems (a record whose length CRC is wrong).
+  const bad = Buffer.alloc(8 + 4 + 5 + 4);
+  bad.writeBigUInt64LE(5n, 0);
+  bad.writeUInt32LE(0xdeadbeef, 8);
+  bad.write('hello', 12);
+  writeFileSync(join(tmp, 'obs', 'demo', 'later', 'run1', 'events.out.tfevents.1999999999.host.1.9'), bad);
+  await page.click('a[data-tab="problems"]');
+  await page.waitForSelector('#problems tbody tr', { timeout: 40_000 });
+  const problem = await page.textContent('#problems tbody tr') ?? '';
+  assert.match(problem, /run1/);
+  assert.match(problem, /1999999999/);
+  await page.screenshot({ path: join(artifacts, 'viewer-problems.png') });
   await context.close();
 });
