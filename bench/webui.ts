@@ -85,8 +85,8 @@ async function nodeSteps(): Promise<Record<string, number>> {
   const ys = Float64Array.from({ length: N }, (_, i) => Math.sin(i / 5000) + (i % 7) / 10);
   const time = (f: () => void): number => {
     const t: number[] = [];
-    for (let r = 0; r < 15; r++) { const a = performance.now(); f(); t.push(performance.now() - a); }
-    return median(t.slice(3));
+    for (let r = 0; r < 30; r++) { const a = performance.now(); f(); t.push(performance.now() - a); }
+    return median(t.slice(10)); // after the JIT has settled
   };
   let sm = ys;
   return {
@@ -191,7 +191,7 @@ a 1,000,000-point series draws smoothly — a redraw fits in one 60 Hz frame (16
 | full redraw of the 1M series (smoothing change: smooth 1M + reduce to pixels + uPlot draw), median of 8 | ≤ 16.7 ms | ${f(r.redrawMedianMs)} ms (max ${f(r.redrawMaxMs)}) | ${f(r.redrawMedianMs / frame, 2)} |
 | zoom redraw (re-reduce the zoomed range from the full 1M + draw), median of 3 | ≤ 16.7 ms | ${f(r.zoomMedianMs)} ms (max ${f(r.zoomMaxMs)}) | ${f(r.zoomMedianMs / frame, 2)} |
 | points handed to uPlot for the 1M series (pixel columns × first/last/min/max) | ≤ 4 × width | ${r.fullDrawn} | — |
-| Node, same code: debiased smoothing of 1M points | — | ${f(node.smooth)} ms | — |
+| Node, same code (median of 20 after 10 warm-up runs): debiased smoothing of 1M points | — | ${f(node.smooth)} ms | — |
 | Node, same code: pixel reduction of 1M points (2 series) to 1,000 columns; of a 10,000-point zoom | — | ${f(node.reduce)} ms; ${f(node.reduceZoom, 2)} ms | — |
 `;
   const path = join(root, 'docs', 'performance.md');

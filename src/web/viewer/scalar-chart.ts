@@ -42,6 +42,8 @@ const HEIGHT = 210;
 export class ScalarChart {
   private u: uPlot | undefined;
   private readonly series = new Map<string, ScalarSeries>();
+  /** x values per run, reused while neither the series nor the axis changed. */
+  private readonly xCache = new Map<string, { src: ScalarSeries; axis: XAxis; xs: Float64Array }>();
   /** Smoothed values per run, reused while neither the series nor the weight changed. */
   private readonly smoothCache = new Map<string, { src: ScalarSeries; weight: number; smoothed: Float64Array }>();
   private prepared: Prepared[] = [];
@@ -94,7 +96,12 @@ export class ScalarChart {
     const visible = this.state.visibleRuns().filter((r) => this.series.has(r));
     this.prepared = visible.map((run) => {
       const src = this.series.get(run) as ScalarSeries;
-      const xs = xValues(src, xAxis);
+      let xc = this.xCache.get(run);
+      if (!xc || xc.src !== src || xc.axis !== xAxis) {
+        xc = { src, axis: xAxis, xs: xValues(src, xAxis) };
+        this.xCache.set(run, xc);
+      }
+      const xs = xc.xs;
       let cached = this.smoothCache.get(run);
       if (!cached || cached.src !== src || cached.weight !== smoothing) {
         cached = { src, weight: smoothing, smoothed: smoothDebiased(src.value, smoothing) };
