@@ -11,7 +11,7 @@ import { graphDefToPbtxt } from './graph-pbtxt.js';
 import { experimentJson, sessionGroupsJson, type SessionGroupsRequest } from './hparams.js';
 import { sendCached, sendJson } from './respond.js';
 import { budget, evenIndices, HttpError, many, need, notFound, one, type Query, type RouteFn } from './routing.js';
-import { scalarCsv, scalarTriplesBuffer, tbNumber } from './tb-json.js';
+import { scalarCsv, scalarTriplesBuffer, scalarTriplesBufferAsync, tbNumber } from './tb-json.js';
 import { markdownToSafeHtml, textTensorToHtml } from './text-html.js';
 
 export function tagsOfKind(logdir: Logdir, kind: SeriesKind): [RunInfo, TagInfo[]][] {
@@ -40,11 +40,15 @@ function describedTags(logdir: Logdir, kind: SeriesKind, withSamples = false): R
   return result;
 }
 
-function scalarJson(logdir: Logdir, run: string, tag: string, limit: number): Buffer {
+/** Series this long are written in slices that yield to the event loop (samples=all on big tags). */
+const ASYNC_JSON_POINTS = 100_000;
+
+function scalarJson(logdir: Logdir, run: string, tag: string, limit: number): Buffer | Promise<Buffer> {
   const s = logdir.scalars(run, tag);
   if (!s) throw notFound(`no scalar data for run=${run} tag=${tag}`);
   const idx = downsampleIndices(s.values, s.length, limit);
-  return scalarTriplesBuffer(s, idx, s.length);
+  const n = idx ? idx.length : s.length;
+  return n > ASYNC_JSON_POINTS ? scalarTriplesBufferAsync(s, idx, s.length) : scalarTriplesBuffer(s, idx, s.length);
 }
 
 /** Sample index of a blob key's step (latest sample with that step: a purge may have rewritten it). */
@@ -153,11 +157,11 @@ export function registerPluginRoutes(route: RouteFn): void {
     if (!tag) throw new HttpError(new ApiError('badParameter', 'Invalid parameter tag: required'));
     const runs = [...many(body, 'runs'), ...many(q, 'runs')];
     const limit = budget({ samples: one(body, 'samples') ?? one(q, 'samples') });
-    return sendCached(req, reply, v, `multirun\0${tag}\0${limit}\0${JSON.stringify(runs)}`, () => {
+    return sendCached(req, reply, v, `multirun\0${tag}\0${limit}\0${JSON.stringify(runs)}`, async () => {
       const parts: Buffer[] = [];
       for (const run of runs) {
         if (!v.logdir.scalars(run, tag)) continue;
-        parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(run)}:`), scalarJson(v.logdir, run, tag, limit));
+        parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(run)}:`), await scalarJson(v.logdir, run, tag, limit));
       }
       return Buffer.concat([Buffer.from('{'), ...parts, Buffer.from('}')]);
     });

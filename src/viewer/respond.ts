@@ -87,13 +87,13 @@ export async function sendCached(
   reply: FastifyReply,
   viewed: ViewedJob,
   key: string,
-  make: () => unknown,
+  make: () => unknown | Promise<unknown>,
   contentType: string = JSON_TYPE,
 ): Promise<FastifyReply> {
   const fullKey = `${viewed.generation}\0${key}`;
   let enc = viewed.cache.get(fullKey) as EncodedBody | undefined;
   if (!enc) {
-    const v = make();
+    const v = await make();
     const body = Buffer.isBuffer(v) ? v : Buffer.from(typeof v === 'string' ? v : tbStringify(v), 'utf8');
     enc = { body, contentType };
     let cost = body.length * 2;

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { scalarCsv, scalarTriplesBuffer, scalarTriplesJson, tbStringify } from './tb-json.js';
+import { scalarCsv, scalarTriplesBuffer, scalarTriplesBufferAsync, scalarTriplesJson, tbStringify, TRIPLES_SLICE } from './tb-json.js';
 
 describe('TensorBoard JSON encoding', () => {
   it('sends NaN and ±Infinity as "NaN", "Infinity", "-Infinity" anywhere in a value', () => {
@@ -29,6 +29,20 @@ describe('TensorBoard JSON encoding', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('writes the same bytes in event-loop slices as in one go', async () => {
+    const n = TRIPLES_SLICE * 2 + 17;
+    const s = {
+      wallTimes: Float64Array.from({ length: n }, (_, i) => 1_700_000_000 + i / 3),
+      steps: Float64Array.from({ length: n }, (_, i) => i),
+      values: Float64Array.from({ length: n }, (_, i) => (i % 1000 === 0 ? NaN : Math.fround(Math.sin(i)))),
+    };
+    const whole = scalarTriplesBuffer(s);
+    assert.deepEqual(await scalarTriplesBufferAsync(s), whole);
+    const idx = Uint32Array.from({ length: TRIPLES_SLICE + 5 }, (_, k) => k * 2);
+    assert.deepEqual(await scalarTriplesBufferAsync(s, idx), scalarTriplesBuffer(s, idx));
+    assert.equal((JSON.parse(whole.toString('latin1')) as unknown[]).length, n);
   });
 
   it('writes CSV like Python csv: header, CRLF rows, nan/inf', () => {
