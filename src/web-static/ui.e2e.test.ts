@@ -216,6 +216,11 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
     return (await row.locator('.chip').textContent().catch(() => '')) === 'RUNNING';
   });
   await page.screenshot({ path: join(artifacts, 'console.png') });
+  await row.hover();
+  await row.locator('button.edit-desc').click();
+  await page.fill('#desc-form textarea', 'MLP on real logs, Adam 1e-3');
+  await page.click('#desc-form button[type=submit]');
+  await until('the new description', async () => (await row.locator('.desc').textContent()) === 'MLP on real logs, Adam 1e-3');
   await page.fill('#search', 'no-such-job');
   await page.waitForSelector('#jobs .empty');
   assert.equal(await row.count(), 0, 'search filters the list');

@@ -83,6 +83,10 @@ export class JobApi {
     return this.call<Job>('POST', '', body);
   }
 
+  updateDescription(id: number, jobDesc: string): Promise<unknown> {
+    return this.call('PUT', `/${id}`, { job_desc: jobDesc });
+  }
+
   stop(id: number): Promise<unknown> {
     return this.call('POST', `/${id}/stop`);
   }

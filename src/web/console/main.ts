@@ -235,13 +235,50 @@ function jobRow(state: ConsoleState, j: Job): HTMLElement {
   const tone = statusTone(j.status);
   return h('tr', { 'data-job-id': j.job_id, 'data-job-name': j.job_name },
     h('td', { class: 'mono muted' }, j.job_id),
-    h('td', { class: 'name' }, j.job_name, j.job_desc ? h('div', { class: 'desc', title: j.job_desc }, j.job_desc) : null),
+    h('td', { class: 'name' }, j.job_name, editDescButton(state, j), j.job_desc ? h('div', { class: 'desc', title: j.job_desc }, j.job_desc) : null),
     h('td', {}, h('span', { class: `chip ${tone}`, title: `status ${j.status}` }, statusName(j.status))),
     h('td', {}, humanDuration(j.duration), j.remaining_duration != null ? h('div', { class: 'muted' }, `stops in ${humanDuration(j.remaining_duration)}`) : null),
     h('td', { class: 'muted', title: new Date(j.create_time).toISOString() }, new Date(j.create_time).toLocaleString()),
     h('td', { class: 'mono' }, j.train_url ?? ''),
     actions,
   );
+}
+
+function editDescButton(state: ConsoleState, j: Job): HTMLElement {
+  const b = h('button', { class: 'ghost edit-desc', title: 'Edit description' }, '✎');
+  b.addEventListener('click', () => {
+    const text = h('textarea', { rows: 3, maxlength: 256, name: 'job_desc' });
+    text.value = j.job_desc ?? '';
+    const err = h('div', { class: 'error-text' });
+    const save = h('button', { class: 'primary', type: 'submit' }, 'Save');
+    const cancel = h('button', { type: 'button' }, 'Cancel');
+    const form = h('form', { id: 'desc-form' }, h('header', {}, `Description of ${j.job_name}`),
+      h('div', { class: 'body' }, text, h('div', { class: 'hint' }, 'up to 256 characters'), err), h('footer', {}, cancel, save));
+    const dlg = h('dialog', {}, form);
+    cancel.addEventListener('click', () => dlg.close());
+    dlg.addEventListener('close', () => dlg.remove());
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      if (text.value.length > 256) {
+        err.textContent = `at most 256 characters (has ${text.value.length})`;
+        return;
+      }
+      save.disabled = true;
+      try {
+        await state.api.updateDescription(j.job_id, text.value);
+        dlg.close();
+        void refresh(state);
+      } catch (e) {
+        err.textContent = e instanceof ApiError ? `${e.message} (${e.code})` : String(e);
+      } finally {
+        save.disabled = false;
+      }
+    });
+    document.body.append(dlg);
+    dlg.showModal();
+    text.focus();
+  });
+  return b;
 }
 
 /** The viewer lives on this server: keep its path so a public_url behind a proxy still works. */
