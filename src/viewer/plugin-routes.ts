@@ -11,7 +11,7 @@ import { graphDefToPbtxt } from './graph-pbtxt.js';
 import { experimentJson, sessionGroupsJson, type SessionGroupsRequest } from './hparams.js';
 import { sendCached, sendJson } from './respond.js';
 import { budget, evenIndices, HttpError, many, need, notFound, one, type Query, type RouteFn } from './routing.js';
-import { scalarCsv, scalarTriplesBuffer, scalarTriplesBufferAsync, tbNumber } from './tb-json.js';
+import { scalarTriplesBuffer, scalarTriplesBufferAsync, tbNumber } from './tb-json.js';
 import { markdownToSafeHtml, textTensorToHtml } from './text-html.js';
 
 export function tagsOfKind(logdir: Logdir, kind: SeriesKind): [RunInfo, TagInfo[]][] {
@@ -43,12 +43,12 @@ function describedTags(logdir: Logdir, kind: SeriesKind, withSamples = false): R
 /** Series this long are written in slices that yield to the event loop (samples=all on big tags). */
 const ASYNC_JSON_POINTS = 100_000;
 
-function scalarJson(logdir: Logdir, run: string, tag: string, limit: number): Buffer | Promise<Buffer> {
+function scalarBody(logdir: Logdir, run: string, tag: string, limit: number, format: 'json' | 'csv' = 'json'): Buffer | Promise<Buffer> {
   const s = logdir.scalars(run, tag);
   if (!s) throw notFound(`no scalar data for run=${run} tag=${tag}`);
   const idx = downsampleIndices(s.values, s.length, limit);
   const n = idx ? idx.length : s.length;
-  return n > ASYNC_JSON_POINTS ? scalarTriplesBufferAsync(s, idx, s.length) : scalarTriplesBuffer(s, idx, s.length);
+  return n > ASYNC_JSON_POINTS ? scalarTriplesBufferAsync(s, idx, s.length, format) : scalarTriplesBuffer(s, idx, s.length, format);
 }
 
 /** Sample index of a blob key's step (latest sample with that step: a purge may have rewritten it). */
@@ -141,12 +141,7 @@ export function registerPluginRoutes(route: RouteFn): void {
       reply,
       v,
       key,
-      () => {
-        if (!csv) return scalarJson(v.logdir, run, tag, limit);
-        const s = v.logdir.scalars(run, tag);
-        if (!s) throw notFound(`no scalar data for run=${run} tag=${tag}`);
-        return scalarCsv(s, downsampleIndices(s.values, s.length, limit), s.length);
-      },
+      () => scalarBody(v.logdir, run, tag, limit, csv ? 'csv' : 'json'),
       csv ? 'text/csv; charset=utf-8' : undefined,
     );
   });
@@ -161,7 +156,7 @@ export function registerPluginRoutes(route: RouteFn): void {
       const parts: Buffer[] = [];
       for (const run of runs) {
         if (!v.logdir.scalars(run, tag)) continue;
-        parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(run)}:`), await scalarJson(v.logdir, run, tag, limit));
+        parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(run)}:`), await scalarBody(v.logdir, run, tag, limit));
       }
       return Buffer.concat([Buffer.from('{'), ...parts, Buffer.from('}')]);
     });

@@ -26,6 +26,7 @@ describe('TensorBoard JSON encoding', () => {
         assert.equal(JSON.parse(text).length, rows.length);
         const idx = rows.map((_, i) => i).filter((i) => i % 3 === 0);
         assert.equal(scalarTriplesBuffer(s, idx).toString('latin1'), scalarTriplesJson(s, idx));
+        assert.equal(scalarTriplesBuffer(s, idx, undefined, 'csv').toString('latin1'), scalarCsv(s, idx));
       }),
       { numRuns: 300 },
     );
@@ -40,6 +41,7 @@ describe('TensorBoard JSON encoding', () => {
     };
     const whole = scalarTriplesBuffer(s);
     assert.deepEqual(await scalarTriplesBufferAsync(s), whole);
+    assert.deepEqual(await scalarTriplesBufferAsync(s, undefined, undefined, 'csv'), scalarTriplesBuffer(s, undefined, undefined, 'csv'));
     const idx = Uint32Array.from({ length: TRIPLES_SLICE + 5 }, (_, k) => k * 2);
     assert.deepEqual(await scalarTriplesBufferAsync(s, idx), scalarTriplesBuffer(s, idx));
     assert.equal((JSON.parse(whole.toString('latin1')) as unknown[]).length, n);
@@ -48,5 +50,6 @@ describe('TensorBoard JSON encoding', () => {
   it('writes CSV like Python csv: header, CRLF rows, nan/inf', () => {
     const s = { wallTimes: [10.5, 11], steps: [0, 1], values: [NaN, Infinity] };
     assert.equal(scalarCsv(s), 'Wall time,Step,Value\r\n10.5,0,nan\r\n11,1,inf\r\n');
+    assert.equal(scalarTriplesBuffer(s, undefined, undefined, 'csv').toString('latin1'), scalarCsv(s));
   });
 });

@@ -57,9 +57,12 @@ class TriplesWriter {
     private readonly s: ScalarColumns,
     private readonly indices: ArrayLike<number> | undefined,
     readonly n: number,
+    /** CSV rows (`w,s,v\r\n`, non-finite as nan/inf) instead of JSON triples. */
+    private readonly csv = false,
   ) {
     this.buf = Buffer.allocUnsafe(Math.max(64, Math.min(n, 1 << 20) * 48));
-    this.buf[this.o++] = 0x5b;
+    if (csv) this.o += this.buf.write('Wall time,Step,Value\r\n', 0, 'latin1');
+    else this.buf[this.o++] = 0x5b;
   }
 
   private ensure(extra: number): void {
@@ -88,12 +91,26 @@ class TriplesWriter {
       this.o += len;
       return;
     }
-    this.o += buf.write(numberText(x), this.o, 'latin1');
+    this.o += buf.write(this.csv ? csvNumber(x) : numberText(x), this.o, 'latin1');
   }
 
   /** Samples [from, to) of the output order. */
   write(from: number, to: number): void {
     const { s, indices } = this;
+    if (this.csv) {
+      for (let k = from; k < to; k++) {
+        const i = indices ? indices[k] : k;
+        this.num(s.wallTimes[i]);
+        this.buf[this.o++] = 0x2c;
+        this.num(s.steps[i]);
+        this.buf[this.o++] = 0x2c;
+        this.num(s.values[i]);
+        this.ensure(2);
+        this.buf[this.o++] = 0x0d;
+        this.buf[this.o++] = 0x0a;
+      }
+      return;
+    }
     for (let k = from; k < to; k++) {
       const i = indices ? indices[k] : k;
       this.ensure(2);
@@ -110,14 +127,16 @@ class TriplesWriter {
   }
 
   finish(): Buffer {
-    this.ensure(1);
-    this.buf[this.o++] = 0x5d;
+    if (!this.csv) {
+      this.ensure(1);
+      this.buf[this.o++] = 0x5d;
+    }
     return this.buf.subarray(0, this.o);
   }
 }
 
-export function scalarTriplesBuffer(s: ScalarColumns, indices?: ArrayLike<number>, count?: number): Buffer {
-  const w = new TriplesWriter(s, indices, indices ? indices.length : (count ?? s.values.length));
+export function scalarTriplesBuffer(s: ScalarColumns, indices?: ArrayLike<number>, count?: number, format: 'json' | 'csv' = 'json'): Buffer {
+  const w = new TriplesWriter(s, indices, indices ? indices.length : (count ?? s.values.length), format === 'csv');
   w.write(0, w.n);
   return w.finish();
 }
@@ -130,8 +149,8 @@ export const TRIPLES_SLICE = 65_536;
  * a samples=all answer for 1,000,000 points takes a second or more to write, and other requests
  * (other jobs, other viewers) must not wait behind it.
  */
-export async function scalarTriplesBufferAsync(s: ScalarColumns, indices?: ArrayLike<number>, count?: number): Promise<Buffer> {
-  const w = new TriplesWriter(s, indices, indices ? indices.length : (count ?? s.values.length));
+export async function scalarTriplesBufferAsync(s: ScalarColumns, indices?: ArrayLike<number>, count?: number, format: 'json' | 'csv' = 'json'): Promise<Buffer> {
+  const w = new TriplesWriter(s, indices, indices ? indices.length : (count ?? s.values.length), format === 'csv');
   for (let from = 0; from < w.n; from += TRIPLES_SLICE) {
     if (from) await new Promise<void>((resolve) => setImmediate(resolve));
     w.write(from, Math.min(w.n, from + TRIPLES_SLICE));
