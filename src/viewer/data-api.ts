@@ -35,7 +35,6 @@ export interface ViewerDataOptions extends ViewerAccess {
   jobs: ViewerJobs;
 }
 
-
 export const VIEWER_DATA_PREFIX = '/visualization/:project_id/:job_id/data';
 
 const STATUS_NAMES: Record<number, string> = {
@@ -67,8 +66,7 @@ Restart it from the console or with <code>POST …/visualization-jobs/${jobId}/r
   return reply.code(409).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
 }
 
-
-
+/** TensorBoard's dashboards: name, tab name, element, and the series kinds that enable it. */
 const PLUGINS: [string, string, string, SeriesKind[]][] = [
   ['scalars', 'Scalars', 'tf-scalar-dashboard', ['scalars']],
   ['images', 'Images', 'tf-image-dashboard', ['images']],
@@ -80,7 +78,6 @@ const PLUGINS: [string, string, string, SeriesKind[]][] = [
   ['pr_curves', 'PR Curves', 'tf-pr-curve-dashboard', ['pr_curves']],
   ['hparams', 'HParams', 'tf-hparams-dashboard', ['hparams']],
 ];
-
 
 export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOptions): Promise<void> {
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody);
