@@ -13,6 +13,7 @@ import { Reconciler } from './jobs/reconciler.js';
 import { InProcessRuntime } from './runtime/in-process.js';
 import { placeholderViewer } from './runtime/placeholder-viewer.js';
 import type { JobRuntime } from './runtime/runtime.js';
+import { PostgresJobStore } from './store/postgres.js';
 import { SqliteJobStore } from './store/sqlite.js';
 import type { JobStore } from './store/store.js';
 
@@ -63,9 +64,14 @@ export interface BuiltServer {
   adminToken?: { token: string; created: boolean; path: string };
 }
 
+/**
+ * SQLite for a file path, PostgreSQL for a postgres:// URL. The PostgreSQL store connects and
+ * migrates lazily (await its ready() to fail fast); it enforces the running quota itself so
+ * replicas sharing the database never exceed it together.
+ */
 export function openStore(config: Config): JobStore {
   if (/^postgres(ql)?:\/\//.test(config.db)) {
-    throw new ConfigError('VIZJOBS_DB: the PostgreSQL store is not built yet; use a SQLite file path');
+    return new PostgresJobStore(config.db, { runningQuota: config.runningQuota });
   }
   return new SqliteJobStore(config.db);
 }

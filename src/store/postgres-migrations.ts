@@ -1,0 +1,38 @@
+// Versioned PostgreSQL schema, the same idea as SQLITE_MIGRATIONS: applied in order, each in its
+// own transaction, schema_version recording what ran. Never edit a shipped migration: append one.
+// Job ids come from an identity column (a sequence: never reused, even after deletes or rolled
+// back inserts); epoch-ms columns are BIGINT and read back as JS numbers (see postgres.ts).
+import type { Migration } from './migrations.js';
+
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE SEQUENCE queue_seq;
+      CREATE TABLE jobs (
+        job_id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        project_id TEXT NOT NULL,
+        job_name TEXT NOT NULL,
+        job_desc TEXT NOT NULL DEFAULT '',
+        job_type TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        desired TEXT NOT NULL,
+        stop_target INTEGER NOT NULL DEFAULT 12,
+        create_time BIGINT NOT NULL,
+        train_url TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        schedule_json TEXT,
+        schedule_ms BIGINT NOT NULL DEFAULT 0,
+        deadline BIGINT,
+        duration_ms BIGINT NOT NULL DEFAULT 0,
+        running_since BIGINT,
+        queue_pos BIGINT NOT NULL DEFAULT nextval('queue_seq'),
+        workspace_id TEXT NOT NULL DEFAULT '0',
+        flavor_json TEXT,
+        failure_reason TEXT
+      );
+      CREATE INDEX jobs_project ON jobs (project_id, job_id);
+      CREATE INDEX jobs_status ON jobs (status, project_id, queue_pos);
+    `,
+  },
+];

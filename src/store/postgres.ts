@@ -1,0 +1,396 @@
+// PostgreSQL JobStore (pg), safe for several replicas sharing one database:
+// - every compare-and-set is one conditional UPDATE … WHERE status = ANY(from) RETURNING; only when
+//   it misses does a short transaction lock the row (SELECT … FOR UPDATE) to learn the status that
+//   refused it, retrying the update if the job had meanwhile moved into an allowed status — so a
+//   refusal always names a status the operation may really not leave;
+// - admission to RUNNING (markRunning) and creation under the job limit check a count over the
+//   project's rows, which row locks cannot protect (a phantom: two replicas each add one RUNNING
+//   row). A transaction-scoped advisory lock per (schema, project) serialises exactly those checks;
+//   it is released at commit or when a replica dies, and other projects never wait on it. The
+//   reconciler tries waiting jobs in queue order, so with the quota enforced here the FIFO holds
+//   across replicas too. (SKIP LOCKED would spread queue work among replicas, which the idempotent
+//   reconciler does not need, and would not stop the count from being exceeded.)
+// - migrations run under a session advisory lock, so replicas starting together migrate once.
+// The pool connects lazily and migrates before the first query; ready() lets a caller fail fast.
+import pg from 'pg';
+import { Status } from '../jobs/status.js';
+import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import type { CasResult, CreateResult, JobRecord, JobStore, ListQuery, NewJob } from './store.js';
+
+const COLUMNS = [
+  'job_id', 'project_id', 'job_name', 'job_desc', 'job_type', 'status', 'desired', 'stop_target', 'create_time', 'train_url',
+  'resource_id', 'schedule_json', 'schedule_ms', 'deadline', 'duration_ms', 'running_since', 'queue_pos', 'workspace_id',
+  'flavor_json', 'failure_reason',
+] as const;
+const COLS = COLUMNS.join(', ');
+const SELECT = `SELECT ${COLS} FROM jobs`;
+type Row = unknown[];
+
+function toRecord(r: Row, at = 0): JobRecord {
+  return {
+    jobId: r[at] as number,
+    projectId: r[at + 1] as string,
+    jobName: r[at + 2] as string,
+    jobDesc: r[at + 3] as string,
+    jobType: r[at + 4] as JobRecord['jobType'],
+    status: r[at + 5] as number,
+    desired: r[at + 6] as JobRecord['desired'],
+    stopTarget: r[at + 7] as number,
+    createTime: r[at + 8] as number,
+    trainUrl: r[at + 9] as string,
+    resourceId: r[at + 10] as string,
+    scheduleJson: r[at + 11] as string | null,
+    scheduleMs: r[at + 12] as number,
+    deadline: r[at + 13] as number | null,
+    durationMs: r[at + 14] as number,
+    runningSince: r[at + 15] as number | null,
+    queuePos: r[at + 16] as number,
+    workspaceId: r[at + 17] as string,
+    flavorJson: r[at + 18] as string | null,
+    failureReason: r[at + 19] as string | null,
+  };
+}
+
+// BIGINT (and COUNT(*)) arrive as strings by default; every such value here is an id, a count or
+// epoch milliseconds, all far below 2^53. Set per pool, not on pg's global parser table.
+const INT8_OID = 20;
+const TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+const SORT_COLUMNS = {
+  job_id: 'job_id',
+  // Byte order, as SQLite's BINARY collation sorts: the listing must not depend on the backend.
+  job_name: 'job_name COLLATE "C"',
+  job_desc: 'job_desc COLLATE "C"',
+  create_time: 'create_time',
+  status: 'status',
+} as const;
+
+/** Escapes LIKE's wildcards so the user's text is matched literally (backslash is the default escape). */
+export function likeSubstring(s: string): string {
+  return `%${s.replace(/[\\%_]/g, '\\$&')}%`;
+}
+
+// Advisory lock keys: (schema, purpose) so stores in different schemas of one database never wait
+// on each other.
+const LOCK_SCHEMA = `hashtext(coalesce(current_schema(), ''))`;
+const CLOSE_RUN = (now: string) =>
+  `duration_ms = duration_ms + CASE WHEN running_since IS NULL THEN 0 ELSE GREATEST(0, ${now} - running_since) END, running_since = NULL`;
+
+export interface PostgresStoreOptions {
+  /**
+   * Per-project running quota, enforced atomically when a job is admitted to RUNNING so that
+   * replicas reconciling the same database never exceed it together. Default: not enforced here.
+   */
+  runningQuota?: number;
+  /** Pool size (default 10). */
+  maxConnections?: number;
+  /** Called with errors of idle pooled connections (e.g. the server restarted); default: ignored. */
+  onIdleError?: (err: Error) => void;
+}
+
+export class PostgresJobStore implements JobStore {
+  private readonly pool: pg.Pool;
+  private readonly quota: number | undefined;
+  private migrated: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly url: string,
+    opts: PostgresStoreOptions = {},
+  ) {
+    this.pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 10, types: TYPES });
+    // An idle client's error (server restart, network) must not crash the process: the pool drops
+    // that client and the next query opens a new one.
+    this.pool.on('error', (err) => opts.onIdleError?.(err));
+    this.quota = opts.runningQuota !== undefined && Number.isFinite(opts.runningQuota) ? Math.trunc(opts.runningQuota) : undefined;
+    void this.ready().catch(() => {});
+  }
+
+  /** Connects and applies migrations (once; retried on the next call after a failure). */
+  ready(): Promise<void> {
+    this.migrated ??= this.migrate().catch((err: unknown) => {
+      this.migrated = undefined;
+      throw this.describe(err);
+    });
+    return this.migrated;
+  }
+
+  private describe(err: unknown): Error {
+    const msg = err instanceof Error ? err.message : String(err);
+    let where = 'the configured server';
+    try {
+      const u = new URL(this.url);
+      where = `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+    } catch {
+      /* keep the generic wording; never echo a URL that may hold a password */
+    }
+    return new Error(`VIZJOBS_DB: PostgreSQL at ${where}: ${msg}`, { cause: err });
+  }
+
+  private async migrate(): Promise<void> {
+    const c = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      const schema = (await c.query<{ s: string | null }>('SELECT current_schema() AS s')).rows[0]?.s;
+      if (!schema) throw new Error('no schema to create tables in: the search_path names no existing schema');
+      await c.query(`SELECT pg_advisory_lock(${LOCK_SCHEMA}, hashtext('vizjobs.migrate'))`);
+      try {
+        await c.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+        const current = (await c.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_version')).rows[0]?.v ?? 0;
+        for (const m of POSTGRES_MIGRATIONS) {
+          if (m.version <= current) continue;
+          await c.query('BEGIN');
+          try {
+            await c.query(m.sql);
+            await c.query('INSERT INTO schema_version (version) VALUES ($1)', [m.version]);
+            await c.query('COMMIT');
+          } catch (err) {
+            await c.query('ROLLBACK');
+            throw err;
+          }
+        }
+      } finally {
+        await c.query(`SELECT pg_advisory_unlock(${LOCK_SCHEMA}, hashtext('vizjobs.migrate'))`);
+      }
+    } catch (err) {
+      broken = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      // A client whose unlock may not have run is destroyed rather than pooled (that ends its session lock).
+      c.release(broken);
+    }
+  }
+
+  private async q(text: string, values: unknown[] = []): Promise<Row[]> {
+    await this.ready();
+    const r = await this.pool.query<Row>({ text, values, rowMode: 'array' });
+    return r.rows;
+  }
+
+  private async exec(text: string, values: unknown[]): Promise<number> {
+    await this.ready();
+    return (await this.pool.query({ text, values })).rowCount ?? 0;
+  }
+
+  /** Runs fn in one transaction on one pooled connection. */
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    await this.ready();
+    const c = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await c.query('BEGIN');
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (err) {
+      try {
+        await c.query('ROLLBACK');
+      } catch (e) {
+        broken = e instanceof Error ? e : new Error(String(e));
+      }
+      throw err;
+    } finally {
+      c.release(broken);
+    }
+  }
+
+  /** Applied schema version (tests and diagnostics). */
+  async schemaVersion(): Promise<number> {
+    const rows = await this.q('SELECT MAX(version) FROM schema_version');
+    return (rows[0]?.[0] as number | null) ?? 0;
+  }
+
+  async create(job: NewJob, jobLimit: number): Promise<CreateResult> {
+    return this.tx(async (c): Promise<CreateResult> => {
+      await c.query(`SELECT pg_advisory_xact_lock(${LOCK_SCHEMA}, hashtext('vizjobs.jobs:' || $1::text))`, [job.projectId]);
+      // A new statement, so its snapshot includes every insert committed under the lock before us.
+      const r = await c.query<Row>({
+        text: `INSERT INTO jobs (project_id, job_name, job_desc, job_type, status, desired, create_time, train_url, resource_id,
+                 schedule_json, schedule_ms, workspace_id, flavor_json)
+               SELECT $1, $2, $3, $4, ${Status.INIT}, 'running', $5, $6, $7, $8, $9, $10, $11
+               WHERE (SELECT COUNT(*) FROM jobs WHERE project_id = $1) < $12
+               RETURNING ${COLS}`,
+        values: [job.projectId, job.jobName, job.jobDesc, job.jobType, job.createTime, job.trainUrl, job.resourceId,
+          job.scheduleJson, job.scheduleMs, job.workspaceId, job.flavorJson, jobLimit],
+        rowMode: 'array',
+      });
+      const row = r.rows[0];
+      return row ? { ok: true, job: toRecord(row) } : { ok: false, reason: 'limit', limit: jobLimit };
+    });
+  }
+
+  async get(jobId: number): Promise<JobRecord | undefined> {
+    const rows = await this.q(`${SELECT} WHERE job_id = $1`, [jobId]);
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  async list(q: ListQuery): Promise<{ total: number; jobs: JobRecord[] }> {
+    const values: unknown[] = [q.projectId];
+    const where = ['project_id = $1'];
+    if (q.statuses && q.statuses.length) {
+      values.push(q.statuses.map((s) => Math.trunc(s)));
+      where.push(`status = ANY($${values.length}::int[])`);
+    }
+    if (q.search) {
+      values.push(likeSubstring(q.search));
+      where.push(`job_name ILIKE $${values.length}`);
+    }
+    const w = where.join(' AND ');
+    const dir = q.order === 'desc' ? 'DESC' : 'ASC';
+    const col = SORT_COLUMNS[q.sortBy];
+    const outerCol = col.replace(/^(\w+)/, 'p.$1');
+    values.push(q.limit, q.offset);
+    const lim = values.length - 1;
+    // One statement, one snapshot: the total and the page always agree (SQLite's transaction).
+    // The LEFT JOIN still yields the total when the page is empty.
+    const rows = await this.q(
+      `SELECT t.total, p.* FROM (SELECT COUNT(*) AS total FROM jobs WHERE ${w}) t
+       LEFT JOIN (SELECT ${COLS} FROM jobs WHERE ${w} ORDER BY ${col} ${dir}, job_id ${dir} LIMIT $${lim} OFFSET $${lim + 1}) p ON true
+       ORDER BY ${outerCol} ${dir}, p.job_id ${dir}`,
+      values,
+    );
+    const total = (rows[0]?.[0] as number | undefined) ?? 0;
+    const jobs = rows.filter((r) => r[1] !== null).map((r) => toRecord(r, 1));
+    return { total, jobs };
+  }
+
+  async countJobs(projectId: string): Promise<number> {
+    return (await this.q('SELECT COUNT(*) FROM jobs WHERE project_id = $1', [projectId]))[0][0] as number;
+  }
+
+  async updateDesc(projectId: string, jobId: number, desc: string): Promise<boolean> {
+    return (await this.exec('UPDATE jobs SET job_desc = $1 WHERE job_id = $2 AND project_id = $3', [desc, jobId, projectId])) === 1;
+  }
+
+  /**
+   * A compare-and-set: `update` must be an UPDATE … WHERE job_id = $1 AND status = ANY($2) RETURNING.
+   * The fast path is that one statement. On a miss, the row is locked to read its current status;
+   * if that status is allowed after all (the job moved between the two), the update is applied
+   * under the lock, otherwise that status is the refusal.
+   */
+  private async cas(jobId: number, from: readonly number[], update: string, values: unknown[]): Promise<CasResult> {
+    const params = [jobId, from.map((s) => Math.trunc(s)), ...values];
+    const rows = await this.q(update, params);
+    if (rows[0]) return { ok: true, job: toRecord(rows[0]) };
+    return this.tx(async (c): Promise<CasResult> => {
+      const cur = await c.query<Row>({ text: 'SELECT status FROM jobs WHERE job_id = $1 FOR UPDATE', values: [jobId], rowMode: 'array' });
+      const status = cur.rows[0]?.[0] as number | undefined;
+      if (status === undefined || !from.includes(status)) return { ok: false, status };
+      const again = await c.query<Row>({ text: update, values: params, rowMode: 'array' });
+      return again.rows[0] ? { ok: true, job: toRecord(again.rows[0]) } : { ok: false, status };
+    });
+  }
+
+  async beginKill(jobId: number, from: readonly number[], desired: 'stopped' | 'deleted', stopTarget: number, now: number): Promise<CasResult> {
+    return this.cas(
+      jobId,
+      from,
+      `UPDATE jobs SET status = ${Status.KILLING}, desired = $3, stop_target = $4, deadline = NULL, ${CLOSE_RUN('$5::bigint')}
+       WHERE job_id = $1 AND status = ANY($2::int[]) RETURNING ${COLS}`,
+      [desired, stopTarget, now],
+    );
+  }
+
+  async beginRestart(jobId: number, from: readonly number[]): Promise<CasResult> {
+    return this.cas(
+      jobId,
+      from,
+      `UPDATE jobs SET status = ${Status.INIT}, desired = 'running', queue_pos = nextval('queue_seq'), failure_reason = NULL,
+         deadline = NULL, running_since = NULL, stop_target = ${Status.KILLED}
+       WHERE job_id = $1 AND status = ANY($2::int[]) RETURNING ${COLS}`,
+      [],
+    );
+  }
+
+  async pending(now: number): Promise<JobRecord[]> {
+    const rows = await this.q(
+      `${SELECT} WHERE status IN (${Status.INIT}, ${Status.WAITING}, ${Status.KILLING})
+         OR (status = ${Status.RUNNING} AND deadline IS NOT NULL AND deadline <= $1)
+       ORDER BY queue_pos`,
+      [now],
+    );
+    return rows.map((r) => toRecord(r));
+  }
+
+  async running(): Promise<JobRecord[]> {
+    return (await this.q(`${SELECT} WHERE status = ${Status.RUNNING} ORDER BY job_id`)).map((r) => toRecord(r));
+  }
+
+  async countRunning(projectId: string): Promise<number> {
+    return (await this.q(`SELECT COUNT(*) FROM jobs WHERE project_id = $1 AND status = ${Status.RUNNING}`, [projectId]))[0][0] as number;
+  }
+
+  async markRunning(jobId: number, now: number): Promise<boolean> {
+    const update = `UPDATE jobs SET status = ${Status.RUNNING}, running_since = $2::bigint,
+        deadline = CASE WHEN schedule_ms > 0 THEN $2::bigint + schedule_ms ELSE NULL END
+      WHERE job_id = $1 AND status IN (${Status.INIT}, ${Status.WAITING}) AND desired = 'running'`;
+    const quota = this.quota;
+    if (quota === undefined) return (await this.exec(update, [jobId, now])) === 1;
+    return this.tx(async (c) => {
+      await c.query(
+        `SELECT pg_advisory_xact_lock(${LOCK_SCHEMA}, hashtext('vizjobs.running:' || project_id)) FROM jobs WHERE job_id = $1`,
+        [jobId],
+      );
+      const r = await c.query({
+        text: `${update} AND (SELECT COUNT(*) FROM jobs r WHERE r.project_id = jobs.project_id AND r.status = ${Status.RUNNING}) < $3`,
+        values: [jobId, now, quota],
+      });
+      return r.rowCount === 1;
+    });
+  }
+
+  async markWaiting(jobId: number): Promise<boolean> {
+    return (await this.exec(`UPDATE jobs SET status = ${Status.WAITING} WHERE job_id = $1 AND status = ${Status.INIT} AND desired = 'running'`, [jobId])) === 1;
+  }
+
+  async markFailed(jobId: number, reason: string, now: number): Promise<boolean> {
+    return (
+      (await this.exec(
+        `UPDATE jobs SET status = ${Status.FAILED}, failure_reason = $2, deadline = NULL, ${CLOSE_RUN('$3::bigint')}
+         WHERE job_id = $1 AND status IN (${Status.INIT}, ${Status.WAITING}, ${Status.RUNNING}) AND desired = 'running'`,
+        [jobId, reason, now],
+      )) === 1
+    );
+  }
+
+  async finishStop(jobId: number): Promise<boolean> {
+    return (await this.exec(`UPDATE jobs SET status = stop_target WHERE job_id = $1 AND status = ${Status.KILLING} AND desired = 'stopped'`, [jobId])) === 1;
+  }
+
+  async finishDelete(jobId: number): Promise<boolean> {
+    return (await this.exec(`DELETE FROM jobs WHERE job_id = $1 AND status = ${Status.KILLING} AND desired = 'deleted'`, [jobId])) === 1;
+  }
+
+  async failDelete(jobId: number, reason: string): Promise<boolean> {
+    return (
+      (await this.exec(
+        `UPDATE jobs SET status = ${Status.DELETE_FAILED}, desired = 'stopped', failure_reason = $2
+         WHERE job_id = $1 AND status = ${Status.KILLING} AND desired = 'deleted'`,
+        [jobId, reason],
+      )) === 1
+    );
+  }
+
+  /** Bulk insert for benchmarks and tests: many jobs in one statement, at a given status. */
+  async seed(jobs: NewJob[], status: number): Promise<void> {
+    await this.exec(
+      `INSERT INTO jobs (project_id, job_name, job_desc, job_type, status, desired, create_time, train_url, resource_id,
+         schedule_json, schedule_ms, workspace_id, flavor_json)
+       SELECT "projectId", "jobName", "jobDesc", "jobType", $2::int, CASE WHEN $2::int = ${Status.INIT} THEN 'running' ELSE 'stopped' END,
+         "createTime", "trainUrl", "resourceId", "scheduleJson", "scheduleMs", "workspaceId", "flavorJson"
+       FROM json_to_recordset($1::json) AS x("projectId" text, "jobName" text, "jobDesc" text, "jobType" text, "createTime" bigint,
+         "trainUrl" text, "resourceId" text, "scheduleJson" text, "scheduleMs" bigint, "workspaceId" text, "flavorJson" text)`,
+      [JSON.stringify(jobs), status],
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.migrated?.catch(() => {});
+    await this.pool.end();
+  }
+}
