@@ -70,3 +70,20 @@ test('a bucket directory that is a symlink out of the storage root is refused', 
   // The same directory reached through the real root is fine.
   assert.deepEqual((await new LocalStorage(outside, join(root, '..')).list('')).map((o) => o.key), ['secret']);
 });
+
+test('an opened reader reads ranges into the caller buffer, short at the end, and refuses escaping keys', async () => {
+  const { root, outside } = await tree();
+  await symlink(outside, join(root, 'linked'));
+  const s = new LocalStorage(root);
+  const key = 'exp/run1/events.out.tfevents.1.h.1.0';
+  const r = await s.openReader(key);
+  const target = Buffer.alloc(8, '.');
+  assert.equal(await r.readInto(target, 2, 6, 1), 2);
+  assert.equal(target.toString(), '..bc....');
+  await appendFile(join(root, key), 'def');
+  assert.equal(await r.readInto(target, 0, 3, 3), 3); // the open file sees what was appended
+  assert.equal(target.subarray(0, 3).toString(), 'def');
+  await r.close();
+  await assert.rejects(s.openReader('linked/secret'), (e: unknown) => e instanceof StorageError && e.kind === 'access_denied');
+  await assert.rejects(s.openReader('exp/none'), (e: unknown) => e instanceof StorageError && e.kind === 'unavailable');
+});

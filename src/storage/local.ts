@@ -3,7 +3,7 @@
 // that escapes is refused as access denied, never read.
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { StorageError, type ObjectInfo, type ObjectStorage } from './storage.js';
+import { StorageError, type ObjectInfo, type ObjectReader, type ObjectStorage } from './storage.js';
 
 function errCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
@@ -138,6 +138,26 @@ export class LocalStorage implements ObjectStorage {
     const st = await stat(real);
     if (!st.isFile()) return null;
     return { key, size: st.size, etag: `${st.ino}-${st.mtimeMs}`, mtimeMs: st.mtimeMs };
+  }
+
+  async openReader(key: string): Promise<ObjectReader> {
+    const real = await this.resolveKey(key);
+    if (!real) throw new StorageError('unavailable', `${key} does not exist`);
+    const fh = await open(real, 'r').catch((err: unknown) => {
+      throw this.mapError(err, key);
+    });
+    return {
+      async readInto(target: Uint8Array, at: number, length: number, offset: number): Promise<number> {
+        let got = 0;
+        while (got < length) {
+          const { bytesRead } = await fh.read(target, at + got, length - got, offset + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        return got;
+      },
+      close: () => fh.close(),
+    };
   }
 
   async read(key: string, offset: number, length: number): Promise<Buffer> {

@@ -24,6 +24,22 @@ export interface ObjectStorage {
    * (a growing file is fine: read again later for the rest).
    */
   read(key: string, offset: number, length: number): Promise<Buffer>;
+  /**
+   * Optional fast path for reading one object in many ranges (the event engine's cold load): the
+   * object is resolved and opened once, and reads land in a buffer the caller reuses, so neither
+   * a lookup per read nor fresh memory per read is paid. Storages without it are read with read().
+   */
+  openReader?(key: string): Promise<ObjectReader>;
+}
+
+/** An open object (see ObjectStorage.openReader). */
+export interface ObjectReader {
+  /**
+   * Reads up to `length` bytes of the object starting at `offset` into target[at, at + length);
+   * returns how many were read (fewer only at the end of the object).
+   */
+  readInto(target: Uint8Array, at: number, length: number, offset: number): Promise<number>;
+  close(): Promise<void>;
 }
 
 /** Why storage refused: the lifecycle turns these into 11 FAILED with the message in the job. */
