@@ -79,8 +79,8 @@ export class ScalarChart {
     this.series.set(run, s);
   }
 
-  hasSeries(run: string): boolean {
-    return this.series.has(run);
+  getSeries(run: string): ScalarSeries | undefined {
+    return this.series.get(run);
   }
 
   /** Recomputes everything from the current settings and series, then draws. */

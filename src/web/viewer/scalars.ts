@@ -157,12 +157,19 @@ export class ScalarsTab {
     }
     card.loading = true;
     try {
+      let changed = !again;
       await Promise.all(todo.map(async (run) => {
         const rows = await this.data.json<unknown[]>('plugin/scalars/scalars', { run, tag: card.tag, samples: this.state.settings.allSamples ? 'all' : undefined });
-        card.chart.setSeries(run, toSeries(rows));
+        const next = toSeries(rows);
+        // A poll that brought the same series changes nothing: keep the chart (and its caches).
+        if (!sameSeries(card.chart.getSeries(run), next)) {
+          card.chart.setSeries(run, next);
+          changed = true;
+        }
         card.loaded.set(run, Date.now());
       }));
-      card.chart.render();
+      if (changed) card.chart.render();
+      card.el.classList.remove('failed');
     } catch (e) {
       card.el.classList.add('failed');
       card.el.title = e instanceof Error ? e.message : String(e);
@@ -193,6 +200,17 @@ export function toSeries(rows: unknown[]): ScalarSeries {
     s.value[i] = tbNumber(r[2]);
   }
   return s;
+}
+
+function sameSeries(a: ScalarSeries | undefined, b: ScalarSeries): boolean {
+  if (!a || a.value.length !== b.value.length) return false;
+  const n = b.value.length;
+  if (n === 0) return true;
+  // Appends change the length; a reload that rewrote data (e.g. a purge) changes the ends or middle.
+  for (const i of [0, n >> 1, n - 1]) {
+    if (a.step[i] !== b.step[i] || a.wall[i] !== b.wall[i] || !Object.is(a.value[i], b.value[i])) return false;
+  }
+  return true;
 }
 
 /** "layer10" after "layer9": tags sort the way people number things. */
