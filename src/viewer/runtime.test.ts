@@ -141,6 +141,19 @@ describe('viewer loading policy', () => {
     assert.ok(s.points > 2000 && s.bytes_read > 800_000);
   });
 
+  it('joins concurrent starts into one listing, and a stop during a start wins', async () => {
+    const { t, logs } = await setup();
+    await cp(join(pytorchFixtureDir, RUN), join(logs, RUN), { recursive: true });
+    const job = { jobId: 1, projectId: 'proj', jobType: 'tensorboard' as const, trainUrl: '/demo/logs/' };
+    await Promise.all([t.runtime.start(job), t.runtime.start(job), t.runtime.start(job)]);
+    assert.equal(t.storages.get('/demo/logs/')?.calls.list, 1);
+    await t.runtime.stop(1);
+    const starting = t.runtime.start(job);
+    await t.runtime.stop(1);
+    await starting;
+    assert.equal(t.runtime.isServing(1), false);
+  });
+
   it('stop drops the job: it is no longer served and holds no data', async () => {
     const { t, logs } = await setup();
     await cp(join(pytorchFixtureDir, RUN), join(logs, RUN), { recursive: true });

@@ -87,6 +87,7 @@ function message(err: unknown): string {
 
 export class ViewerRuntime implements JobRuntime {
   private readonly jobs = new Map<number, ServedJob>();
+  private readonly starting = new Map<number, { done: Promise<void> }>();
   private readonly reloadIntervalMs: number;
   private readonly idleMs: number;
   private readonly now: () => number;
@@ -102,14 +103,26 @@ export class ViewerRuntime implements JobRuntime {
     this.open = options.openLogdir ?? ((loc) => engineOpenLogdir(loc));
   }
 
-  async start(job: RuntimeJob): Promise<void> {
+  start(job: RuntimeJob): Promise<void> {
     const existing = this.jobs.get(job.jobId);
-    if (existing && existing.job.trainUrl === job.trainUrl) return;
-    const location = this.locate(job.trainUrl);
-    // One listing proves the storage answers; StorageError (access denied, no such bucket)
-    // propagates so the job fails. An empty listing is "no data yet", not an error.
-    await location.storage.list(location.prefix);
-    this.jobs.set(job.jobId, new ServedJob(job, location));
+    if (existing && existing.job.trainUrl === job.trainUrl) return Promise.resolve();
+    // Concurrent starts of one job (the reconciler and a viewer request) share one listing.
+    const pending = this.starting.get(job.jobId);
+    if (pending) return pending.done;
+    const entry = { done: Promise.resolve() };
+    entry.done = (async () => {
+      const location = this.locate(job.trainUrl);
+      // One listing proves the storage answers; StorageError (access denied, no such bucket)
+      // propagates so the job fails. An empty listing is "no data yet", not an error.
+      await location.storage.list(location.prefix);
+      if (this.starting.get(job.jobId) !== entry) return; // stopped meanwhile
+      this.jobs.get(job.jobId)?.release();
+      this.jobs.set(job.jobId, new ServedJob(job, location));
+    })().finally(() => {
+      if (this.starting.get(job.jobId) === entry) this.starting.delete(job.jobId);
+    });
+    this.starting.set(job.jobId, entry);
+    return entry.done;
   }
 
   async stop(jobId: number): Promise<void> {
@@ -125,6 +138,7 @@ export class ViewerRuntime implements JobRuntime {
   }
 
   private drop(jobId: number): void {
+    this.starting.delete(jobId);
     const s = this.jobs.get(jobId);
     if (s) s.release();
     this.jobs.delete(jobId);
