@@ -1,7 +1,8 @@
-// The viewer page's access rule, built from the viewer's own checks: a request that cannot prove
-// access still gets the page (it shows a sign-in form, and reveals nothing — every byte of data
-// comes from the data API, which refuses it); a signed-in request for a job that is missing or in
-// another project gets the API's 404, and one for a job that is not RUNNING gets the 409 page.
+// The viewer page's access rule, built from the viewer's own checks. A request that cannot prove
+// access gets the API's status for it (401, or 403 for another project's token) with the page as
+// the body: the page shows a sign-in form and reveals nothing, since every byte of data comes from
+// the data API, which refuses it. A signed-in request for a job that is missing or in another
+// project gets the API's 404, and one for a job that is not RUNNING gets the 409 page.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from '../api/errors.js';
 import { authenticateViewer, sendNotRunning, RUNNING, type ViewerAccess, type ViewerJobs } from '../viewer/index.js';
@@ -9,7 +10,8 @@ import type { ViewerPageGate } from './plugin.js';
 
 export function viewerPageGate(jobs: ViewerJobs, access: ViewerAccess): ViewerPageGate {
   return async (request: FastifyRequest, reply: FastifyReply, { projectId, jobId }) => {
-    if (authenticateViewer(request, projectId, access)) return true;
+    const refused = authenticateViewer(request, projectId, access);
+    if (refused) return refused.http === 403 ? 403 : 401;
     const id = /^[1-9][0-9]{0,15}$/.test(jobId) ? Number(jobId) : NaN;
     const job = Number.isSafeInteger(id) ? await jobs.get(id) : undefined;
     if (!job || job.projectId !== projectId) {
@@ -20,6 +22,6 @@ export function viewerPageGate(jobs: ViewerJobs, access: ViewerAccess): ViewerPa
       sendNotRunning(request, reply, id, job.status);
       return false;
     }
-    return true;
+    return 200;
   };
 }

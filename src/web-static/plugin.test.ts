@@ -119,12 +119,13 @@ test('the gate answers 409 with a page for a job that is not running, 404 for a 
   assert.equal(otherProject.statusCode, 404);
 });
 
-test('without valid credentials the gate reveals nothing about the job: the sign-in page is served', async () => {
-  for (const headers of [{}, { 'x-auth-token': 't2' }, { 'x-auth-token': 'nope' }]) {
+test('without valid credentials the gate reveals nothing about the job: 401/403 with the page (its sign-in form)', async () => {
+  for (const [headers, status] of [[{}, 401], [{ 'x-auth-token': 'nope' }, 401], [{ 'x-auth-token': 't2' }, 403]] as const) {
     const a = await gated.inject({ url: '/visualization/p1/2/', headers });
     const b = await gated.inject({ url: '/visualization/p1/99/', headers });
-    assert.equal(a.statusCode, 200);
-    assert.equal(b.statusCode, 200);
+    assert.equal(a.statusCode, status);
+    assert.equal(b.statusCode, status);
     assert.equal(a.body, b.body);
+    assert.match(a.body, /viewer/);
   }
 });

@@ -16,10 +16,11 @@ export interface ViewerPageParams {
 }
 
 /**
- * Runs before the viewer page is sent. Return true to send the page; to refuse, answer on `reply`
- * yourself (e.g. 409 "not running", 404) and return false.
+ * Runs before the viewer page is sent. Return the HTTP status to send the page with (200, or 401 /
+ * 403 when the page must ask for a token: it shows its sign-in form then); to refuse outright,
+ * answer on `reply` yourself (e.g. 409 "not running", 404) and return false.
  */
-export type ViewerPageGate = (request: FastifyRequest, reply: FastifyReply, params: ViewerPageParams) => Promise<boolean>;
+export type ViewerPageGate = (request: FastifyRequest, reply: FastifyReply, params: ViewerPageParams) => Promise<number | false>;
 
 export interface WebStaticOptions {
   /** The Vite output directory; default dist/web beside the compiled server. */
@@ -41,7 +42,7 @@ const HTML_HEADERS = {
 export const webStatic: FastifyPluginAsync<WebStaticOptions> = async (app, opts) => {
   const root = resolve(opts.root ?? DEFAULT_WEB_ROOT);
 
-  async function sendPage(reply: FastifyReply, file: 'index.html' | 'viewer.html'): Promise<FastifyReply> {
+  async function sendPage(reply: FastifyReply, file: 'index.html' | 'viewer.html', status = 200): Promise<FastifyReply> {
     let html: string;
     try {
       // Read per request (two small files): a rebuild of the UI is served without a restart.
@@ -53,7 +54,7 @@ export const webStatic: FastifyPluginAsync<WebStaticOptions> = async (app, opts)
         .send(`<!doctype html><meta charset="utf-8"><title>vizjobs</title><body style="font-family:system-ui;margin:4em auto;max-width:40em">
 <h1>The web UI is not built</h1><p>Run <code>npm run build:web</code> (it writes <code>dist/web</code>), then reload. The API works without it.</p>`);
     }
-    return reply.code(200).headers(HTML_HEADERS).send(html);
+    return reply.code(status).headers(HTML_HEADERS).send(html);
   }
 
   await app.register(fastifyStatic, {
@@ -81,8 +82,9 @@ export const webStatic: FastifyPluginAsync<WebStaticOptions> = async (app, opts)
       return reply;
     }
     const params = { projectId: request.params.project_id, jobId: request.params.job_id };
-    if (opts.viewerGate && !(await opts.viewerGate(request, reply, params))) return reply;
-    return sendPage(reply, 'viewer.html');
+    const status = opts.viewerGate ? await opts.viewerGate(request, reply, params) : 200;
+    if (status === false) return reply;
+    return sendPage(reply, 'viewer.html', status);
   };
 
   app.get<P>('/visualization/:project_id/:job_id', { schema: { hide: true } }, async (request, reply) => {
