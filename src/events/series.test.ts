@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SeriesStore } from './series.js';
+
+test('scalar columns keep every step and value exactly, whether or not they fit int32 / float32', () => {
+  const s = new SeriesStore<never>(true);
+  const want: Array<[number, number, number]> = [];
+  for (let i = 0; i < 10_000; i++) {
+    // Mostly narrow samples; now and then a huge or fractional step and a double-only value,
+    // including at chunk starts and ends (4096), so narrow and widened chunks alternate.
+    const odd = i % 997 === 0 || i === 4095 || i === 4096 || i === 8191;
+    const step = odd ? (i % 2 ? 2 ** 40 + i : -(2 ** 33) - i) : i;
+    const value = odd ? 0.1 * i : Math.fround(Math.sin(i));
+    want.push([step, 1.7e9 + i * 0.01, value]);
+    s.pushScalar(step, 1.7e9 + i * 0.01, value);
+  }
+  s.pushScalar(10_000, 1, NaN);
+  s.pushScalar(10_001, 2, -0);
+  want.push([10_000, 1, NaN], [10_001, 2, -0]);
+  assert.equal(s.length, want.length);
+  assert.deepEqual([...s.steps], want.map((w) => w[0]));
+  assert.deepEqual([...s.wallTimes], want.map((w) => w[1]));
+  assert.deepEqual([...s.values], want.map((w) => w[2]));
+  assert.ok(Object.is(s.values[s.length - 1], -0));
+  assert.equal(s.minStep, Math.min(...want.map((w) => w[0])));
+  assert.equal(s.maxStep, Math.max(...want.map((w) => w[0])));
+  // Appending after a read and purging keep working on the compacted columns.
+  s.pushScalar(3, 3, 0.5);
+  s.purgeFrom(5000);
+  assert.ok([...s.steps].every((x) => x < 5000));
+  assert.equal(s.values[s.length - 1], 0.5);
+});
+
+test('item columns keep fractional and huge steps exactly', () => {
+  const s = new SeriesStore<string>(false);
+  s.pushItem(1, 10, 'a');
+  s.pushItem(2 ** 45, 11, 'b');
+  s.pushItem(2.5, 12, 'c');
+  assert.deepEqual([...s.steps], [1, 2 ** 45, 2.5]);
+  assert.deepEqual([...s.wallTimes], [10, 11, 12]);
+  assert.deepEqual(s.items, ['a', 'b', 'c']);
+});
