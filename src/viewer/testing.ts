@@ -4,15 +4,32 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Authorizer, parseTokens } from '../api/auth.js';
 import { LocalStorage } from '../storage/local.js';
-import type { ObjectInfo, ObjectStorage } from '../storage/storage.js';
+import type { ObjectInfo, ObjectReader, ObjectStorage } from '../storage/storage.js';
 import { sessionRoutes } from './access.js';
 import { viewerDataRoutes, type ViewerJob } from './data-api.js';
 import { ViewerRuntime } from './runtime.js';
 import { SessionSealer } from './session.js';
 
 export class CountingStorage implements ObjectStorage {
+  /** `read` counts read() calls and reads through openReader() handles alike. */
   calls = { list: 0, stat: 0, read: 0 };
-  constructor(private readonly inner: ObjectStorage) {}
+  readonly openReader?: (key: string) => Promise<ObjectReader>;
+
+  constructor(private readonly inner: ObjectStorage) {
+    const open = inner.openReader?.bind(inner);
+    if (open) {
+      this.openReader = async (key) => {
+        const r = await open(key);
+        return {
+          readInto: (target, at, length, offset) => {
+            this.calls.read++;
+            return r.readInto(target, at, length, offset);
+          },
+          close: () => r.close(),
+        };
+      };
+    }
+  }
   get description(): string {
     return this.inner.description;
   }
