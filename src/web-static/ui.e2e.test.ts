@@ -357,6 +357,14 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   await viewer.waitForSelector('#images .card img');
   await until('images to decode', async () => viewer.evaluate(() => Array.from((globalThis as unknown as PageGlobals).document.querySelectorAll('#images img')).every((i) => i.complete && i.naturalWidth > 0)));
   assert.equal(await viewer.locator('#images .card').count(), Object.keys(expected.images[MAIN_RUN]).length);
+  // The step slider walks the samples TensorBoard listed for the tag.
+  const inputs = viewer.locator('#images .card[data-tag="inputs"]');
+  const steps = (expected.images[MAIN_RUN].inputs as Array<{ step: number }>).map((e) => e.step);
+  assert.equal(await inputs.locator('.slider-row .mono').textContent(), `step ${steps[steps.length - 1]}`);
+  const lastSrc = await inputs.locator('img').getAttribute('src');
+  await inputs.locator('input.step-slider').fill('0');
+  assert.equal(await inputs.locator('.slider-row .mono').textContent(), `step ${steps[0]}`);
+  assert.notEqual(await inputs.locator('img').getAttribute('src'), lastSrc);
   await viewer.screenshot({ path: join(artifacts, 'viewer-images.png') });
   await viewer.click('a[data-tab="text"]');
   await viewer.waitForSelector('#text .text-entry');
