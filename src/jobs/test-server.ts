@@ -1,5 +1,6 @@
-// Test support: a real server (real SQLite file in a temp dir, real object-storage directory with
-// a copy of the PyTorch fixture) driven through Fastify's inject. Not a test itself.
+// Test support: a real server (real SQLite file in a temp dir, or its own PostgreSQL schema when
+// VIZJOBS_TEST_STORE=postgres; real object-storage directory with a copy of the PyTorch fixture)
+// driven through Fastify's inject. Not a test itself.
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { buildServer, type BuiltServer, type ServerDeps } from '../server.js';
 import { InProcessRuntime } from '../runtime/in-process.js';
 import type { RuntimeJob } from '../runtime/runtime.js';
 import { repoRoot } from '../testing/paths.js';
+import { testServerSchema, type TestSchema } from '../store/postgres-testing.js';
 
 /** The in-process runtime with switches a test can flip: hold teardown open, make it fail. */
 export class ControllableRuntime extends InProcessRuntime {
@@ -71,9 +73,11 @@ export const BASE = '/v1/p1/visualization-jobs';
 export async function startTestServer(
   settings: Partial<Record<keyof Config, string | number>> = {},
   deps: ServerDeps = {},
-  reuse?: { dir: string; clock: { offset: number } },
+  reuse?: { dir: string; clock: { offset: number }; pg?: TestSchema },
 ): Promise<TestServer> {
   const dir = reuse?.dir ?? mkdtempSync(join(tmpdir(), 'vizjobs-test-'));
+  // VIZJOBS_TEST_STORE=postgres: this server (and its restarts) gets its own PostgreSQL schema.
+  const pg = reuse ? reuse.pg : await testServerSchema();
   if (!reuse) {
     mkdirSync(join(dir, 'obs', 'demo'), { recursive: true });
     cpSync(join(repoRoot, 'examples', 'obs', 'demo', 'pytorch-mlp'), join(dir, 'obs', 'demo', 'pytorch-mlp'), { recursive: true });
@@ -85,6 +89,7 @@ export async function startTestServer(
       port: 0,
       publicUrl: 'http://vizjobs.test',
       tokens: `${TOKEN}=p1,${TOKEN_P2}=p2,${EXPIRED}=p1@2020-01-01T00:00:00Z`,
+      ...(pg ? { db: pg.url } : {}),
       ...settings,
     },
     {},
@@ -119,11 +124,12 @@ export async function startTestServer(
     },
     async restart() {
       await built.app.close();
-      return startTestServer(settings, deps, { dir, clock });
+      return startTestServer(settings, deps, { dir, clock, pg });
     },
     async close() {
       await built.app.close();
       rmSync(dir, { recursive: true, force: true });
+      await pg?.drop();
     },
   };
   return ts;

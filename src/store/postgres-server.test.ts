@@ -1,0 +1,54 @@
+// The job service on PostgreSQL: the lifecycle and concurrency suites of src/jobs run again here
+// with every test server on its own fresh schema (VIZJOBS_TEST_STORE=postgres, read by
+// src/jobs/test-server.ts), and two real servers sharing one schema — two replicas, each with its
+// own reconciler — keep the running quota and its first-come-first-served order between them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TEST_STORE_ENV, createTestSchema } from './postgres-testing.js';
+import { startTestServer, waitFor, BASE, type TestServer } from '../jobs/test-server.js';
+
+process.env[TEST_STORE_ENV] = 'postgres';
+await import('../jobs/lifecycle.test.js');
+await import('../jobs/concurrency.test.js');
+
+const mlp = { job_name: 'mlp', train_url: '/demo/pytorch-mlp/' };
+
+test('two servers on one PostgreSQL schema share the running quota and admit waiting jobs first come first served', async () => {
+  const schema = await createTestSchema();
+  const a = await startTestServer({ db: schema.url, runningQuota: 2 });
+  let b: TestServer | undefined;
+  try {
+    b = await startTestServer({ db: schema.url, runningQuota: 2 });
+    const replicas = [a, b];
+    const settle = async () => {
+      for (let i = 0; i < 2; i++) await Promise.all(replicas.map((r) => r.settle()));
+    };
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await replicas[i % 2].call('POST', BASE, { body: { ...mlp, job_name: `q${i}` } });
+      assert.equal(r.status, 200, r.text);
+      ids.push(r.body.job_id as number);
+    }
+    await settle();
+    const status = async (id: number, via = a) => (await via.call('GET', `${BASE}/${id}`)).body.status;
+    assert.deepEqual(await Promise.all(ids.map((id) => status(id, b))), [8, 8, 7, 7, 7]);
+    // A stop through one replica frees the slot for the oldest waiting job, whichever admits it.
+    await b.call('POST', `${BASE}/${ids[0]}/stop`);
+    await waitFor(a, ids[2], (s) => s === 8);
+    await settle();
+    assert.deepEqual(await Promise.all(ids.map((id) => status(id))), [12, 8, 8, 7, 7]);
+    // Two slots freed at once, through different replicas: the two remaining waiting jobs run.
+    await Promise.all([a.call('POST', `${BASE}/${ids[1]}/stop`), b.call('POST', `${BASE}/${ids[2]}/stop`)]);
+    await waitFor(b, ids[4], (s) => s === 8);
+    await settle();
+    assert.deepEqual(await Promise.all(ids.map((id) => status(id))), [12, 12, 12, 8, 8]);
+    // A restart goes to the back of the shared queue.
+    await a.call('POST', `${BASE}/${ids[0]}/restart`);
+    await settle();
+    assert.equal(await status(ids[0], b), 7);
+  } finally {
+    await a.close();
+    await b?.close();
+    await schema.drop();
+  }
+});
