@@ -51,6 +51,7 @@ test('the console page is served at / and never cached', async () => {
   assert.match(r.headers['content-type'] as string, /text\/html/);
   assert.equal(r.headers['cache-control'], 'no-cache');
   assert.match(r.body, /console/);
+  assert.match(r.headers['content-security-policy'] as string, /script-src 'self'/);
 });
 
 test('the viewer page answers at a service_url and at deep links under it', async () => {

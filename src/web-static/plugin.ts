@@ -32,8 +32,23 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Compiled, this module sits in dist/web-static/ beside dist/web/; run from src/ (tsx), it looks in dist/web/. */
 export const DEFAULT_WEB_ROOT = basename(dirname(here)) === 'dist' ? resolve(here, '..', 'web') : resolve(here, '..', '..', 'dist', 'web');
 
+// Defense in depth for the Text tab (server-sanitized HTML goes into the page): no script but our
+// own bundle can run, nothing can be framed or embedded, and the page talks only to this server.
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 const HTML_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': CSP,
   'cache-control': 'no-cache',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'same-origin',

@@ -184,6 +184,9 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
+  // The pages run under a strict Content-Security-Policy: anything it blocks is a defect.
+  const cspViolations: string[] = [];
+  context.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
 
   // --- console: sign in ---------------------------------------------------------------------
   await page.goto(`${baseUrl}/`);
@@ -425,6 +428,7 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   });
 
   assert.deepEqual(pageErrors, [], 'no script errors in the pages');
+  assert.deepEqual(cspViolations, [], 'nothing blocked by the Content-Security-Policy');
   await context.close();
 });
 
