@@ -24,6 +24,15 @@ for (let n = 0; n < 256; n++) {
 
 /** Pure TypeScript CRC-32C of buf[start, end). */
 export function crc32cJs(buf: Uint8Array, start = 0, end = buf.length, initial = 0): number {
+  return crc32cInt(buf, start, end, initial) >>> 0;
+}
+
+/**
+ * The same CRC as a signed int32 (`crc | 0`). The hot path compares these: an int32 crosses a call
+ * as a small integer, while a uint32 above 2^31 is boxed in a fresh heap number — one allocation
+ * per record, which was most of the cold load's garbage.
+ */
+export function crc32cInt(buf: Uint8Array, start: number, end: number, initial = 0): number {
   const t = TABLE;
   let crc = ~initial;
   let i = start;
@@ -41,7 +50,7 @@ export function crc32cJs(buf: Uint8Array, start = 0, end = buf.length, initial =
     i += 8;
   }
   while (i < end) crc = t[(crc ^ buf[i++]) & 0xff] ^ (crc >>> 8);
-  return ~crc >>> 0;
+  return ~crc;
 }
 
 type NativeCrc = (input: Uint8Array, initial?: number | null) => number;

@@ -1,7 +1,7 @@
 // TFRecord framing over a buffer holding a file's bytes from some offset on. A record cut off at
 // the end of the buffer is left for later (the file may still be growing); a bad length CRC or an
 // absurd length stops the file (nothing after it can be framed); a bad data CRC skips the record.
-import { crc32c, crc32cJs, maskCrc } from './crc32c.js';
+import { crc32c, crc32cInt, maskCrc } from './crc32c.js';
 
 /** Larger than any record a writer produces (TensorFlow caps protos at 2 GiB; ours at 1 GiB). */
 export const MAX_RECORD_BYTES = 1 << 30;
@@ -31,17 +31,29 @@ function u32(b: Buffer, p: number): number {
 
 // Masked CRCs of recent record lengths, direct-mapped by the low byte: a writer's records mostly
 // repeat a few lengths (one per tag), so the 8-byte length CRC is nearly always a lookup.
+// Both checks return booleans and compare int32s (`| 0`): a uint32 CRC above 2^31 returned across
+// a call is a heap number, i.e. garbage per record (see crc32cInt).
 const LEN_CACHE_KEYS = new Float64Array(256).fill(-1);
-const LEN_CACHE_CRCS = new Uint32Array(256);
+const LEN_CACHE_CRCS = new Int32Array(256);
 
-function lengthCrc(buf: Buffer, p: number, lenLo: number, lenHi: number): number {
-  if (lenHi !== 0) return maskCrc(crc32cJs(buf, p, p + 8));
+function lengthCrcOk(buf: Buffer, p: number, lenLo: number, lenHi: number): boolean {
+  const stored = buf[p + 8] | (buf[p + 9] << 8) | (buf[p + 10] << 16) | (buf[p + 11] << 24);
+  if (lenHi !== 0) return (maskCrc(crc32cInt(buf, p, p + 8) >>> 0) | 0) === stored;
   const slot = lenLo & 0xff;
-  if (LEN_CACHE_KEYS[slot] === lenLo) return LEN_CACHE_CRCS[slot];
-  const crc = maskCrc(crc32cJs(buf, p, p + 8));
+  if (LEN_CACHE_KEYS[slot] === lenLo) return LEN_CACHE_CRCS[slot] === stored;
+  const crc = maskCrc(crc32cInt(buf, p, p + 8) >>> 0) | 0;
   LEN_CACHE_KEYS[slot] = lenLo;
   LEN_CACHE_CRCS[slot] = crc;
-  return crc;
+  return crc === stored;
+}
+
+/** Below this many bytes the TypeScript loop beats a native call plus its subarray. */
+const NATIVE_MIN = 256;
+
+function dataCrcOk(buf: Buffer, ds: number, de: number): boolean {
+  const stored = buf[de] | (buf[de + 1] << 8) | (buf[de + 2] << 16) | (buf[de + 3] << 24);
+  const crc = de - ds >= NATIVE_MIN ? crc32c(buf, ds, de) : crc32cInt(buf, ds, de) >>> 0;
+  return (maskCrc(crc) | 0) === stored;
 }
 
 export function scanRecords(buf: Buffer, verify: boolean, sink: FrameSink): ScanResult {
@@ -51,7 +63,7 @@ export function scanRecords(buf: Buffer, verify: boolean, sink: FrameSink): Scan
   while (n - p >= 12) {
     const lenLo = u32(buf, p);
     const lenHi = u32(buf, p + 4);
-    if (verify && lengthCrc(buf, p, lenLo, lenHi) !== u32(buf, p + 8)) {
+    if (verify && !lengthCrcOk(buf, p, lenLo, lenHi)) {
       sink.problem('length_crc', p, 'record length CRC mismatch: the rest of the file is not read');
       return { consumed: p, records, stopped: true, need: 0 };
     }
@@ -63,7 +75,7 @@ export function scanRecords(buf: Buffer, verify: boolean, sink: FrameSink): Scan
     const ds = p + 12;
     const de = ds + lenLo;
     if (de + 4 > n) return { consumed: p, records, stopped: false, need: lenLo + 16 };
-    if (verify && maskCrc(crc32c(buf, ds, de)) !== u32(buf, de)) {
+    if (verify && !dataCrcOk(buf, ds, de)) {
       sink.problem('data_crc', p, 'record data CRC mismatch: record skipped');
     } else {
       sink.record(buf, ds, de);
