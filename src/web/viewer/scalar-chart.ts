@@ -211,6 +211,7 @@ export class ScalarChart {
     try {
       this.u.setData(this.assemble(range), this.zoom === undefined);
       if (this.zoom) this.u.setScale('x', { min: this.zoom[0], max: this.zoom[1] });
+      else this.centreSinglePoint();
     } finally {
       this.applying = false;
       this.refreshMs = performance.now() - t0;
@@ -239,8 +240,7 @@ export class ScalarChart {
         bind: { dblclick: () => null },
       },
       scales: {
-        // One x value (a run with a single point) would otherwise span years on a time axis.
-        x: { time: xAxis === 'wall', range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) },
+        x: { time: xAxis === 'wall' },
         y: logScale ? { distr: 3 } : { auto: true },
       },
       axes: [
@@ -254,8 +254,17 @@ export class ScalarChart {
       },
     };
     this.u = new uPlot(opts, this.assemble(this.extent()), this.host);
+    this.applying = true;
+    this.centreSinglePoint();
+    this.applying = false;
     this.u.over.addEventListener('dblclick', () => this.resetZoom());
     this.u.over.addEventListener('mouseleave', () => { this.tooltip.hidden = true; });
+  }
+
+  /** One x value (e.g. an hparams metric): uPlot would pad it to 0–100 or a day; centre it instead. */
+  private centreSinglePoint(): void {
+    const [lo, hi] = this.extent();
+    if (this.u && lo === hi) this.u.setScale('x', { min: lo - 1, max: hi + 1 });
   }
 
   private onScale(u: uPlot): void {
