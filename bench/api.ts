@@ -4,20 +4,27 @@
 //   3. 1,000 create-then-delete cycles, one after another: target <= 10 s.
 // The 10,000 jobs are seeded straight into the database file before the server starts (creating
 // them through the API would measure creation, which part 3 does).
+// VIZJOBS_DB=postgres://… runs the same on PostgreSQL, in a fresh schema dropped afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { SqliteJobStore } from '../dist/store/sqlite.js';
+import { PostgresJobStore } from '../dist/store/postgres.js';
+import { withSearchPath } from '../dist/store/postgres-testing.js';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
 import { Status } from '../dist/jobs/status.js';
 
 const root = resolve(import.meta.dirname, '..');
 const TOKEN = 'bench-token';
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const PG_URL = /^postgres(ql)?:\/\//.test(process.env.VIZJOBS_DB ?? '') ? process.env.VIZJOBS_DB : undefined;
+let dbFlag: string[] = [];
 
 async function startServer(dataDir: string): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--VIZJOBS_TOKENS', `${TOKEN}=p1|p2`, '--job-limit', '100000'], {
+  const child = spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--VIZJOBS_TOKENS', `${TOKEN}=p1|p2`, '--job-limit', '100000', ...dbFlag], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const base = await new Promise<string>((res, rej) => {
@@ -40,7 +47,6 @@ function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vizjobs-bench-'));
-  const seed = new SqliteJobStore(join(dataDir, 'vizjobs.db'));
   const jobs = Array.from({ length: 10_000 }, (_, i) => ({
     projectId: 'p2',
     jobName: `job_${i}`,
@@ -54,8 +60,26 @@ async function main(): Promise<void> {
     workspaceId: '0',
     flavorJson: null,
   }));
-  seed.seed(jobs, Status.KILLED);
-  await seed.close();
+  let dropSchema = async () => {};
+  if (PG_URL) {
+    const schema = `vizjobs_bench_${randomBytes(4).toString('hex')}`;
+    const admin = async (text: string) => {
+      const c = new pg.Client(PG_URL);
+      await c.connect();
+      await c.query(text).finally(() => c.end());
+    };
+    await admin(`CREATE SCHEMA ${schema}`);
+    dropSchema = () => admin(`DROP SCHEMA ${schema} CASCADE`);
+    const url = withSearchPath(PG_URL, schema);
+    dbFlag = ['--db', url];
+    const seed = new PostgresJobStore(url);
+    await seed.seed(jobs, Status.KILLED);
+    await seed.close();
+  } else {
+    const seed = new SqliteJobStore(join(dataDir, 'vizjobs.db'));
+    seed.seed(jobs, Status.KILLED);
+    await seed.close();
+  }
 
   const { child, base } = await startServer(dataDir);
   const headers = { 'x-auth-token': TOKEN, 'content-type': 'application/json' };
@@ -86,11 +110,12 @@ async function main(): Promise<void> {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
+    await dropSchema();
   }
   const det = results.details as { rps: number; p99: number };
   const lst = results.list as { p99: number };
   const cd = results.createDelete as { seconds: number };
-  console.log(JSON.stringify({ cpus: cpus().length, node: process.version, ...results }, null, 2));
+  console.log(JSON.stringify({ store: PG_URL ? 'postgres' : 'sqlite', cpus: cpus().length, node: process.version, ...results }, null, 2));
   console.log(`| GET details | ${det.rps} req/s, p99 ${det.p99} ms | >= 5,000 req/s, p99 <= 20 ms | ${(det.rps / 5000).toFixed(2)}x rate, p99 at ${((det.p99 / 20) * 100).toFixed(0)}% of budget |`);
   console.log(`| list 10,000 jobs, per_page=1000 | p99 ${lst.p99} ms | p99 <= 100 ms | ${((lst.p99 / 100) * 100).toFixed(0)}% of budget |`);
   console.log(`| 1,000 create-then-delete cycles | ${cd.seconds} s | <= 10 s | ${((cd.seconds / 10) * 100).toFixed(0)}% of budget |`);
