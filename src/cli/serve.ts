@@ -35,8 +35,8 @@ export function registerServe(program: Command): void {
     const config = loadConfig(overrides);
     const explicitPublicUrl = overrides.publicUrl !== undefined || !!process.env.VIZJOBS_PUBLIC_URL;
     // Loaded here, not at the top: `vizjobs jobs …` should not pay for the whole server's imports.
-    const { buildServer } = await import('../server.js');
-    const built = await buildServer(config, { logger: { level: 'warn' } });
+    const { buildFullStack } = await import('../web-static/full-stack.js');
+    const { built } = await buildFullStack(config);
     const address = await built.app.listen({ host: config.host, port: config.port });
     if (!explicitPublicUrl) {
       const addr = built.app.server.address();
