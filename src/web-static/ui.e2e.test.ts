@@ -337,6 +337,14 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   const [w0, s0, v0] = lines[1].split(',').map(Number);
   assert.deepEqual([w0, s0], [lossTrain[0][0], lossTrain[0][1]]);
   assert.ok(Math.abs(v0 - Number(lossTrain[0][2])) < 1e-6);
+  await card.locator('details.download > summary').click();
+  const [jsonDownload] = await Promise.all([
+    viewer.waitForEvent('download'),
+    card.locator(`.menu button[data-run="${MAIN_RUN}"][data-format="json"]`).click(),
+  ]);
+  const jsonPath = join(tmp, 'loss.json');
+  await jsonDownload.saveAs(jsonPath);
+  assert.deepEqual(JSON.parse(readFileSync(jsonPath, 'utf8')), lossTrain, 'the JSON download is TensorBoard\'s series');
 
   phase('CSV checked');
   // --- training goes on: new points appear without a reload ----------------------------------
