@@ -24,7 +24,7 @@ import type {
   TextValue,
 } from './model.js';
 import { ProtoError } from './proto.js';
-import { scanRecords, type FrameSink } from './records.js';
+import { scanRecords, type FrameProblem, type FrameSink } from './records.js';
 import { RunState, type FileState, type PrItem, type SeriesItem, type TagState } from './run.js';
 
 // Reads of 1 MiB: few enough requests for object storage (52 for 52 MB), small enough that read
@@ -67,6 +67,27 @@ class ReadPool {
     if (len > this.size) return Buffer.allocUnsafeSlow(len); // a record longer than a read: rare
     this.turn ^= 1;
     return (this.bufs[this.turn] ??= Buffer.allocUnsafeSlow(this.size));
+  }
+}
+
+/** Framed records of one chunk go to the run's decoder; malformed ones become problems. */
+class DecodeSink implements FrameSink {
+  run: RunState = new RunState('');
+  file: FileState = { key: '', etag: '', offset: 0, dead: false, purgeOnStart: false };
+  /** File offset of the chunk's first byte. */
+  base = 0;
+
+  record(b: Buffer, s: number, e: number): void {
+    try {
+      this.run.decodeRecord(b, s, e, this.base, this.file);
+    } catch (err) {
+      const message = err instanceof ProtoError ? err.message : `decode failed: ${err instanceof Error ? err.message : String(err)}`;
+      this.run.addProblem({ file: this.file.key, offset: this.base + s - 12, kind: 'decode', message });
+    }
+  }
+
+  problem(kind: FrameProblem, offset: number, message: string): void {
+    this.run.addProblem({ file: this.file.key, offset: this.base + offset, kind, message });
   }
 }
 
@@ -241,18 +262,14 @@ class LogdirImpl implements Logdir {
     }
   }
 
+  /** One sink for every scan: a fresh pair of closures per chunk made the JIT deoptimize scanRecords ("wrong call target") after each. */
+  private readonly sink = new DecodeSink();
+
   private scan(run: RunState, file: FileState, buf: Buffer, base: number): { consumed: number; records: number; stopped: boolean; need: number } {
-    const sink: FrameSink = {
-      record: (b, s, e) => {
-        try {
-          run.decodeRecord(b, s, e, base, file);
-        } catch (err) {
-          const message = err instanceof ProtoError ? err.message : `decode failed: ${err instanceof Error ? err.message : String(err)}`;
-          run.addProblem({ file: file.key, offset: base + s - 12, kind: 'decode', message });
-        }
-      },
-      problem: (kind, offset, message) => run.addProblem({ file: file.key, offset: base + offset, kind, message }),
-    };
+    const sink = this.sink;
+    sink.run = run;
+    sink.file = file;
+    sink.base = base;
     return scanRecords(buf, this.verify, sink);
   }
 

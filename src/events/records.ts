@@ -57,24 +57,44 @@ function dataCrcOk(buf: Buffer, ds: number, de: number): boolean {
 }
 
 export function scanRecords(buf: Buffer, verify: boolean, sink: FrameSink): ScanResult {
+  const consumed = frameLoop(buf, verify, sink);
+  return { consumed, records: loopRecords, stopped: loopStopped, need: loopNeed };
+}
+
+// frameLoop's other results, in module variables: its exits then hold no property stores, so the
+// optimized loop (compiled mid-chunk, before any exit had run) is not thrown away at the first
+// chunk end for lack of type feedback — each such deopt cost a recompile of the hot path.
+let loopRecords = 0;
+let loopStopped = false;
+let loopNeed = 0;
+
+/** Frames records until the buffer ends or the file cannot go on; returns the bytes handled. */
+function frameLoop(buf: Buffer, verify: boolean, sink: FrameSink): number {
   const n = buf.length;
   let p = 0;
   let records = 0;
+  loopStopped = false;
+  loopNeed = 0;
   while (n - p >= 12) {
     const lenLo = u32(buf, p);
     const lenHi = u32(buf, p + 4);
     if (verify && !lengthCrcOk(buf, p, lenLo, lenHi)) {
       sink.problem('length_crc', p, 'record length CRC mismatch: the rest of the file is not read');
-      return { consumed: p, records, stopped: true, need: 0 };
+      loopStopped = true;
+      break;
     }
     if (lenHi !== 0 || lenLo > MAX_RECORD_BYTES) {
       const len = lenHi * 2 ** 32 + lenLo;
       sink.problem('corrupt_length', p, `record length ${len} is not plausible: the rest of the file is not read`);
-      return { consumed: p, records, stopped: true, need: 0 };
+      loopStopped = true;
+      break;
     }
     const ds = p + 12;
     const de = ds + lenLo;
-    if (de + 4 > n) return { consumed: p, records, stopped: false, need: lenLo + 16 };
+    if (de + 4 > n) {
+      loopNeed = lenLo + 16;
+      break;
+    }
     if (verify && !dataCrcOk(buf, ds, de)) {
       sink.problem('data_crc', p, 'record data CRC mismatch: record skipped');
     } else {
@@ -83,5 +103,7 @@ export function scanRecords(buf: Buffer, verify: boolean, sink: FrameSink): Scan
     }
     p = de + 4;
   }
-  return { consumed: p, records, stopped: false, need: n - p > 0 ? 12 : 0 };
+  if (!loopStopped && loopNeed === 0 && n - p > 0) loopNeed = 12;
+  loopRecords = records;
+  return p;
 }

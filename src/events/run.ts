@@ -65,6 +65,10 @@ const KNOWN_PLUGINS: Record<string, SeriesKind> = {
 };
 
 const EMPTY = new Uint8Array(0);
+/** Little-endian scratch word for the fast path's float reads (x86 and ARM Node are little-endian). */
+const SCRATCH_BYTES = new Uint8Array(8);
+const SCRATCH_F32 = new Float32Array(SCRATCH_BYTES.buffer, 0, 1);
+const SCRATCH_F64 = new Float64Array(SCRATCH_BYTES.buffer);
 const MAX_PROBLEMS = 1000;
 
 // Oneof kinds of Summary.Value.
@@ -122,9 +126,6 @@ export class RunState {
     this.problems.push(p);
   }
 
-  /** A DataView of the buffer being decoded (one per read, not per record): V8 inlines its reads. */
-  private dv: DataView = new DataView(new ArrayBuffer(8));
-  private dvBuf: Buffer | undefined;
 
   /** The tag decoded last: writers cycle through tags in a fixed order, so its successor is likely next. */
   private lastTag: TagState | undefined;
@@ -286,23 +287,18 @@ export class RunState {
     let p = s + 9;
     let step = 0;
     if (buf[p] === 0x10) {
-      // step varint, up to 4 bytes here (2^28); longer steps take the general path
-      let b = buf[p + 1];
-      step = b & 0x7f;
-      p += 2;
-      if (b >= 0x80) {
+      // step varint, up to 4 bytes here (2^28); longer steps take the general path. One loop
+      // whose body runs for every step: unrolled branches for 2- and 3-byte steps had no type
+      // feedback until step 128 and 16384, and each first use deoptimized this function.
+      p++;
+      let shift = 0;
+      let b: number;
+      do {
         b = buf[p++];
-        step |= (b & 0x7f) << 7;
-        if (b >= 0x80) {
-          b = buf[p++];
-          step |= (b & 0x7f) << 14;
-          if (b >= 0x80) {
-            b = buf[p++];
-            step |= (b & 0x7f) << 21;
-            if (b >= 0x80) return false;
-          }
-        }
-      }
+        step |= (b & 0x7f) << shift;
+        shift += 7;
+      } while (b >= 0x80 && shift < 28);
+      if (b >= 0x80) return false;
     }
     if (buf[p] !== 0x2a || buf[p + 1] + p + 2 !== e || buf[p + 2] !== 0x0a || buf[p + 3] + p + 4 !== e || buf[p + 4] !== 0x0a) return false;
     const ts = p + 6;
@@ -310,18 +306,26 @@ export class RunState {
     if (te >= e) return false;
     const k = buf[te];
     let value: number;
-    if (this.dvBuf !== buf) {
-      this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      this.dvBuf = buf;
-    }
-    const dv = this.dv;
-    if (k === 0x15 && te + 5 === e) value = dv.getFloat32(te + 1, true);
-    else if (k === 0x42 && te + 12 === e && buf[te + 1] === 10 && buf[te + 2] === 8 && buf[te + 3] === 1 && buf[te + 4] === 0x12 && buf[te + 5] === 0 && buf[te + 6] === 0x22 && buf[te + 7] === 4) {
-      value = dv.getFloat32(te + 8, true);
+    // Floats are read by copying their bytes into a scratch word: no per-buffer DataView to
+    // create and swap (its first swap deoptimized this function), nothing allocated.
+    const sb = SCRATCH_BYTES;
+    if (k === 0x15 && te + 5 === e) {
+      sb[0] = buf[te + 1];
+      sb[1] = buf[te + 2];
+      sb[2] = buf[te + 3];
+      sb[3] = buf[te + 4];
+      value = SCRATCH_F32[0];
+    } else if (k === 0x42 && te + 12 === e && buf[te + 1] === 10 && buf[te + 2] === 8 && buf[te + 3] === 1 && buf[te + 4] === 0x12 && buf[te + 5] === 0 && buf[te + 6] === 0x22 && buf[te + 7] === 4) {
+      sb[0] = buf[te + 8];
+      sb[1] = buf[te + 9];
+      sb[2] = buf[te + 10];
+      sb[3] = buf[te + 11];
+      value = SCRATCH_F32[0];
     } else return false;
     const t = this.findTag(buf, ts, te);
     if (t === undefined || t.kind !== 'scalars') return false;
-    const wall = dv.getFloat64(s + 1, true);
+    for (let i = 0; i < 8; i++) sb[i] = buf[s + 1 + i];
+    const wall = SCRATCH_F64[0];
     if (Number.isNaN(this.firstWallTime)) this.firstWallTime = wall;
     t.store.pushScalar(step, wall, value);
     return true;

@@ -23,7 +23,7 @@ export class SeriesStore<T> {
   private headWalls: Float64Array = new Float64Array(0);
   private headValues: Float64Array = new Float64Array(0);
   private headLen = 0;
-  /** Full chunks after the head. */
+  /** Chunks after the head, the last being the one filled (`cur`). */
   private chunks: Chunk[] = [];
   /** The chunk being filled: narrow columns until a sample does not fit, then wide ones. */
   private cur: Chunk | undefined;
@@ -40,13 +40,15 @@ export class SeriesStore<T> {
   constructor(readonly scalar: boolean) {}
 
   private newChunk(): void {
-    if (this.cur) this.chunks.push(this.cur);
     this.steps32 = new Int32Array(CHUNK);
     this.steps64 = undefined;
     this.walls = new Float64Array(CHUNK);
     this.values32 = this.scalar ? new Float32Array(CHUNK) : undefined;
     this.values64 = undefined;
     this.cur = { steps: this.steps32, walls: this.walls, values: this.values32 };
+    // Listed from the start (not when full), so the first chunk runs the same code as the rest:
+    // code first reached at sample 4,097 deoptimized the hot path.
+    this.chunks.push(this.cur);
     this.curLen = 0;
   }
 
@@ -105,7 +107,7 @@ export class SeriesStore<T> {
   private compact(): void {
     if (this.headLen === this.length) return;
     const n = this.length;
-    const all = this.cur ? [...this.chunks, this.cur] : this.chunks;
+    const all = this.chunks;
     const steps = new Float64Array(n);
     const walls = new Float64Array(n);
     const values = this.scalar ? new Float64Array(n) : this.headValues;
@@ -173,7 +175,7 @@ export class SeriesStore<T> {
 
   memoryBytes(itemBytes: (item: T) => number): number {
     let bytes = this.headSteps.byteLength + this.headWalls.byteLength + this.headValues.byteLength;
-    for (const c of this.cur ? [...this.chunks, this.cur] : this.chunks) bytes += c.steps.byteLength + c.walls.byteLength + (c.values?.byteLength ?? 0);
+    for (const c of this.chunks) bytes += c.steps.byteLength + c.walls.byteLength + (c.values?.byteLength ?? 0);
     for (const it of this.items) bytes += itemBytes(it);
     return bytes;
   }
