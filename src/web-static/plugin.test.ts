@@ -130,3 +130,15 @@ test('without valid credentials the gate reveals nothing about the job: 401/403 
     assert.match(a.body, /viewer/);
   }
 });
+
+test('odd paths never make the page routes fail with a 500', async () => {
+  const odd = ['/visualization/%ZZ/1/', '/visualization/p1/%00/', `/visualization/p1/${'9'.repeat(400)}/`, '/assets/%2e%2e/index.html',
+    '/assets/..%2findex.html', '/visualization/p1/1/%E0%A4%A', '/visualization//1/', '/visualization/p1/1/data/../x'];
+  for (const url of odd) {
+    for (const server of [app, gated]) {
+      const r = await server.inject({ url, headers: { 'x-auth-token': 't1' } });
+      assert.ok(r.statusCode < 500, `${url}: ${r.statusCode}`);
+      assert.doesNotMatch(r.body, /at .*\.js:\d+/, `${url}: no stack trace`);
+    }
+  }
+});
