@@ -15,13 +15,23 @@ export interface TestSchema {
   drop(): Promise<void>;
 }
 
+function redacted(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
 async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 5000 });
   try {
     await c.connect();
   } catch (err) {
     throw new Error(
-      `PostgreSQL tests need a server at ${TEST_POSTGRES_URL} (${(err as Error).message}). ` +
+      `PostgreSQL tests need a server at ${redacted(TEST_POSTGRES_URL)} (${(err as Error).message}). ` +
         'Start it with `pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start` (what .ci/run does), ' +
         'or point VIZJOBS_TEST_POSTGRES_URL at a server where that user may CREATE SCHEMA.',
       { cause: err },

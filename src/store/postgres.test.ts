@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { PostgresJobStore } from './postgres.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
-import { createTestSchema, type TestSchema } from './postgres-testing.js';
+import { TEST_POSTGRES_URL, createTestSchema, withSearchPath, type TestSchema } from './postgres-testing.js';
 import { created, newJob, storeContract } from './store-contract.js';
 import type { CasResult, JobStore } from './store.js';
 import { DELETABLE, RESTARTABLE, STOPPABLE, Status } from '../jobs/status.js';
@@ -69,7 +69,7 @@ describe('PostgreSQL store', () => {
   });
 
   test('a search_path naming no existing schema is refused with the reason', async () => {
-    const s = new PostgresJobStore(`postgres://postgres@127.0.0.1:5432/test?options=${encodeURIComponent('-c search_path=vizjobs_no_such_schema')}`);
+    const s = new PostgresJobStore(withSearchPath(TEST_POSTGRES_URL, 'vizjobs_no_such_schema'));
     await assert.rejects(s.ready(), /no schema to create tables in/);
     await s.close();
   });
