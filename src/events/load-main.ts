@@ -1,76 +1,118 @@
 #!/usr/bin/env node
 // Cold-load probe for bench/ingest.ts: loads a local log directory in this fresh process and
-// prints one JSON line (in-process time, RSS, counts). `--idle` loads the modules only (the RSS
-// baseline); `--workers N` loads the runs split over N worker threads (each its own Logdir over its
-// runs' prefixes) to measure whether parallel loading pays; `--no-verify` skips CRCs.
+// prints one JSON line (in-process time, CPU, page faults, RSS, counts). `--idle` loads the
+// modules only (the RSS baseline); `--workers N` loads the runs split over N worker threads (each
+// its own Logdir over its runs' prefixes; the main thread waits); `--split` has the main thread
+// load half the runs while one worker loads the other half and transfers its scalar columns back
+// (what parallel loading inside the engine would cost); `--no-verify` skips CRCs.
 // VIZJOBS_MAX_READ=BYTES overrides the read size (used to choose the default).
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+// node:worker_threads is imported only when a mode needs it: its load is part of every cold start.
 import { resolve } from 'node:path';
 import { readdirSync } from 'node:fs';
 import { LocalStorage } from '../storage/local.js';
 import { openLogdir } from './logdir.js';
+import type { Logdir } from './model.js';
 
 interface Probe {
   dir: string;
   prefixes: string[];
   verify: boolean;
+  /** Send every scalar series back as transferred ArrayBuffers. */
+  transfer: boolean;
 }
 
-async function loadPrefixes(p: Probe): Promise<{ records: number; samples: number; bytes: number }> {
+interface Loaded {
+  records: number;
+  samples: number;
+  bytes: number;
+}
+
+const WORKER_ENV = 'VIZJOBS_PROBE_WORKER';
+
+async function loadPrefixes(p: Probe): Promise<Loaded & { logdirs: Logdir[] }> {
   const storage = new LocalStorage(p.dir);
   let records = 0;
   let samples = 0;
   let bytes = 0;
+  const logdirs: Logdir[] = [];
   for (const prefix of p.prefixes) {
     const logdir = openLogdir({ storage, prefix }, { verifyChecksums: p.verify });
     const s = await logdir.reload();
     records += s.records;
     bytes += s.bytesRead;
     samples += logdir.stats().samples;
-    (globalThis as { keep?: unknown[] }).keep ??= [];
-    (globalThis as { keep?: unknown[] }).keep?.push(logdir);
+    logdirs.push(logdir);
   }
-  return { records, samples, bytes };
+  return { records, samples, bytes, logdirs };
 }
 
-if (!isMainThread) {
+/** Every scalar series of the logdirs as contiguous columns (what a worker hands back). */
+function scalarColumns(logdirs: Logdir[]): { columns: Float64Array[]; buffers: ArrayBuffer[] } {
+  const columns: Float64Array[] = [];
+  for (const l of logdirs) {
+    for (const run of l.runs()) {
+      for (const t of run.tags) {
+        const s = t.kind === 'scalars' ? l.scalars(run.name, t.tag) : undefined;
+        if (s) columns.push(s.steps, s.wallTimes, s.values); // exact-size after compact(): transferable whole
+      }
+    }
+  }
+  return { columns, buffers: [...new Set(columns.map((c) => c.buffer as ArrayBuffer))] };
+}
+
+async function inWorker(dir: string, prefixes: string[], verify: boolean, transfer: boolean): Promise<Loaded> {
+  const { Worker } = await import('node:worker_threads');
+  return new Promise<Loaded>((ok, fail) => {
+    const w = new Worker(new URL(import.meta.url), { workerData: { dir, prefixes, verify, transfer } satisfies Probe, env: { ...process.env, [WORKER_ENV]: '1' } });
+    w.once('message', (m: Loaded & { columns?: Float64Array[] }) => {
+      (globalThis as { keepColumns?: unknown }).keepColumns = m.columns;
+      ok({ records: m.records, samples: m.samples, bytes: m.bytes });
+      void w.terminate();
+    });
+    w.once('error', fail);
+  });
+}
+
+if (process.env[WORKER_ENV] === '1') {
+  const { parentPort, workerData } = await import('node:worker_threads');
   const data = workerData as Probe;
-  void loadPrefixes(data).then((r) => parentPort?.postMessage(r));
+  const r = await loadPrefixes(data);
+  const { columns, buffers } = data.transfer ? scalarColumns(r.logdirs) : { columns: undefined, buffers: [] };
+  parentPort?.postMessage({ records: r.records, samples: r.samples, bytes: r.bytes, columns }, buffers);
 } else {
   const args = process.argv.slice(2);
   const dir = resolve(args.find((a) => !a.startsWith('--')) ?? '.');
   const verify = !args.includes('--no-verify');
   const wi = args.indexOf('--workers');
   const workers = wi >= 0 ? Number(args[wi + 1]) : 0;
+  const split = args.includes('--split');
   const ru0 = process.resourceUsage();
   const faults0 = ru0.minorPageFault;
   const cpu0 = ru0.userCPUTime + ru0.systemCPUTime;
   const t0 = performance.now();
-  let result = { records: 0, samples: 0, bytes: 0 };
+  let result: Loaded = { records: 0, samples: 0, bytes: 0 };
   let reloadMs = NaN;
+  const add = (p: Loaded): void => {
+    result.records += p.records;
+    result.samples += p.samples;
+    result.bytes += p.bytes;
+  };
   if (!args.includes('--idle')) {
-    if (workers > 0) {
-      const runs = readdirSync(dir).map((r) => `${r}/`);
+    const runs = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => `${e.name}/`);
+    if (split) {
+      // The worker starts first (its startup overlaps the main thread's load), with the later half.
+      const half = Math.ceil(runs.length / 2);
+      const worker = inWorker(dir, runs.slice(half), verify, true);
+      const mine = await loadPrefixes({ dir, prefixes: runs.slice(0, half), verify, transfer: false });
+      (globalThis as { keep?: unknown }).keep = mine.logdirs;
+      add(mine);
+      add(await worker);
+    } else if (workers > 0) {
       const shares: string[][] = Array.from({ length: workers }, () => []);
       runs.forEach((r, i) => shares[i % workers].push(r));
-      const parts = await Promise.all(
-        shares.map(
-          (prefixes) =>
-            new Promise<typeof result>((ok, fail) => {
-              const w = new Worker(new URL(import.meta.url), { workerData: { dir, prefixes, verify } satisfies Probe });
-              w.once('message', (m: typeof result) => {
-                ok(m);
-                void w.terminate();
-              });
-              w.once('error', fail);
-            }),
-        ),
-      );
-      for (const p of parts) {
-        result.records += p.records;
-        result.samples += p.samples;
-        result.bytes += p.bytes;
-      }
+      for (const p of await Promise.all(shares.map((prefixes) => inWorker(dir, prefixes, verify, false)))) add(p);
     } else {
       const storage = new LocalStorage(dir);
       const logdir = openLogdir({ storage, prefix: '' }, { verifyChecksums: verify, maxReadBytes: Number(process.env.VIZJOBS_MAX_READ) || undefined });
