@@ -360,6 +360,11 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   await viewer.click('a[data-tab="histograms"]');
   await viewer.waitForSelector('#histograms .card canvas');
   assert.equal(await viewer.locator('#histograms .card').count(), Object.keys(expected.histograms[MAIN_RUN]).length);
+  const ridge = viewer.locator('#histograms .card canvas').first();
+  const rb = await ridge.boundingBox();
+  assert.ok(rb);
+  await viewer.mouse.move(rb.x + rb.width * 0.45, rb.y + rb.height * 0.8);
+  await viewer.waitForFunction(() => /^step \d+/.test((globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }).document.querySelector('#histograms .ridge-label')?.textContent ?? ''));
   await viewer.screenshot({ path: join(artifacts, 'viewer-histograms.png') });
   await viewer.click('a[data-tab="distributions"]');
   await viewer.waitForSelector('#distributions .card canvas');

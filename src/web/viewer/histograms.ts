@@ -60,7 +60,9 @@ export class HistogramsTab implements Tab {
             h('span', { class: 'card-title' }, tag), h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, `${run} · ${entries.length} steps`)),
           canvas);
         grid.append(card);
-        requestAnimationFrame(() => drawRidges(canvas, entries, this.state.colors.get(run)));
+        const label = h('div', { class: 'ridge-label muted small' });
+        card.append(label);
+        requestAnimationFrame(() => hoverRidges(canvas, label, entries, this.state.colors.get(run)));
       }
     }
     this.el.append(grid.childElementCount ? grid : h('div', { class: 'empty' }, 'No histograms for the selected runs and tags.'));
@@ -112,7 +114,50 @@ export function rebin(buckets: Buckets, lo: number, hi: number, bins: number): F
 
 const BINS = 40;
 
-function drawRidges(canvas: HTMLCanvasElement, all: HistEntry[], color: string): void {
+/** Draws the ridges and, under the pointer, picks out one step and says what it holds. */
+function hoverRidges(canvas: HTMLCanvasElement, label: HTMLElement, all: HistEntry[], color: string): void {
+  const layout = drawRidges(canvas, all, color, -1);
+  if (!layout) return;
+  label.textContent = 'Hover a ridge to read its step.';
+  let shown = -1;
+  canvas.addEventListener('mousemove', (ev) => {
+    const rect = canvas.getBoundingClientRect();
+    const y = ev.clientY - rect.top;
+    const x = ev.clientX - rect.left;
+    const i = Math.min(layout.entries.length - 1, Math.max(0, Math.round((y - layout.firstBase) / (layout.gap || 1))));
+    const v = layout.lo + ((x - layout.left) / layout.plotW) * (layout.hi - layout.lo);
+    const e = layout.entries[i];
+    const k = Math.min(BINS - 1, Math.max(0, Math.floor(((v - layout.lo) / (layout.hi - layout.lo)) * BINS)));
+    label.textContent = `step ${e.step} · near ${formatTick(v)}: ${formatTick(layout.binned[i][k])} of ${formatTick(total(e))} values`;
+    if (i !== shown) {
+      shown = i;
+      drawRidges(canvas, all, color, i);
+    }
+  });
+  canvas.addEventListener('mouseleave', () => {
+    shown = -1;
+    drawRidges(canvas, all, color, -1);
+  });
+}
+
+function total(e: HistEntry): number {
+  let n = 0;
+  for (const b of e.buckets) if (b[2] > 0) n += b[2];
+  return n;
+}
+
+interface RidgeLayout {
+  entries: HistEntry[];
+  binned: Float64Array[];
+  lo: number;
+  hi: number;
+  left: number;
+  plotW: number;
+  firstBase: number;
+  gap: number;
+}
+
+function drawRidges(canvas: HTMLCanvasElement, all: HistEntry[], color: string, highlight: number): RidgeLayout | undefined {
   const cssW = canvas.clientWidth || 400;
   const cssH = 230;
   const dpr = window.devicePixelRatio || 1;
@@ -120,7 +165,7 @@ function drawRidges(canvas: HTMLCanvasElement, all: HistEntry[], color: string):
   canvas.height = cssH * dpr;
   canvas.style.height = `${cssH}px`;
   const ctx = canvas.getContext('2d');
-  if (!ctx) return;
+  if (!ctx) return undefined;
   ctx.scale(dpr, dpr);
   const entries = pickEntries(all, MAX_RIDGES);
   let lo = Infinity;
@@ -136,7 +181,7 @@ function drawRidges(canvas: HTMLCanvasElement, all: HistEntry[], color: string):
     ctx.fillStyle = '#667085';
     ctx.font = '12px system-ui';
     ctx.fillText('empty histograms', 10, 20);
-    return;
+    return undefined;
   }
   const binned = entries.map((e) => rebin(e.buckets, lo, hi, BINS));
   let peak = 0;
@@ -163,9 +208,10 @@ function drawRidges(canvas: HTMLCanvasElement, all: HistEntry[], color: string):
     for (let k = 0; k < BINS; k++) ctx.lineTo(xOf(lo + (k + 0.5) * binW), base - (peak > 0 ? (b[k] / peak) * ridgeH : 0));
     ctx.lineTo(xOf(hi), base);
     ctx.closePath();
-    ctx.fillStyle = withAlpha(color, 0.05 + 0.25 * age);
+    ctx.fillStyle = i === highlight ? withAlpha('#f59f00', 0.35) : withAlpha(color, 0.05 + 0.25 * age);
     ctx.fill();
-    ctx.strokeStyle = withAlpha(color, 0.3 + 0.7 * age);
+    ctx.strokeStyle = i === highlight ? '#e8590c' : withAlpha(color, 0.3 + 0.7 * age);
+    ctx.lineWidth = i === highlight ? 1.8 : 1;
     ctx.stroke();
     if (i === 0 || i === n - 1 || (n > 6 && i % Math.ceil(n / 5) === 0 && n - 1 - i > n / 10)) {
       ctx.fillStyle = '#667085';
@@ -181,6 +227,7 @@ function drawRidges(canvas: HTMLCanvasElement, all: HistEntry[], color: string):
     const w = ctx.measureText(label).width;
     ctx.fillText(label, Math.min(Math.max(xOf(v) - w / 2, 0), cssW - right - w), cssH - 6);
   }
+  return { entries, binned, lo, hi, left, plotW, firstBase: top + ridgeH, gap };
 }
 
 type DistRow = [number, number, Array<[number, number]>];
