@@ -35,4 +35,14 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_status ON jobs (status, project_id, queue_pos);
     `,
   },
+  {
+    // Jobs per project, kept by create and finishDelete in the same statement as the row change:
+    // the create under the job limit becomes one statement (the counter row's lock serialises
+    // concurrent creates of a project) instead of a four-round-trip advisory-locked transaction.
+    version: 2,
+    sql: `
+      CREATE TABLE project_jobs (project_id TEXT PRIMARY KEY, jobs BIGINT NOT NULL CHECK (jobs >= 0));
+      INSERT INTO project_jobs (project_id, jobs) SELECT project_id, COUNT(*) FROM jobs GROUP BY project_id;
+    `,
+  },
 ];

@@ -3,13 +3,15 @@
 //   it misses does a short transaction lock the row (SELECT … FOR UPDATE) to learn the status that
 //   refused it, retrying the update if the job had meanwhile moved into an allowed status — so a
 //   refusal always names a status the operation may really not leave;
-// - admission to RUNNING (markRunning) and creation under the job limit check a count over the
-//   project's rows, which row locks cannot protect (a phantom: two replicas each add one RUNNING
-//   row). A transaction-scoped advisory lock per (schema, project) serialises exactly those checks;
-//   it is released at commit or when a replica dies, and other projects never wait on it. The
-//   reconciler tries waiting jobs in queue order, so with the quota enforced here the FIFO holds
-//   across replicas too. (SKIP LOCKED would spread queue work among replicas, which the idempotent
-//   reconciler does not need, and would not stop the count from being exceeded.)
+// - admission to RUNNING (markRunning) checks a count over the project's rows, which row locks
+//   cannot protect (a phantom: two replicas each add one RUNNING row). A transaction-scoped
+//   advisory lock per (schema, project) serialises exactly that check; it is released at commit or
+//   when a replica dies, and other projects never wait on it. The reconciler tries waiting jobs in
+//   queue order, so with the quota enforced here the FIFO holds across replicas too. (SKIP LOCKED
+//   would spread queue work among replicas, which the idempotent reconciler does not need, and
+//   would not stop the count from being exceeded.)
+// - creation under the job limit is one statement on a per-project counter row (project_jobs),
+//   whose row lock serialises concurrent creates; finishDelete decrements it in the same statement.
 // - migrations run under a session advisory lock, so replicas starting together migrate once.
 // The pool connects lazily and migrates before the first query; ready() lets a caller fail fast.
 import pg from 'pg';
@@ -223,21 +225,22 @@ export class PostgresJobStore implements JobStore {
   }
 
   async create(job: NewJob, jobLimit: number): Promise<CreateResult> {
-    return this.tx(async (c): Promise<CreateResult> => {
-      await c.query(named(`SELECT pg_advisory_xact_lock(${LOCK_SCHEMA}, hashtext('vizjobs.jobs:' || $1::text))`, [job.projectId]));
-      // A new statement, so its snapshot includes every insert committed under the lock before us.
-      const r = await c.query<Row>(namedArray(
-        `INSERT INTO jobs (project_id, job_name, job_desc, job_type, status, desired, create_time, train_url, resource_id,
-           schedule_json, schedule_ms, workspace_id, flavor_json)
-         SELECT $1, $2, $3, $4, ${Status.INIT}, 'running', $5, $6, $7, $8, $9, $10, $11
-         WHERE (SELECT COUNT(*) FROM jobs WHERE project_id = $1) < $12
-         RETURNING ${COLS}`,
-        [job.projectId, job.jobName, job.jobDesc, job.jobType, job.createTime, job.trainUrl, job.resourceId,
-          job.scheduleJson, job.scheduleMs, job.workspaceId, job.flavorJson, jobLimit],
-      ));
-      const row = r.rows[0];
-      return row ? { ok: true, job: toRecord(row) } : { ok: false, reason: 'limit', limit: jobLimit };
-    });
+    // ON CONFLICT DO UPDATE locks the project's counter row and checks the limit against its latest
+    // committed value, so concurrent creates (any replica) cannot both take the last slot; the job
+    // row is inserted only when a slot was taken, in the same statement (one transaction).
+    const rows = await this.q(
+      `WITH slot AS (
+         INSERT INTO project_jobs AS pj (project_id, jobs) SELECT $1, 1 WHERE $12::bigint > 0
+         ON CONFLICT (project_id) DO UPDATE SET jobs = pj.jobs + 1 WHERE pj.jobs < $12::bigint
+         RETURNING 1)
+       INSERT INTO jobs (project_id, job_name, job_desc, job_type, status, desired, create_time, train_url, resource_id,
+         schedule_json, schedule_ms, workspace_id, flavor_json)
+       SELECT $1, $2, $3, $4, ${Status.INIT}, 'running', $5, $6, $7, $8, $9, $10, $11 FROM slot
+       RETURNING ${COLS}`,
+      [job.projectId, job.jobName, job.jobDesc, job.jobType, job.createTime, job.trainUrl, job.resourceId,
+        job.scheduleJson, job.scheduleMs, job.workspaceId, job.flavorJson, jobLimit],
+    );
+    return rows[0] ? { ok: true, job: toRecord(rows[0]) } : { ok: false, reason: 'limit', limit: jobLimit };
   }
 
   async get(jobId: number): Promise<JobRecord | undefined> {
@@ -276,7 +279,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   async countJobs(projectId: string): Promise<number> {
-    return (await this.q('SELECT COUNT(*) FROM jobs WHERE project_id = $1', [projectId]))[0][0] as number;
+    return ((await this.q('SELECT jobs FROM project_jobs WHERE project_id = $1', [projectId]))[0]?.[0] as number | undefined) ?? 0;
   }
 
   async updateDesc(projectId: string, jobId: number, desc: string): Promise<boolean> {
@@ -379,7 +382,13 @@ export class PostgresJobStore implements JobStore {
   }
 
   async finishDelete(jobId: number): Promise<boolean> {
-    return (await this.exec(`DELETE FROM jobs WHERE job_id = $1 AND status = ${Status.KILLING} AND desired = 'deleted'`, [jobId])) === 1;
+    return (
+      (await this.exec(
+        `WITH gone AS (DELETE FROM jobs WHERE job_id = $1 AND status = ${Status.KILLING} AND desired = 'deleted' RETURNING project_id)
+         UPDATE project_jobs SET jobs = jobs - 1 FROM gone WHERE project_jobs.project_id = gone.project_id`,
+        [jobId],
+      )) === 1
+    );
   }
 
   async failDelete(jobId: number, reason: string): Promise<boolean> {
@@ -395,12 +404,15 @@ export class PostgresJobStore implements JobStore {
   /** Bulk insert for benchmarks and tests: many jobs in one statement, at a given status. */
   async seed(jobs: NewJob[], status: number): Promise<void> {
     await this.exec(
-      `INSERT INTO jobs (project_id, job_name, job_desc, job_type, status, desired, create_time, train_url, resource_id,
+      `WITH added AS (INSERT INTO jobs (project_id, job_name, job_desc, job_type, status, desired, create_time, train_url, resource_id,
          schedule_json, schedule_ms, workspace_id, flavor_json)
        SELECT "projectId", "jobName", "jobDesc", "jobType", $2::int, CASE WHEN $2::int = ${Status.INIT} THEN 'running' ELSE 'stopped' END,
          "createTime", "trainUrl", "resourceId", "scheduleJson", "scheduleMs", "workspaceId", "flavorJson"
        FROM json_to_recordset($1::json) AS x("projectId" text, "jobName" text, "jobDesc" text, "jobType" text, "createTime" bigint,
-         "trainUrl" text, "resourceId" text, "scheduleJson" text, "scheduleMs" bigint, "workspaceId" text, "flavorJson" text)`,
+         "trainUrl" text, "resourceId" text, "scheduleJson" text, "scheduleMs" bigint, "workspaceId" text, "flavorJson" text)
+       RETURNING project_id)
+       INSERT INTO project_jobs AS pj (project_id, jobs) SELECT project_id, COUNT(*) FROM added GROUP BY project_id
+       ON CONFLICT (project_id) DO UPDATE SET jobs = pj.jobs + excluded.jobs`,
       [JSON.stringify(jobs), status],
     );
   }
