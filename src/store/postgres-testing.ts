@@ -33,6 +33,7 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
     throw new Error(
       `PostgreSQL tests need a server at ${redacted(TEST_POSTGRES_URL)} (${(err as Error).message}). ` +
         'Start it with `pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start` (what .ci/run does), ' +
+        '(and, if the database is missing, `createdb -h 127.0.0.1 -U postgres test`), ' +
         'or point VIZJOBS_TEST_POSTGRES_URL at a server where that user may CREATE SCHEMA.',
       { cause: err },
     );
