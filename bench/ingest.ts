@@ -1,8 +1,10 @@
 // `npm run bench:ingest`: writes the ingest corpus with our SummaryWriter (4 runs × 10 scalar tags
 // × 25,000 steps, half TF1 simple_value and half TF2 tensors, a histogram every 100 steps ≈ 52 MB,
 // 1,000,000 points), then loads it cold in fresh processes (dist/events/load-main.js) with
-// checksums verified: wall time, MB/s, points/s, RSS above an idle process. Also: without CRCs,
-// split over worker threads, an unchanged reload, and the 10× corpus to show linear cost.
+// checksums verified: wall time, CPU time (user+sys of the fresh process: far steadier than wall
+// on a shared machine), page faults, MB/s, points/s, RSS above an idle process. Also: an idle
+// `node -e 0` and an idle probe for reference, without CRCs, main thread + 1 worker (--split),
+// an unchanged reload, and the 10× corpus to show linear cost.
 // Flags: --quick (fewer repetitions), --no-10x, --no-docs (do not rewrite docs/performance.md).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
@@ -24,6 +26,9 @@ interface ProbeResult {
   reloadMs: number | null;
   rss: number;
   cpuMs: number;
+  userMs: number;
+  sysMs: number;
+  faults: number;
   wallMs: number;
 }
 
@@ -48,6 +53,13 @@ function run(dir: string, flags: string[]): ProbeResult {
   return { ...(JSON.parse(r.stdout) as Omit<ProbeResult, 'wallMs'>), wallMs };
 }
 
+/** A bare `node -e 0`: what any fresh Node process costs on this machine right now. */
+function bareNode(): { wallMs: number; cpuMs: number } {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, ['-e', 'const u = process.resourceUsage(); process.stdout.write(String((u.userCPUTime + u.systemCPUTime) / 1000))'], { encoding: 'utf8' });
+  return { wallMs: performance.now() - t, cpuMs: Number(r.stdout) };
+}
+
 function series(dir: string, flags: string[], n: number): ProbeResult[] {
   return Array.from({ length: n }, () => run(dir, flags));
 }
@@ -58,12 +70,13 @@ const mb = (b: number): string => (b / 1e6).toFixed(1);
 
 const load0 = loadavg()[0];
 const small = corpus(25_000);
+const bare = Array.from({ length: 5 }, bareNode);
 const idle = series(small, ['--idle'], 3);
 const idleRss = median(idle.map((r) => r.rss));
 const idleWall = median(idle.map((r) => r.wallMs));
 const verified = series(small, [], reps);
 const noVerify = series(small, ['--no-verify'], reps);
-const workers2 = series(small, ['--workers', '2'], Math.max(3, reps - 2));
+const split = series(small, ['--split'], Math.max(3, reps - 2));
 const big = args.includes('--no-10x') ? [] : series(corpus(250_000), [], quick ? 1 : 2);
 const load1 = loadavg()[0];
 
@@ -73,7 +86,8 @@ function row(label: string, rs: ProbeResult[], targetMs?: number): string {
   const points = rs[0].samples;
   const rssAbove = median(rs.map((r) => r.rss)) - idleRss;
   const ratio = targetMs ? ` (${(best(w) / targetMs).toFixed(2)}× target)` : '';
-  return `| ${label} | ${mb(bytes)} MB, ${(points / 1e6).toFixed(2)} M points | best ${best(w).toFixed(0)} ms${ratio}, median ${median(w).toFixed(0)} ms | ${(bytes / 1e6 / (best(w) / 1000)).toFixed(0)} MB/s, ${(points / 1e6 / (best(w) / 1000)).toFixed(2)} M points/s | ${median(rs.map((r) => r.cpuMs)).toFixed(0)} ms | ${mb(rssAbove)} MB |`;
+  const cpu = `${median(rs.map((r) => r.cpuMs)).toFixed(0)} ms (best ${best(rs.map((r) => r.cpuMs)).toFixed(0)}; user ${median(rs.map((r) => r.userMs)).toFixed(0)}, sys ${median(rs.map((r) => r.sysMs)).toFixed(0)})`;
+  return `| ${label} | ${mb(bytes)} MB, ${(points / 1e6).toFixed(2)} M points | best ${best(w).toFixed(0)} ms${ratio}, median ${median(w).toFixed(0)} ms | ${(bytes / 1e6 / (best(w) / 1000)).toFixed(0)} MB/s, ${(points / 1e6 / (best(w) / 1000)).toFixed(2)} M points/s | ${cpu} | ${(median(rs.map((r) => r.faults)) / 1000).toFixed(1)} k | ${mb(rssAbove)} MB |`;
 }
 
 const lines = [
@@ -82,15 +96,17 @@ const lines = [
   '`npm run bench:ingest` (bench/ingest.ts): corpus written by our SummaryWriter — 4 runs × 10 scalar tags ×',
   '25,000 steps (5 tags TF1 `simple_value`, 5 tags TF2 DT_FLOAT tensors) + a 30-bucket histogram every 100',
   'steps; each load is a fresh `node dist/events/load-main.js` process (wall = spawn to exit, so Node',
-  `startup is included: an idle probe process takes ${idleWall.toFixed(0)} ms). Machine: 2-core node-svc, Node 20.20,`,
+  `startup is included). Reference processes in the same run: \`node -e 0\` wall best ${best(bare.map((b) => b.wallMs)).toFixed(0)} ms / median ${median(bare.map((b) => b.wallMs)).toFixed(0)} ms, CPU median ${median(bare.map((b) => b.cpuMs)).toFixed(0)} ms;`,
+  `the idle probe (engine modules loaded, nothing read) wall median ${idleWall.toFixed(0)} ms, CPU median ${median(idle.map((r) => r.cpuMs)).toFixed(0)} ms, ${(median(idle.map((r) => r.faults)) / 1000).toFixed(1)} k page faults. CPU = user+sys of the fresh process (process.resourceUsage).`,
+  `Machine: 2-core node-svc, Node 20.20,`,
   `2026-11-27; ${reps} repetitions; load average ${load0.toFixed(1)} → ${load1.toFixed(1)} during the run (other engineers' tests and`,
   'benchmarks share the 2 cores, so medians are pessimistic; best-of-N is the closest to an idle machine).',
   '',
-  '| load | data | wall (fresh process) | throughput (best) | CPU (median) | RSS above idle (median) |',
-  '|---|---|---|---|---|---|',
+  '| load | data | wall (fresh process) | throughput (best wall) | CPU of the process (median) | page faults | RSS above idle (median) |',
+  '|---|---|---|---|---|---|---|',
   row('cold, CRC verified (target ≤ 300 ms, ≤ 64 MB)', verified, 300),
   row('cold, CRC not verified', noVerify),
-  row('cold, CRC verified, runs split over 2 worker threads', workers2),
+  row('cold, CRC verified, main thread + 1 worker (half the runs each, columns transferred)', split),
   ...(big.length ? [row('10× corpus, CRC verified', big)] : []),
   '',
   `Unchanged reload after a cold load (one listing, no reads): median ${median(verified.map((r) => r.reloadMs ?? NaN)).toFixed(1)} ms at 1×` +
@@ -100,7 +116,10 @@ const lines = [
     64e6
   ).toFixed(2)}× target).` + (big.length ? ` At 10×: ${mb(median(big.map((r) => r.rss)) - idleRss)} MB.` : ''),
   big.length
-    ? `Linearity: 10× the data took ${(best(big.map((r) => r.wallMs - idleWall)) / best(verified.map((r) => r.wallMs - idleWall))).toFixed(1)}× the time (best walls minus idle-process startup).`
+    ? `Linearity: 10× the data took ${(best(big.map((r) => r.wallMs - idleWall)) / best(verified.map((r) => r.wallMs - idleWall))).toFixed(1)}× the wall time (best walls minus idle-process startup) and ${(
+        (median(big.map((r) => r.cpuMs)) - median(idle.map((r) => r.cpuMs))) /
+        (median(verified.map((r) => r.cpuMs)) - median(idle.map((r) => r.cpuMs)))
+      ).toFixed(1)}× the CPU time (medians minus the idle probe's).`
     : '',
   '',
 ];
