@@ -2,7 +2,8 @@
 // (Debian's, driven by playwright-core): time to a drawn chart with the server's reduction and with
 // every sample, then full redraws (smoothing) and zoom redraws on the full series; plus the pure
 // client steps (debiased smoothing, pixel reduction) timed alone in Node. The server and the page
-// are the compiled/built ones (dist/, dist/web). Results go to docs/performance.md "## Web UI".
+// are the built ones (`vizjobs serve` from dist/, the page from dist/web). Results go to
+// docs/performance.md "## Web UI".
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -50,7 +51,7 @@ async function corpus(): Promise<void> {
 function startServer(): Promise<{ child: ChildProcess; url: string }> {
   const data = join(work, 'data');
   rmSync(data, { recursive: true, force: true });
-  const child = spawn(process.execPath, [join(root, 'dist', 'web-static', 'dev-server.js')], {
+  const child = spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'serve'], {
     env: { ...process.env, VIZJOBS_PORT: '0', VIZJOBS_HOST: '127.0.0.1', VIZJOBS_DATA_DIR: data, VIZJOBS_OBS_ROOT: obs, VIZJOBS_TOKENS: `${TOKEN}=${PROJECT}` },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -179,7 +180,7 @@ function report(node: Record<string, number>, r: Record<string, number>): void {
   const section = `## Web UI
 
 \`npm run bench:webui\` (bench/webui.ts) — the built viewer page in Debian's Chromium (headless,
-playwright-core) against the whole server (compiled dist/), one run of 1,000,000 scalar points plus
+playwright-core) against \`vizjobs serve\` (compiled dist/), one run of 1,000,000 scalar points plus
 a 1,000-point run on the same tag. Machine: 2-core node-svc, Node 20.20, 2026-11-27; 1-minute load
 average when measured: ${f(r.load)} (other work shares the 2 cores: figures are upper bounds). Target:
 a 1,000,000-point series draws smoothly — a redraw fits in one 60 Hz frame (16.7 ms).

@@ -1,6 +1,5 @@
 // The whole service as one Fastify app: job API + viewer (runtime, sign-in, data API) + this web
-// UI, wired as index.ts shows. The e2e test and `dev-server` use it while `vizjobs serve` does not
-// yet serve the UI; it is also the reference for wiring serve.ts.
+// UI, wired as index.ts shows. `vizjobs serve` runs exactly this.
 import type { Config } from '../config.js';
 import { buildServer, openStore, viewerJobs, type BuiltServer } from '../server.js';
 import { createViewer } from '../viewer/index.js';
