@@ -99,6 +99,26 @@ describe('PostgreSQL store', () => {
       }
     }));
 
+  test('a burst of admissions from three replicas at once never exceeds the running quota', () =>
+    inSchema(async ({ url }) => {
+      const replicas = [0, 1, 2].map(() => new PostgresJobStore(url, { runningQuota: 2, maxConnections: 12 }));
+      try {
+        for (let round = 0; round < 10; round++) {
+          const ids: number[] = [];
+          for (let i = 0; i < 12; i++) ids.push((await created(replicas[i % 3], newJob(`b${round}-${i}`))).jobId);
+          const admitted = await Promise.all(replicas.flatMap((r) => ids.map((id) => r.markRunning(id, 1))));
+          assert.equal(admitted.filter(Boolean).length, 2, `round ${round}: admissions`);
+          assert.equal(await replicas[0].countRunning('p'), 2);
+          for (const id of ids) {
+            assert.ok((await replicas[1].beginKill(id, DELETABLE, 'deleted', Status.KILLED, 2)).ok);
+            assert.equal(await replicas[2].finishDelete(id), true);
+          }
+        }
+      } finally {
+        await Promise.all(replicas.map((r) => r.close()));
+      }
+    }));
+
   test('two replicas racing stop/restart/delete and reconciler steps on one job never make a forbidden transition; ids are never reused', () =>
     inSchema(async ({ url }) => {
       const a = new PostgresJobStore(url, { runningQuota: 100 });

@@ -350,17 +350,21 @@ export class PostgresJobStore implements JobStore {
       WHERE job_id = $1 AND status IN (${Status.INIT}, ${Status.WAITING}) AND desired = 'running'`;
     const quota = this.quota;
     if (quota === undefined) return (await this.exec(update, [jobId, now])) === 1;
-    return this.tx(async (c) => {
-      await c.query(named(
-        `SELECT pg_advisory_xact_lock(${LOCK_SCHEMA}, hashtext('vizjobs.running:' || project_id)) FROM jobs WHERE job_id = $1`,
-        [jobId],
-      ));
-      const r = await c.query(named(
-        `${update} AND (SELECT COUNT(*) FROM jobs r WHERE r.project_id = jobs.project_id AND r.status = ${Status.RUNNING}) < $3`,
-        [jobId, now, quota],
-      ));
-      return r.rowCount === 1;
-    });
+    // The lock and the guarded update go as one simple-protocol message: PostgreSQL runs its
+    // statements as one implicit transaction (the xact lock is held until it commits, and any error
+    // rolls it all back), each statement with a fresh snapshot — so the count is taken after the
+    // lock and sees every admission committed before. One round trip instead of four; the
+    // simple protocol takes no parameters, so only checked integers are written into the text.
+    const int = (n: number): string => {
+      if (!Number.isSafeInteger(n)) throw new TypeError(`markRunning: ${n} is not an integer`);
+      return String(n);
+    };
+    const sql = `SELECT pg_advisory_xact_lock(${LOCK_SCHEMA}, hashtext('vizjobs.running:' || project_id)) FROM jobs WHERE job_id = ${int(jobId)};
+      ${update.replaceAll('$1', int(jobId)).replaceAll('$2', int(Math.trunc(now)))}
+        AND (SELECT COUNT(*) FROM jobs r WHERE r.project_id = jobs.project_id AND r.status = ${Status.RUNNING}) < ${int(quota)}`;
+    await this.ready();
+    const results = (await this.pool.query(sql)) as unknown as pg.QueryResult[];
+    return results[1]?.rowCount === 1;
   }
 
   async markWaiting(jobId: number): Promise<boolean> {
