@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { smoothDebiased } from '../web/lib/smooth.js';
-import { pixelReduce, nearestIndex } from '../web/lib/pixel-reduce.js';
+import { pixelReduce, pixelMarks, marksToIndices, nearestIndex } from '../web/lib/pixel-reduce.js';
 import { validateCreate, trainUrlProblem, type CreateForm } from '../web/lib/validate.js';
 import { parseTrainUrl } from '../storage/train-url.js';
 
@@ -92,6 +92,17 @@ test('pixel reduction of a zoomed range keeps one point beyond each edge', () =>
   const idx = pixelReduce(xs, [xs], 2000.5, 3000.5, 50);
   assert.equal(idx[0], 2000);
   assert.equal(idx[idx.length - 1], 3001);
+});
+
+test('uniting per-series marks keeps exactly what reducing the series together keeps', () => {
+  fc.assert(fc.property(fc.array(fc.tuple(fc.double({ noNaN: true, min: -1e3, max: 1e3 }), fc.double({ min: -1e3, max: 1e3 })), { minLength: 1, maxLength: 3000 }), fc.integer({ min: 1, max: 200 }), (pairs, cols) => {
+    const xs = Float64Array.from({ length: pairs.length }, (_, i) => i);
+    const a = Float64Array.from(pairs, (p) => p[0]);
+    const b = Float64Array.from(pairs, (p) => p[1]);
+    const together = pixelReduce(xs, [a, b], 0, xs.length - 1, cols);
+    const united = marksToIndices([pixelMarks(xs, [a], 0, xs.length - 1, cols), pixelMarks(xs, [b], 0, xs.length - 1, cols)]);
+    assert.deepEqual([...united], [...together]);
+  }), { numRuns: 60 });
 });
 
 test('nearestIndex finds the closest x', () => {

@@ -4,6 +4,12 @@
 // included) is identical to drawing every point. Hand-written single pass because it runs on every
 // zoom and every refresh of every visible chart.
 
+/** Which points of a range to keep: index `lo + k` is kept when `marks[k]` is 1. */
+export interface PixelMarks {
+  lo: number;
+  marks: Uint8Array;
+}
+
 /**
  * Indices (ascending) of the points of `xs` to draw for the x range [xMin, xMax]. One point on each
  * side outside the range is kept too so lines run to the chart's edges. Non-finite y values are
@@ -16,24 +22,34 @@ export function pixelReduce(
   xMax: number,
   buckets: number,
 ): Uint32Array {
+  return marksToIndices([pixelMarks(xs, ysList, xMin, xMax, buckets)]);
+}
+
+/**
+ * The marks behind pixelReduce. Marks of different y series over the same xs, range and buckets
+ * cover the same points and can be united (marksToIndices), so a chart reduces an unchanged raw
+ * series once and only the re-smoothed one again when the smoothing weight moves.
+ */
+export function pixelMarks(
+  xs: ArrayLike<number>,
+  ysList: ReadonlyArray<ArrayLike<number>>,
+  xMin: number,
+  xMax: number,
+  buckets: number,
+): PixelMarks {
   const n = xs.length;
-  if (n === 0) return new Uint32Array(0);
   let lo = lowerBound(xs, xMin);
   let hi = upperBound(xs, xMax); // exclusive
   if (lo > 0) lo--;
   if (hi < n) hi++;
-  const count = hi - lo;
+  const count = Math.max(0, hi - lo);
   const cols = Math.max(1, Math.floor(buckets));
+  const marks = new Uint8Array(count);
   if (count <= cols * 4) {
-    const all = new Uint32Array(count);
-    for (let i = 0; i < count; i++) all[i] = lo + i;
-    return all;
+    marks.fill(1);
+    return { lo, marks };
   }
   const span = xMax - xMin;
-  const picked = new Uint8Array(count);
-  const pick = (i: number): void => {
-    if (i >= 0) picked[i - lo] = 1;
-  };
   // Walk column by column: each column's end is found by comparing x against its right edge, so
   // the inner loops only compare values (no division or flooring per point).
   let i = lo;
@@ -42,8 +58,8 @@ export function pixelReduce(
     const start = i;
     while (i < hi && xs[i] < edge) i++;
     if (i === start) continue;
-    pick(start);
-    pick(i - 1);
+    marks[start - lo] = 1;
+    marks[i - 1 - lo] = 1;
     for (const ys of ysList) {
       let mi = -1;
       let ma = -1;
@@ -55,15 +71,31 @@ export function pixelReduce(
         if (y < vmin) { vmin = y; mi = j; }
         if (y > vmax) { vmax = y; ma = j; }
       }
-      pick(mi);
-      pick(ma);
+      if (mi >= 0) marks[mi - lo] = 1;
+      if (ma >= 0) marks[ma - lo] = 1;
     }
   }
+  return { lo, marks };
+}
+
+/** Ascending indices kept by any of `parts` (all made over the same xs, range and buckets). */
+export function marksToIndices(parts: ReadonlyArray<PixelMarks>): Uint32Array {
+  if (parts.length === 0) return new Uint32Array(0);
+  const { lo, marks } = parts[0];
+  const count = marks.length;
   let m = 0;
-  for (let k = 0; k < count; k++) m += picked[k];
+  for (let k = 0; k < count; k++) {
+    let on = marks[k];
+    for (let p = 1; p < parts.length && !on; p++) on = parts[p].marks[k];
+    m += on;
+  }
   const out = new Uint32Array(m);
   let j = 0;
-  for (let k = 0; k < count; k++) if (picked[k]) out[j++] = lo + k;
+  for (let k = 0; k < count; k++) {
+    let on = marks[k];
+    for (let p = 1; p < parts.length && !on; p++) on = parts[p].marks[k];
+    if (on) out[j++] = lo + k;
+  }
   return out;
 }
 

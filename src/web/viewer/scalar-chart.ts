@@ -4,7 +4,7 @@
 // Zooming re-reduces the zoomed range from the full series, revealing the detail under it.
 import uPlot from 'uplot';
 import { smoothDebiased } from '../lib/smooth.js';
-import { nearestIndex, pixelReduce } from '../lib/pixel-reduce.js';
+import { marksToIndices, nearestIndex, pixelMarks, type PixelMarks } from '../lib/pixel-reduce.js';
 import { withAlpha } from '../lib/colors.js';
 import { axisWidth, formatRelative, formatTick, formatValue, formatWall } from '../lib/format.js';
 import { h, clear } from '../lib/dom.js';
@@ -44,6 +44,8 @@ export class ScalarChart {
   private readonly series = new Map<string, ScalarSeries>();
   /** x values per run, reused while neither the series nor the axis changed. */
   private readonly xCache = new Map<string, { src: ScalarSeries; axis: XAxis; xs: Float64Array }>();
+  /** The raw series' pixel marks per run, reused while the series, range and width stay. */
+  private readonly rawMarkCache = new Map<string, { raw: Float64Array; xs: Float64Array; key: string; marks: PixelMarks }>();
   /** Smoothed values per run, reused while neither the series nor the weight changed. */
   private readonly smoothCache = new Map<string, { src: ScalarSeries; weight: number; smoothed: Float64Array }>();
   private prepared: Prepared[] = [];
@@ -167,8 +169,14 @@ export class ScalarChart {
   private assemble(range: [number, number]): uPlot.AlignedData {
     const smoothOn = this.state.settings.smoothing > 0;
     const cols = Math.max(50, Math.floor(this.width));
+    const key = `${range[0]}|${range[1]}|${cols}`;
     const kept = this.prepared.map((p) => {
-      const idx = pixelReduce(p.xs, smoothOn ? [p.raw, p.smoothed] : [p.raw], range[0], range[1], cols);
+      let raw = this.rawMarkCache.get(p.run);
+      if (!raw || raw.raw !== p.raw || raw.xs !== p.xs || raw.key !== key) {
+        raw = { raw: p.raw, xs: p.xs, key, marks: pixelMarks(p.xs, [p.raw], range[0], range[1], cols) };
+        this.rawMarkCache.set(p.run, raw);
+      }
+      const idx = smoothOn ? marksToIndices([raw.marks, pixelMarks(p.xs, [p.smoothed], range[0], range[1], cols)]) : marksToIndices([raw.marks]);
       p.drawn = idx.length;
       return idx;
     });
