@@ -31,7 +31,7 @@ export interface ChartStats {
   visibleRuns: string[];
   runs: Record<string, { points: number; drawn: number; lastValue: number | null; lastSmoothed: number | null }>;
   zoomed: boolean;
-  /** Milliseconds of the last full render (smoothing + reduction + draw) and last zoom/resize redraw. */
+  /** Milliseconds of the last full render (smoothing + reduction + canvas draw) and last zoom/resize redraw. */
   renderMs: number;
   refreshMs: number;
   renders: number;
@@ -56,6 +56,9 @@ export class ScalarChart {
   private width = 0;
   private renderMs = 0;
   private refreshMs = 0;
+  /** Start of the render or refresh whose canvas draw (uPlot draws in a microtask) is pending. */
+  private pendingRender = 0;
+  private pendingRefresh = 0;
   private renders = 0;
 
   constructor(
@@ -90,6 +93,7 @@ export class ScalarChart {
     const t0 = performance.now();
     this.renderInner();
     this.renderMs = performance.now() - t0;
+    this.pendingRender = t0;
     this.renders++;
   }
 
@@ -223,6 +227,7 @@ export class ScalarChart {
     } finally {
       this.applying = false;
       this.refreshMs = performance.now() - t0;
+      this.pendingRefresh = t0;
     }
   }
 
@@ -257,6 +262,14 @@ export class ScalarChart {
       ],
       series,
       hooks: {
+        // Timings run to the end of the canvas draw, which uPlot does after setData returns.
+        draw: [() => {
+          const now = performance.now();
+          if (this.pendingRender) this.renderMs = now - this.pendingRender;
+          if (this.pendingRefresh) this.refreshMs = now - this.pendingRefresh;
+          this.pendingRender = 0;
+          this.pendingRefresh = 0;
+        }],
         setScale: [(u, key) => { if (key === 'x') this.onScale(u); }],
         setCursor: [(u) => this.hover(u)],
       },
