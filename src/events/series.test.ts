@@ -40,3 +40,22 @@ test('item columns keep fractional and huge steps exactly', () => {
   assert.deepEqual([...s.wallTimes], [10, 11, 12]);
   assert.deepEqual(s.items, ['a', 'b', 'c']);
 });
+
+test('wall times come back bit-exact, whether consecutive gaps fit a float32 delta or not', () => {
+  const s = new SeriesStore<never>(true);
+  const walls: number[] = [];
+  let w = 1_732_000_000.123456;
+  for (let i = 0; i < 9000; i++) {
+    // time.time()-like gaps, with now and then a gap no float32 holds exactly, a jump back,
+    // and special values, some at chunk boundaries (4096).
+    if (i % 1500 === 7) w += 12345.678901234;
+    else if (i % 2000 === 11) w -= 3600.000001;
+    else w += 0.01 + (i % 7) * 1e-6;
+    const special = i === 4096 ? -0 : i === 5000 ? NaN : i === 5001 ? Infinity : i === 5002 ? 0 : i === 5003 ? 1e-300 : undefined;
+    walls.push(special ?? w);
+    s.pushScalar(i, special ?? w, 1);
+  }
+  const got = s.wallTimes;
+  assert.equal(got.length, walls.length);
+  for (let i = 0; i < walls.length; i++) assert.ok(Object.is(got[i], walls[i]), `wall ${i}: ${got[i]} !== ${walls[i]}`);
+});

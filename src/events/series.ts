@@ -6,12 +6,16 @@
 // small integer and nearly every scalar a float32 (simple_value, DT_FLOAT tensors): 16 bytes a
 // point instead of 24 while loading, i.e. a third fewer fresh pages. A chunk widens to Float64 the
 // first time a sample does not fit exactly, so nothing is ever rounded. compact() widens anyway.
+// Wall times are kept as Float32 deltas from the previous one while that is exact (consecutive
+// time.time() values differ by a multiple of their ulp, so gaps under ~4 s are): 12 bytes a point.
 
 const CHUNK = 4096;
 
 interface Chunk {
   steps: Int32Array | Float64Array;
-  walls: Float64Array;
+  /** Float32: deltas, wall[i] = wall[i-1] + delta[i] summed in double from wallBase (delta[0] = 0). */
+  walls: Float32Array | Float64Array;
+  wallBase: number;
   /** Scalar stores only. */
   values: Float32Array | Float64Array | undefined;
 }
@@ -32,20 +36,25 @@ export class SeriesStore<T> {
   private values32: Float32Array | undefined;
   private steps64: Float64Array | undefined;
   private values64: Float64Array | undefined;
-  private walls: Float64Array = new Float64Array(0);
+  private walls32: Float32Array | undefined;
+  private walls64: Float64Array | undefined;
+  /** Wall time of the last sample of the current chunk (what the next delta is taken from). */
+  private prevWall = 0;
   items: T[] = [];
   minStep = NaN;
   maxStep = NaN;
 
   constructor(readonly scalar: boolean) {}
 
-  private newChunk(): void {
+  private newChunk(wall: number): void {
     this.steps32 = new Int32Array(CHUNK);
     this.steps64 = undefined;
-    this.walls = new Float64Array(CHUNK);
+    this.walls32 = new Float32Array(CHUNK);
+    this.walls64 = undefined;
+    this.prevWall = wall;
     this.values32 = this.scalar ? new Float32Array(CHUNK) : undefined;
     this.values64 = undefined;
-    this.cur = { steps: this.steps32, walls: this.walls, values: this.values32 };
+    this.cur = { steps: this.steps32, walls: this.walls32, wallBase: wall, values: this.values32 };
     // Listed from the start (not when full), so the first chunk runs the same code as the rest:
     // code first reached at sample 4,097 deoptimized the hot path.
     this.chunks.push(this.cur);
@@ -72,6 +81,32 @@ export class SeriesStore<T> {
     return wide;
   }
 
+  /** Re-homes the current chunk's wall times as absolute Float64 (a gap float32 cannot hold arrived). */
+  private widenWalls(): Float64Array {
+    const c = this.cur as Chunk;
+    const wide = new Float64Array(CHUNK);
+    if (this.walls32) undelta(c.wallBase, this.walls32, this.curLen, wide, 0);
+    this.walls32 = undefined;
+    this.walls64 = wide;
+    c.walls = wide;
+    return wide;
+  }
+
+  private putWall(i: number, wall: number): void {
+    const w32 = this.walls32;
+    if (w32 !== undefined) {
+      const prev = this.prevWall;
+      const d = Math.fround(wall - prev);
+      // The reader will compute exactly prev + d: keep the delta only if that gives `wall` back.
+      if (Object.is(prev + d, wall)) {
+        w32[i] = d;
+        this.prevWall = wall;
+        return;
+      }
+    }
+    (this.walls64 ?? this.widenWalls())[i] = wall;
+  }
+
   private putStep(i: number, step: number): void {
     const s32 = this.steps32;
     if (s32 !== undefined && (step | 0) === step) s32[i] = step;
@@ -79,10 +114,10 @@ export class SeriesStore<T> {
   }
 
   pushScalar(step: number, wall: number, value: number): void {
-    if (this.cur === undefined || this.curLen === CHUNK) this.newChunk();
+    if (this.cur === undefined || this.curLen === CHUNK) this.newChunk(wall);
     const i = this.curLen++;
     this.putStep(i, step);
-    this.walls[i] = wall;
+    this.putWall(i, wall);
     const v32 = this.values32;
     // NaN fits (it stays NaN); -0 fits (fround keeps the sign).
     if (v32 !== undefined && (Math.fround(value) === value || value !== value)) v32[i] = value;
@@ -93,10 +128,10 @@ export class SeriesStore<T> {
   }
 
   pushItem(step: number, wall: number, item: T): void {
-    if (this.cur === undefined || this.curLen === CHUNK) this.newChunk();
+    if (this.cur === undefined || this.curLen === CHUNK) this.newChunk(wall);
     const i = this.curLen++;
     this.putStep(i, step);
-    this.walls[i] = wall;
+    this.putWall(i, wall);
     this.items.push(item);
     this.length++;
     if (!(step >= this.minStep)) this.minStep = step;
@@ -118,7 +153,8 @@ export class SeriesStore<T> {
     for (const c of all) {
       const len = c === this.cur ? this.curLen : CHUNK;
       steps.set(c.steps.subarray(0, len), o);
-      walls.set(c.walls.subarray(0, len), o);
+      if (c.walls instanceof Float32Array) undelta(c.wallBase, c.walls, len, walls, o);
+      else walls.set(c.walls.subarray(0, len), o);
       if (this.scalar && c.values) values.set(c.values.subarray(0, len), o);
       o += len;
     }
@@ -129,7 +165,8 @@ export class SeriesStore<T> {
     this.chunks = [];
     this.cur = undefined;
     this.curLen = 0;
-    this.steps32 = this.values32 = this.steps64 = this.values64 = undefined;
+    this.steps32 = this.values32 = this.steps64 = this.values64 = this.walls64 = undefined;
+    this.walls32 = undefined;
   }
 
   get steps(): Float64Array {
@@ -178,5 +215,14 @@ export class SeriesStore<T> {
     for (const c of this.chunks) bytes += c.steps.byteLength + c.walls.byteLength + (c.values?.byteLength ?? 0);
     for (const it of this.items) bytes += itemBytes(it);
     return bytes;
+  }
+}
+
+/** Absolute wall times of a delta column: the same double additions the writer checked. */
+function undelta(base: number, deltas: Float32Array, len: number, out: Float64Array, at: number): void {
+  let w = base;
+  for (let i = 0; i < len; i++) {
+    w = i === 0 ? base : w + deltas[i];
+    out[at + i] = w;
   }
 }
