@@ -66,6 +66,8 @@ export class ScalarChart {
     readonly tag: string,
     private readonly state: ViewerState,
     private readonly tooltip: HTMLElement,
+    /** Where the chart names its runs with their colours and last values (optional). */
+    private readonly legend?: HTMLElement,
   ) {
     this.resize = new ResizeObserver(() => {
       const w = this.host.clientWidth;
@@ -92,6 +94,7 @@ export class ScalarChart {
   render(): void {
     const t0 = performance.now();
     this.renderInner();
+    this.renderLegend();
     this.renderMs = performance.now() - t0;
     this.pendingRender = t0;
     this.renders++;
@@ -130,6 +133,18 @@ export class ScalarChart {
       this.build(smoothOn, xAxis, logScale);
     } else {
       this.refreshData();
+    }
+  }
+
+  private renderLegend(): void {
+    if (!this.legend) return;
+    clear(this.legend);
+    const smoothOn = this.state.settings.smoothing > 0;
+    for (const p of this.prepared) {
+      const n = p.src.value.length;
+      const last = n ? (smoothOn ? p.smoothed[n - 1] : p.src.value[n - 1]) : NaN;
+      this.legend.append(h('span', { class: 'legend-item', title: `${p.run}: ${n.toLocaleString()} points, last step ${n ? p.src.step[n - 1] : '—'}` },
+        h('span', { class: 'swatch', style: `background:${p.color}` }), h('span', { class: 'legend-run' }, p.run), h('span', { class: 'legend-value' }, formatValue(last))));
     }
   }
 

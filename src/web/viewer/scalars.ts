@@ -117,7 +117,8 @@ export class ScalarsTab {
     if (existing) return existing;
     const plot = h('div', { class: 'plot' });
     const tooltip = h('div', { class: 'tip', hidden: true });
-    const chart = new ScalarChart(plot, tag, this.state, tooltip);
+    const legend = h('div', { class: 'legend' });
+    const chart = new ScalarChart(plot, tag, this.state, tooltip, legend);
     const reset = h('button', { class: 'ghost', title: 'Reset zoom (or double-click the chart)' }, '⤺');
     reset.addEventListener('click', () => chart.resetZoom());
     const wide = h('button', { class: 'ghost', title: 'Wider' }, '⤢');
@@ -136,7 +137,7 @@ export class ScalarsTab {
     });
     const el = h('div', { class: 'card', 'data-tag': tag },
       h('div', { class: 'card-head' }, h('span', { class: 'card-title', title: tag }, tag), h('span', { class: 'spacer' }), reset, wide, dl),
-      h('div', { class: 'plot-wrap' }, plot, tooltip));
+      h('div', { class: 'plot-wrap' }, plot, tooltip), legend);
     wide.addEventListener('click', () => {
       el.classList.toggle('wide');
     });
