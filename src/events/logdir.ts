@@ -78,6 +78,7 @@ class DecodeSink implements FrameSink {
   base = 0;
 
   record(b: Buffer, s: number, e: number): void {
+    if (this.run.fastScalar(b, s, e)) return;
     try {
       this.run.decodeRecord(b, s, e, this.base, this.file);
     } catch (err) {

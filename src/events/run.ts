@@ -281,8 +281,9 @@ export class RunState {
    * Event{1: wall, 2: step, 5: Summary{1: Value{1: tag, 2: simple_value | 8: Tensor{1: DT_FLOAT,
    * 2: {}, 4: 4 bytes}}}} with one-byte lengths, for a tag already known as scalars.
    * Returns false (having changed nothing) for anything else; the general walker takes it.
+   * Never throws, so the framing loop calls it first, outside the decoder's try/catch.
    */
-  private fastScalar(buf: Buffer, s: number, e: number): boolean {
+  fastScalar(buf: Buffer, s: number, e: number): boolean {
     if (buf[s] !== 0x09 || e - s < 20) return false;
     let p = s + 9;
     let step = 0;
