@@ -31,6 +31,13 @@ test('smoothing passes non-finite points through without advancing the average',
   assert.ok(Math.abs(out[3] - 1.75 / 0.75) < 1e-12);
 });
 
+test('smoothing into a given array of the right length fills that array', () => {
+  const out = new Float64Array(3);
+  assert.equal(smoothDebiased([1, 2, 3], 0.5, out), out);
+  assert.deepEqual([...out], [...smoothDebiased([1, 2, 3], 0.5)]);
+  assert.notEqual(smoothDebiased([1, 2, 3], 0.5, new Float64Array(2)).length, 2);
+});
+
 test('smoothing leaves a constant series alone', () => {
   assert.deepEqual([...smoothDebiased([2, 2, 2, 2], 0.9)], [2, 2, 2, 2]);
 });

@@ -3,9 +3,10 @@
 // non-finite points pass through unchanged and do not advance the average, and a constant series
 // is left alone.
 
-export function smoothDebiased(values: ArrayLike<number>, weight: number): Float64Array {
+/** `out`, when given with the right length, is filled instead of a new array (no 8 MB garbage per redraw of 1M points). */
+export function smoothDebiased(values: ArrayLike<number>, weight: number, out?: Float64Array): Float64Array {
   const n = values.length;
-  const out = new Float64Array(n);
+  if (!out || out.length !== n) out = new Float64Array(n);
   const w = Math.min(Math.max(weight, 0), 1);
   let first = NaN;
   let constant = true;

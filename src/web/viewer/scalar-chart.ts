@@ -113,7 +113,9 @@ export class ScalarChart {
       const xs = xc.xs;
       let cached = this.smoothCache.get(run);
       if (!cached || cached.src !== src || cached.weight !== smoothing) {
-        cached = { src, weight: smoothing, smoothed: smoothDebiased(src.value, smoothing) };
+        // The same series re-smoothed reuses its array: a 1M-point redraw then allocates nothing big.
+        const reuse = cached && cached.src === src ? cached.smoothed : undefined;
+        cached = { src, weight: smoothing, smoothed: smoothDebiased(src.value, smoothing, reuse) };
         this.smoothCache.set(run, cached);
       }
       let smoothed = cached.smoothed;
