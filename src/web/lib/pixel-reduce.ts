@@ -81,21 +81,20 @@ export function pixelMarks(
 /** Ascending indices kept by any of `parts` (all made over the same xs, range and buckets). */
 export function marksToIndices(parts: ReadonlyArray<PixelMarks>): Uint32Array {
   if (parts.length === 0) return new Uint32Array(0);
-  const { lo, marks } = parts[0];
-  const count = marks.length;
-  let m = 0;
-  for (let k = 0; k < count; k++) {
-    let on = marks[k];
-    for (let p = 1; p < parts.length && !on; p++) on = parts[p].marks[k];
-    m += on;
+  const { lo } = parts[0];
+  let marks = parts[0].marks;
+  if (parts.length > 1) {
+    marks = Uint8Array.from(marks);
+    for (let p = 1; p < parts.length; p++) {
+      const other = parts[p].marks;
+      for (let k = 0; k < marks.length; k++) marks[k] |= other[k];
+    }
   }
+  let m = 0;
+  for (let k = 0; k < marks.length; k++) m += marks[k];
   const out = new Uint32Array(m);
   let j = 0;
-  for (let k = 0; k < count; k++) {
-    let on = marks[k];
-    for (let p = 1; p < parts.length && !on; p++) on = parts[p].marks[k];
-    if (on) out[j++] = lo + k;
-  }
+  for (let k = 0; j < m; k++) if (marks[k]) out[j++] = lo + k;
   return out;
 }
 
