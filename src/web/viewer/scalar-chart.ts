@@ -194,6 +194,8 @@ export class ScalarChart {
     const kept = this.prepared.map((p) => {
       let raw = this.rawMarkCache.get(p.run);
       if (!raw || raw.raw !== p.raw || raw.xs !== p.xs || raw.key !== key) {
+        // A new range (zoom, resize) or new data: reduce the raw series again and keep its marks,
+        // so a smoothing change at this range only reduces the re-smoothed series.
         raw = { raw: p.raw, xs: p.xs, key, marks: pixelMarks(p.xs, [p.raw], range[0], range[1], cols) };
         this.rawMarkCache.set(p.run, raw);
       }
