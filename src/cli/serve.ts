@@ -35,7 +35,7 @@ export function registerServe(program: Command): void {
     const config = loadConfig(overrides);
     const explicitPublicUrl = overrides.publicUrl !== undefined || !!process.env.VIZJOBS_PUBLIC_URL;
     // Loaded here, not at the top: `vizjobs jobs …` should not pay for the whole server's imports.
-    const { buildFullStack } = await import('../web-static/full-stack.js');
+    const { buildFullStack } = await import('../app.js');
     const { built } = await buildFullStack(config);
     const address = await built.app.listen({ host: config.host, port: config.port });
     if (!explicitPublicUrl) {
