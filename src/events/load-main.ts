@@ -81,9 +81,10 @@ if (process.env[WORKER_ENV] === '1') {
   parentPort?.postMessage({ records: r.records, samples: r.samples, bytes: r.bytes, columns }, buffers);
 } else {
   const args = process.argv.slice(2);
-  const dir = resolve(args.find((a) => !a.startsWith('--')) ?? '.');
-  const verify = !args.includes('--no-verify');
   const wi = args.indexOf('--workers');
+  // The directory is the first argument that is neither a flag nor --workers' count.
+  const dir = resolve(args.find((a, i) => !a.startsWith('--') && !(wi >= 0 && i === wi + 1)) ?? '.');
+  const verify = !args.includes('--no-verify');
   const workers = wi >= 0 ? Number(args[wi + 1]) : 0;
   const split = args.includes('--split');
   const ru0 = process.resourceUsage();
