@@ -57,7 +57,10 @@ function dataCrcOk(buf: Buffer, ds: number, de: number): boolean {
 }
 
 export function scanRecords(buf: Buffer, verify: boolean, sink: FrameSink): ScanResult {
-  const consumed = frameLoop(buf, verify, sink);
+  const consumed = frameLoop(buf, buf.length, verify, sink);
+  // Here, not in frameLoop: code after its loop first runs at the first chunk's end, after the
+  // loop was optimized, and with no type feedback yet it threw that code away.
+  if (!loopStopped && loopNeed === 0 && buf.length - consumed > 0) loopNeed = 12;
   return { consumed, records: loopRecords, stopped: loopStopped, need: loopNeed };
 }
 
@@ -69,8 +72,9 @@ let loopStopped = false;
 let loopNeed = 0;
 
 /** Frames records until the buffer ends or the file cannot go on; returns the bytes handled. */
-function frameLoop(buf: Buffer, verify: boolean, sink: FrameSink): number {
-  const n = buf.length;
+// `n` is buf.length read by the caller: the loop is compiled (OSR) during its first call, before
+// its opening `buf.length` had type feedback, and the next call threw that code away.
+function frameLoop(buf: Buffer, n: number, verify: boolean, sink: FrameSink): number {
   let p = 0;
   let records = 0;
   loopStopped = false;
@@ -91,8 +95,10 @@ function frameLoop(buf: Buffer, verify: boolean, sink: FrameSink): number {
     }
     const ds = p + 12;
     const de = ds + lenLo;
-    if (de + 4 > n) {
-      loopNeed = lenLo + 16;
+    // Computed for every record: an addition first reached at the chunk's end deoptimized the loop.
+    const need = lenLo + 16;
+    if (p + need > n) {
+      loopNeed = need;
       break;
     }
     if (verify && !dataCrcOk(buf, ds, de)) {
@@ -103,7 +109,6 @@ function frameLoop(buf: Buffer, verify: boolean, sink: FrameSink): number {
     }
     p = de + 4;
   }
-  if (!loopStopped && loopNeed === 0 && n - p > 0) loopNeed = 12;
   loopRecords = records;
   return p;
 }

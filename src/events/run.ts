@@ -298,7 +298,7 @@ export class RunState {
         b = buf[p++];
         step |= (b & 0x7f) << shift;
         shift += 7;
-      } while (b >= 0x80 && shift < 28);
+      } while (shift < 28 && b >= 0x80); // both compares run from the first step on (type feedback)
       if (b >= 0x80) return false;
     }
     if (buf[p] !== 0x2a || buf[p + 1] + p + 2 !== e || buf[p + 2] !== 0x0a || buf[p + 3] + p + 4 !== e || buf[p + 4] !== 0x0a) return false;

@@ -10,12 +10,18 @@
 // time.time() values differ by a multiple of their ulp, so gaps under ~4 s are): 12 bytes a point.
 
 const CHUNK = 4096;
+// A store's first chunk is small so that pushScalar's chunk-full branch runs within the first few
+// hundred records of a load, while the code is still unoptimized and gathering type feedback: first
+// reached at sample 4,097 (after TurboFan had compiled the loop), it deoptimized the hot path.
+const FIRST_CHUNK = 32;
 
 interface Chunk {
   steps: Int32Array | Float64Array;
   /** Float32: deltas, wall[i] = wall[i-1] + delta[i] summed in double from wallBase (delta[0] = 0). */
   walls: Float32Array | Float64Array;
   wallBase: number;
+  /** Samples the chunk holds when full. */
+  capacity: number;
   /** Scalar stores only. */
   values: Float32Array | Float64Array | undefined;
 }
@@ -32,6 +38,8 @@ export class SeriesStore<T> {
   /** The chunk being filled: narrow columns until a sample does not fit, then wide ones. */
   private cur: Chunk | undefined;
   private curLen = 0;
+  /** Capacity of `cur` (0 when there is none, so the first push makes one). */
+  private curCap = 0;
   private steps32: Int32Array | undefined;
   private values32: Float32Array | undefined;
   private steps64: Float64Array | undefined;
@@ -41,20 +49,24 @@ export class SeriesStore<T> {
   /** Wall time of the last sample of the current chunk (what the next delta is taken from). */
   private prevWall = 0;
   items: T[] = [];
-  minStep = NaN;
-  maxStep = NaN;
+  /** ±Infinity while empty (readers check length). Stored on every push: a store first reached
+   * by a new tag's first sample, after the hot path was optimized, deoptimized it. */
+  minStep = Infinity;
+  maxStep = -Infinity;
 
   constructor(readonly scalar: boolean) {}
 
   private newChunk(wall: number): void {
-    this.steps32 = new Int32Array(CHUNK);
+    const cap = this.chunks.length === 0 ? FIRST_CHUNK : CHUNK;
+    this.steps32 = new Int32Array(cap);
     this.steps64 = undefined;
-    this.walls32 = new Float32Array(CHUNK);
+    this.walls32 = new Float32Array(cap);
     this.walls64 = undefined;
     this.prevWall = wall;
-    this.values32 = this.scalar ? new Float32Array(CHUNK) : undefined;
+    this.values32 = this.scalar ? new Float32Array(cap) : undefined;
     this.values64 = undefined;
-    this.cur = { steps: this.steps32, walls: this.walls32, wallBase: wall, values: this.values32 };
+    this.curCap = cap;
+    this.cur = { steps: this.steps32, walls: this.walls32, wallBase: wall, capacity: cap, values: this.values32 };
     // Listed from the start (not when full), so the first chunk runs the same code as the rest:
     // code first reached at sample 4,097 deoptimized the hot path.
     this.chunks.push(this.cur);
@@ -63,7 +75,7 @@ export class SeriesStore<T> {
 
   /** Re-homes the current chunk's steps in a Float64 column (a step outside int32 arrived). */
   private widenSteps(): Float64Array {
-    const wide = new Float64Array(CHUNK);
+    const wide = new Float64Array(this.curCap);
     if (this.steps32) wide.set(this.steps32.subarray(0, this.curLen));
     this.steps32 = undefined;
     this.steps64 = wide;
@@ -73,7 +85,7 @@ export class SeriesStore<T> {
 
   /** Re-homes the current chunk's values in a Float64 column (a value float32 cannot hold arrived). */
   private widenValues(): Float64Array {
-    const wide = new Float64Array(CHUNK);
+    const wide = new Float64Array(this.curCap);
     if (this.values32) wide.set(this.values32.subarray(0, this.curLen));
     this.values32 = undefined;
     this.values64 = wide;
@@ -84,7 +96,7 @@ export class SeriesStore<T> {
   /** Re-homes the current chunk's wall times as absolute Float64 (a gap float32 cannot hold arrived). */
   private widenWalls(): Float64Array {
     const c = this.cur as Chunk;
-    const wide = new Float64Array(CHUNK);
+    const wide = new Float64Array(this.curCap);
     if (this.walls32) undelta(c.wallBase, this.walls32, this.curLen, wide, 0);
     this.walls32 = undefined;
     this.walls64 = wide;
@@ -114,7 +126,7 @@ export class SeriesStore<T> {
   }
 
   pushScalar(step: number, wall: number, value: number): void {
-    if (this.cur === undefined || this.curLen === CHUNK) this.newChunk(wall);
+    if (this.curLen === this.curCap) this.newChunk(wall);
     const i = this.curLen++;
     this.putStep(i, step);
     this.putWall(i, wall);
@@ -123,19 +135,23 @@ export class SeriesStore<T> {
     if (v32 !== undefined && (Math.fround(value) === value || value !== value)) v32[i] = value;
     else (this.values64 ?? this.widenValues())[i] = value;
     this.length++;
-    if (!(step >= this.minStep)) this.minStep = step;
-    if (!(step <= this.maxStep)) this.maxStep = step;
+    const lo = this.minStep;
+    const hi = this.maxStep;
+    this.minStep = step < lo ? step : lo;
+    this.maxStep = step > hi ? step : hi;
   }
 
   pushItem(step: number, wall: number, item: T): void {
-    if (this.cur === undefined || this.curLen === CHUNK) this.newChunk(wall);
+    if (this.curLen === this.curCap) this.newChunk(wall);
     const i = this.curLen++;
     this.putStep(i, step);
     this.putWall(i, wall);
     this.items.push(item);
     this.length++;
-    if (!(step >= this.minStep)) this.minStep = step;
-    if (!(step <= this.maxStep)) this.maxStep = step;
+    const lo = this.minStep;
+    const hi = this.maxStep;
+    this.minStep = step < lo ? step : lo;
+    this.maxStep = step > hi ? step : hi;
   }
 
   /** Moves every chunk into one exact-size Float64 head (no-op when already contiguous). */
@@ -151,7 +167,7 @@ export class SeriesStore<T> {
     if (this.scalar) values.set(this.headValues.subarray(0, this.headLen));
     let o = this.headLen;
     for (const c of all) {
-      const len = c === this.cur ? this.curLen : CHUNK;
+      const len = c === this.cur ? this.curLen : c.capacity;
       steps.set(c.steps.subarray(0, len), o);
       if (c.walls instanceof Float32Array) undelta(c.wallBase, c.walls, len, walls, o);
       else walls.set(c.walls.subarray(0, len), o);
@@ -165,6 +181,7 @@ export class SeriesStore<T> {
     this.chunks = [];
     this.cur = undefined;
     this.curLen = 0;
+    this.curCap = 0;
     this.steps32 = this.values32 = this.steps64 = this.values64 = this.walls64 = undefined;
     this.walls32 = undefined;
   }
@@ -192,8 +209,8 @@ export class SeriesStore<T> {
     const values = this.headValues;
     const keptItems: T[] = [];
     let w = 0;
-    this.minStep = NaN;
-    this.maxStep = NaN;
+    this.minStep = Infinity;
+    this.maxStep = -Infinity;
     for (let r = 0; r < this.length; r++) {
       const s = steps[r];
       if (s >= step) continue;
