@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { crc32c, crc32cJs, crc32cNative, hasNativeCrc32c, maskedCrc32c } from './crc32c.js';
+import { NATIVE_AFTER_BYTES, crc32c, crc32cJs, maskedCrc32c } from './crc32c.js';
+import { crc32cNative, hasNativeCrc32c } from './crc32c-native.js';
 import { pytorchFixtureDir } from '../testing/paths.js';
 
 test('both CRC-32C implementations are Castagnoli on the standard check vector', () => {
@@ -42,4 +43,13 @@ test('the TypeScript fallback agrees with the native implementation on any bytes
     }),
     { numRuns: 300 },
   );
+});
+
+test('crc32c gives the same CRCs before and after long ranges add up enough to switch to the native module', () => {
+  const buf = Buffer.alloc(1 << 20);
+  for (let i = 0; i < buf.length; i++) buf[i] = (i * 2654435761) >>> 24;
+  const expected = crc32cJs(buf, 3, buf.length - 5);
+  // Enough calls to cross the threshold from any starting count, then some on the native side.
+  for (let i = 0; i < NATIVE_AFTER_BYTES / buf.length + 3; i++) assert.equal(crc32c(buf, 3, buf.length - 5), expected, `call ${i}`);
+  assert.equal(crc32c(buf, 0, 300), crc32cJs(buf, 0, 300));
 });

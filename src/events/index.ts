@@ -14,4 +14,5 @@ export {
   type HparamInput,
 } from './writer.js';
 export { decodeTensorProto } from './tensor.js';
-export { crc32c, crc32cJs, maskCrc, maskedCrc32c, hasNativeCrc32c } from './crc32c.js';
+export { crc32c, crc32cJs, maskCrc, maskedCrc32c } from './crc32c.js';
+export { hasNativeCrc32c } from './crc32c-native.js';
