@@ -99,8 +99,10 @@ const lines = [
   `startup is included). Reference processes in the same run: \`node -e 0\` wall best ${best(bare.map((b) => b.wallMs)).toFixed(0)} ms / median ${median(bare.map((b) => b.wallMs)).toFixed(0)} ms, CPU median ${median(bare.map((b) => b.cpuMs)).toFixed(0)} ms;`,
   `the idle probe (engine modules loaded, nothing read) wall median ${idleWall.toFixed(0)} ms, CPU median ${median(idle.map((r) => r.cpuMs)).toFixed(0)} ms, ${(median(idle.map((r) => r.faults)) / 1000).toFixed(1)} k page faults. CPU = user+sys of the fresh process (process.resourceUsage).`,
   `Machine: 2-core node-svc, Node 20.20,`,
-  `2026-11-27; ${reps} repetitions; load average ${load0.toFixed(1)} → ${load1.toFixed(1)} during the run (other engineers' tests and`,
-  'benchmarks share the 2 cores, so medians are pessimistic; best-of-N is the closest to an idle machine).',
+  `2026-11-27; ${reps} repetitions; load average ${load0.toFixed(1)} → ${load1.toFixed(1)} during the run` +
+    (Math.max(load0, load1) > 1.5
+      ? " (other engineers' tests and benchmarks share the 2 cores, so medians are pessimistic; best-of-N is the closest to an idle machine)."
+      : ' (a quiet machine: this bench alone, plus its own load just before).'),
   '',
   '| load | data | wall (fresh process) | throughput (best wall) | CPU of the process (median) | page faults | RSS above idle (median) |',
   '|---|---|---|---|---|---|---|',
