@@ -59,3 +59,23 @@ test('wall times come back bit-exact, whether consecutive gaps fit a float32 del
   assert.equal(got.length, walls.length);
   for (let i = 0; i < walls.length; i++) assert.ok(Object.is(got[i], walls[i]), `wall ${i}: ${got[i]} !== ${walls[i]}`);
 });
+
+test('steps come back exactly whether consecutive gaps fit a byte delta or not', () => {
+  const s = new SeriesStore<never>(true);
+  const steps: number[] = [];
+  let step = 0;
+  for (let i = 0; i < 9000; i++) {
+    // Mostly +1, with gaps of 255, 256 and 1000, steps going back, repeats, and int32 / 2^53 edges.
+    if (i % 700 === 3) step += 256;
+    else if (i % 700 === 5) step += 255;
+    else if (i % 1100 === 9) step -= 50;
+    else if (i % 900 === 13) step += 1000;
+    else if (i % 300 !== 0) step += 1;
+    const v = i === 4000 ? 2 ** 31 + 5 : i === 4001 ? 2 ** 53 - 1 : i === 4002 ? 2.5 : step;
+    steps.push(v);
+    s.pushScalar(v, 1, 1);
+  }
+  assert.deepEqual([...s.steps], steps);
+  assert.equal(s.minStep, Math.min(...steps));
+  assert.equal(s.maxStep, Math.max(...steps));
+});

@@ -6,6 +6,9 @@
 // small integer and nearly every scalar a float32 (simple_value, DT_FLOAT tensors): 16 bytes a
 // point instead of 24 while loading, i.e. a third fewer fresh pages. A chunk widens to Float64 the
 // first time a sample does not fit exactly, so nothing is ever rounded. compact() widens anyway.
+// Steps are kept as Uint8 deltas from the previous step while they fit (a tag logged every step,
+// or every few, steps by less than 256): 9 bytes a point with the wall-time deltas below; a chunk
+// re-homes its steps as absolute Int32 (or Float64) the first time a gap does not fit.
 // Wall times are kept as Float32 deltas from the previous one while that is exact (consecutive
 // time.time() values differ by a multiple of their ulp, so gaps under ~4 s are): 12 bytes a point.
 
@@ -16,7 +19,9 @@ const CHUNK = 4096;
 const FIRST_CHUNK = 32;
 
 interface Chunk {
-  steps: Int32Array | Float64Array;
+  /** Uint8: deltas, step[i] = step[i-1] + delta[i] from stepBase (delta[0] = 0); else absolute. */
+  steps: Uint8Array | Int32Array | Float64Array;
+  stepBase: number;
   /** Float32: deltas, wall[i] = wall[i-1] + delta[i] summed in double from wallBase (delta[0] = 0). */
   walls: Float32Array | Float64Array;
   wallBase: number;
@@ -40,6 +45,7 @@ export class SeriesStore<T> {
   private curLen = 0;
   /** Capacity of `cur` (0 when there is none, so the first push makes one). */
   private curCap = 0;
+  private steps8: Uint8Array | undefined;
   private steps32: Int32Array | undefined;
   private values32: Float32Array | undefined;
   private steps64: Float64Array | undefined;
@@ -48,6 +54,8 @@ export class SeriesStore<T> {
   private walls64: Float64Array | undefined;
   /** Wall time of the last sample of the current chunk (what the next delta is taken from). */
   private prevWall = 0;
+  /** Step of the last sample of the current chunk (what the next step delta is taken from). */
+  private prevStep = 0;
   items: T[] = [];
   /** ±Infinity while empty (readers check length). Stored on every push: a store first reached
    * by a new tag's first sample, after the hot path was optimized, deoptimized it. */
@@ -56,21 +64,43 @@ export class SeriesStore<T> {
 
   constructor(readonly scalar: boolean) {}
 
-  private newChunk(wall: number): void {
+  private newChunk(step: number, wall: number): void {
     const cap = this.chunks.length === 0 ? FIRST_CHUNK : CHUNK;
-    this.steps32 = new Int32Array(cap);
+    this.steps8 = new Uint8Array(cap);
+    this.steps32 = undefined;
     this.steps64 = undefined;
+    this.prevStep = step;
     this.walls32 = new Float32Array(cap);
     this.walls64 = undefined;
     this.prevWall = wall;
     this.values32 = this.scalar ? new Float32Array(cap) : undefined;
     this.values64 = undefined;
     this.curCap = cap;
-    this.cur = { steps: this.steps32, walls: this.walls32, wallBase: wall, capacity: cap, values: this.values32 };
+    this.cur = { steps: this.steps8, stepBase: step, walls: this.walls32, wallBase: wall, capacity: cap, values: this.values32 };
     // Listed from the start (not when full), so the first chunk runs the same code as the rest:
     // code first reached at sample 4,097 deoptimized the hot path.
     this.chunks.push(this.cur);
     this.curLen = 0;
+  }
+
+  /** Re-homes the current chunk's first `n` step deltas as absolute steps (a gap outside 0..255 arrived). */
+  private widenSteps8(n: number): void {
+    const c = this.cur as Chunk;
+    const deltas = this.steps8 as Uint8Array;
+    const abs = new Float64Array(this.curCap);
+    undeltaSteps(c.stepBase, deltas, n, abs, 0);
+    let fits = true;
+    for (let k = 0; k < n; k++) if ((abs[k] | 0) !== abs[k]) fits = false;
+    this.steps8 = undefined;
+    if (fits) {
+      const s32 = new Int32Array(this.curCap);
+      s32.set(abs.subarray(0, n));
+      this.steps32 = s32;
+      c.steps = s32;
+    } else {
+      this.steps64 = abs;
+      c.steps = abs;
+    }
   }
 
   /** Re-homes the current chunk's steps in a Float64 column (a step outside int32 arrived). */
@@ -120,13 +150,25 @@ export class SeriesStore<T> {
   }
 
   private putStep(i: number, step: number): void {
+    const s8 = this.steps8;
+    if (s8 !== undefined) {
+      const prev = this.prevStep;
+      const d = step - prev;
+      // The reader will compute exactly prev + d: keep the delta only if that gives `step` back.
+      if (d >= 0 && d < 256 && prev + d === step) {
+        s8[i] = d;
+        this.prevStep = step;
+        return;
+      }
+      this.widenSteps8(i);
+    }
     const s32 = this.steps32;
     if (s32 !== undefined && (step | 0) === step) s32[i] = step;
     else (this.steps64 ?? this.widenSteps())[i] = step;
   }
 
   pushScalar(step: number, wall: number, value: number): void {
-    if (this.curLen === this.curCap) this.newChunk(wall);
+    if (this.curLen === this.curCap) this.newChunk(step, wall);
     const i = this.curLen++;
     this.putStep(i, step);
     this.putWall(i, wall);
@@ -142,7 +184,7 @@ export class SeriesStore<T> {
   }
 
   pushItem(step: number, wall: number, item: T): void {
-    if (this.curLen === this.curCap) this.newChunk(wall);
+    if (this.curLen === this.curCap) this.newChunk(step, wall);
     const i = this.curLen++;
     this.putStep(i, step);
     this.putWall(i, wall);
@@ -168,7 +210,8 @@ export class SeriesStore<T> {
     let o = this.headLen;
     for (const c of all) {
       const len = c === this.cur ? this.curLen : c.capacity;
-      steps.set(c.steps.subarray(0, len), o);
+      if (c.steps instanceof Uint8Array) undeltaSteps(c.stepBase, c.steps, len, steps, o);
+      else steps.set(c.steps.subarray(0, len), o);
       if (c.walls instanceof Float32Array) undelta(c.wallBase, c.walls, len, walls, o);
       else walls.set(c.walls.subarray(0, len), o);
       if (this.scalar && c.values) values.set(c.values.subarray(0, len), o);
@@ -182,6 +225,7 @@ export class SeriesStore<T> {
     this.cur = undefined;
     this.curLen = 0;
     this.curCap = 0;
+    this.steps8 = undefined;
     this.steps32 = this.values32 = this.steps64 = this.values64 = this.walls64 = undefined;
     this.walls32 = undefined;
   }
@@ -241,5 +285,14 @@ function undelta(base: number, deltas: Float32Array, len: number, out: Float64Ar
   for (let i = 0; i < len; i++) {
     w = i === 0 ? base : w + deltas[i];
     out[at + i] = w;
+  }
+}
+
+/** Absolute steps of a delta column: the same double additions the writer checked. */
+function undeltaSteps(base: number, deltas: Uint8Array, len: number, out: Float64Array, at: number): void {
+  let s = base;
+  for (let i = 0; i < len; i++) {
+    s = i === 0 ? base : s + deltas[i];
+    out[at + i] = s;
   }
 }
