@@ -2,15 +2,13 @@
 // loading: on small VMs first-touching fresh memory costs more than decoding, so doubling arrays
 // would pay it twice); readers get contiguous Float64 columns, built once by compact() and reused
 // until new samples arrive. Samples are only appended, or removed by a SessionLog purge.
-// Chunks start narrow — steps as Int32, scalar values as Float32 — because nearly every step is a
-// small integer and nearly every scalar a float32 (simple_value, DT_FLOAT tensors): 16 bytes a
-// point instead of 24 while loading, i.e. a third fewer fresh pages. A chunk widens to Float64 the
-// first time a sample does not fit exactly, so nothing is ever rounded. compact() widens anyway.
-// Steps are kept as Uint8 deltas from the previous step while they fit (a tag logged every step,
-// or every few, steps by less than 256): 9 bytes a point with the wall-time deltas below; a chunk
-// re-homes its steps as absolute Int32 (or Float64) the first time a gap does not fit.
-// Wall times are kept as Float32 deltas from the previous one while that is exact (consecutive
-// time.time() values differ by a multiple of their ulp, so gaps under ~4 s are): 12 bytes a point.
+// Chunks start narrow because nearly every step is a small integer close to the previous one and
+// nearly every scalar a float32 (simple_value, DT_FLOAT tensors): steps as Uint8 deltas from the
+// previous step (re-homed as absolute Int32, or Float64, the first time a gap is outside 0..255),
+// wall times as Float32 deltas while exact (consecutive time.time() values differ by a multiple of
+// their ulp, so gaps under ~4 s are), scalar values as Float32 — 9 bytes a point instead of 24
+// while loading, and fresh pages are what a cold load pays most for. A column widens the first time
+// a sample does not fit exactly, so nothing is ever rounded; compact() widens to Float64 anyway.
 
 const CHUNK = 4096;
 // A store's first chunk is small so that pushScalar's chunk-full branch runs within the first few
