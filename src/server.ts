@@ -4,7 +4,7 @@
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { ConfigError, type Config } from './config.js';
+import type { Config } from './config.js';
 import { Authorizer, ensureAdminToken } from './api/auth.js';
 import { installErrorHandling } from './api/http-errors.js';
 import { jobRoutes } from './api/routes.js';

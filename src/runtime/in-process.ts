@@ -1,31 +1,12 @@
-// The default JobRuntime until the real viewer lands: a job "serves" once its train_url resolved
+// The JobRuntime buildServer uses when no viewer is wired in (lifecycle and API tests; `vizjobs
+// serve` wires the real ViewerRuntime in src/app.ts): a job "serves" once its train_url resolved
 // inside the object-storage root and the storage answered one listing. Nothing is loaded; the
 // placeholder viewer lists runs on request. A bucket directory that is itself a symlink out of
-// the root is refused here too (LocalStorage confines keys to the bucket, not the bucket to the root).
-import { realpath } from 'node:fs/promises';
-import { resolve, sep } from 'node:path';
+// the root is refused by LocalStorage's listing, like any other escaping path.
 import type { Config } from '../config.js';
 import { resolveTrainUrl } from '../storage/resolve.js';
-import { StorageError, type LogLocation } from '../storage/storage.js';
-import { parseTrainUrl } from '../storage/train-url.js';
+import type { LogLocation } from '../storage/storage.js';
 import type { JobRuntime, RuntimeJob } from './runtime.js';
-
-/** Refuses a local bucket directory that resolves outside the root (symlinks included). */
-export async function checkBucketInsideRoot(trainUrl: string, config: Pick<Config, 'obsRoot' | 's3Endpoint'>): Promise<void> {
-  const url = parseTrainUrl(trainUrl);
-  if (url.scheme !== 'default' || config.s3Endpoint) return;
-  let root: string;
-  let bucket: string;
-  try {
-    root = await realpath(config.obsRoot);
-    bucket = await realpath(resolve(config.obsRoot, url.bucket));
-  } catch {
-    return; // root or bucket missing: no data yet, not an error
-  }
-  if (bucket !== root && !bucket.startsWith(root.endsWith(sep) ? root : root + sep)) {
-    throw new StorageError('access_denied', `access denied: bucket ${url.bucket} resolves outside the object storage root`);
-  }
-}
 
 export class InProcessRuntime implements JobRuntime {
   private readonly serving = new Map<number, { job: RuntimeJob; location: LogLocation }>();
@@ -34,7 +15,6 @@ export class InProcessRuntime implements JobRuntime {
 
   async start(job: RuntimeJob): Promise<void> {
     if (this.serving.has(job.jobId)) return;
-    await checkBucketInsideRoot(job.trainUrl, this.config);
     const location = resolveTrainUrl(job.trainUrl, this.config);
     await location.storage.list(location.prefix); // throws StorageError when access is refused
     this.serving.set(job.jobId, { job, location });
