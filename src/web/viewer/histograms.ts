@@ -7,7 +7,7 @@ import { withAlpha } from '../lib/colors.js';
 import { axisWidth, formatTick } from '../lib/format.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
-import { fingerprint, tagsByRun, type Tab } from './tab.js';
+import { loadShownSeries, shownFingerprint, tagsByRun, type Tab } from './tab.js';
 
 type Buckets = Array<[number, number, number]>;
 interface HistEntry { wall: number; step: number; buckets: Buckets }
@@ -28,21 +28,14 @@ export class HistogramsTab implements Tab {
 
   async refresh(): Promise<void> {
     this.tags = tagsByRun(await this.data.json('plugin/histograms/tags'), this.state.runs);
-    const visible = new Set(this.state.visibleRuns());
-    await Promise.all([...this.tags].flatMap(([tag, runs]) => runs.filter((r) => visible.has(r) && this.state.tagMatches(tag)).map(async (run) => {
-      const rows = await this.data.json<unknown[]>('plugin/histograms/histograms', { run, tag });
-      this.cache.set(`${run}\u0000${tag}`, rows.map(parseHist));
-    })));
-    const fp = `${this.visibleKey()}#${fingerprint(this.cache, (e) => (e as HistEntry).step)}`;
+    await loadShownSeries(this.tags, this.state, this.cache, async (run, tag) =>
+      (await this.data.json<unknown[]>('plugin/histograms/histograms', { run, tag })).map(parseHist));
+    const fp = shownFingerprint(this.state, this.cache, (e) => e.step);
     if (fp === this.shown) return;
     this.shown = fp;
     this.redraw();
   }
 
-  /** Which runs and tags are shown: a change must redraw even when the data did not. */
-  private visibleKey(): string {
-    return `${this.state.visibleRuns().join(',')}/${this.state.settings.tagFilter}`;
-  }
 
   redraw(): void {
     clear(this.el);
@@ -254,15 +247,12 @@ export class DistributionsTab implements Tab {
       tags = await this.data.json('plugin/histograms/tags');
     }
     this.tags = tagsByRun(tags, this.state.runs);
-    const visible = new Set(this.state.visibleRuns());
-    await Promise.all([...this.tags].flatMap(([tag, runs]) => runs.filter((r) => visible.has(r) && this.state.tagMatches(tag)).map(async (run) => {
-      const rows = await this.data.json<unknown[]>('plugin/distributions/distributions', { run, tag });
-      this.cache.set(`${run}\u0000${tag}`, rows.map((row) => {
+    await loadShownSeries(this.tags, this.state, this.cache, async (run, tag) =>
+      (await this.data.json<unknown[]>('plugin/distributions/distributions', { run, tag })).map((row): DistRow => {
         const r = row as [unknown, unknown, Array<[unknown, unknown]>];
         return [tbNumber(r[0]), tbNumber(r[1]), (r[2] ?? []).map((p) => [tbNumber(p[0]), tbNumber(p[1])] as [number, number])];
       }));
-    })));
-    const fp = `${this.state.visibleRuns().join(',')}/${this.state.settings.tagFilter}#${fingerprint(this.cache, (e) => (e as DistRow)[1])}`;
+    const fp = shownFingerprint(this.state, this.cache, (e) => e[1]);
     if (fp === this.shown) return;
     this.shown = fp;
     this.redraw();

@@ -4,7 +4,7 @@ import { h, clear } from '../lib/dom.js';
 import { tbNumber } from '../lib/tb-values.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
-import { fingerprint, tagsByRun, type Tab } from './tab.js';
+import { loadShownSeries, shownFingerprint, tagsByRun, type Tab } from './tab.js';
 
 interface MediaEntry { wall: number; step: number; query: string; label?: string; contentType?: string }
 
@@ -26,15 +26,14 @@ export class MediaTab implements Tab {
 
   async refresh(): Promise<void> {
     this.tags = tagsByRun(await this.data.json(`plugin/${this.kind}/tags`), this.state.runs);
-    const visible = new Set(this.state.visibleRuns());
-    await Promise.all([...this.tags].flatMap(([tag, runs]) => runs.filter((r) => visible.has(r) && this.state.tagMatches(tag)).map(async (run) => {
+    await loadShownSeries(this.tags, this.state, this.cache, async (run, tag) => {
       const rows = await this.data.json<Array<Record<string, unknown>>>(`plugin/${this.kind}/${this.kind}`, { run, tag, sample: 0 });
-      this.cache.set(`${run}\u0000${tag}`, rows.map((r) => ({
+      return rows.map((r) => ({
         wall: tbNumber(r.wall_time), step: tbNumber(r.step), query: String(r.query ?? ''),
         label: typeof r.label === 'string' ? r.label : undefined, contentType: typeof r.contentType === 'string' ? r.contentType : undefined,
-      })));
-    })));
-    const fp = `${this.state.visibleRuns().join(',')}/${this.state.settings.tagFilter}#${fingerprint(this.cache, (e) => (e as MediaEntry).step)}`;
+      }));
+    });
+    const fp = shownFingerprint(this.state, this.cache, (e) => e.step);
     if (fp === this.shown) return;
     this.shown = fp;
     this.redraw();

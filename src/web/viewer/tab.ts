@@ -1,6 +1,7 @@
 // What every viewer tab provides to the page: its element, a refresh from the server (first load
 // and every poll), a redraw from what it holds (settings or run selection changed), and how much
 // it has, so empty tabs can say so in the tab bar.
+import type { ViewerState } from './state.js';
 export interface Tab {
   readonly el: HTMLElement;
   refresh(): Promise<void>;
@@ -33,4 +34,25 @@ export function fingerprint(entries: Iterable<[string, ArrayLike<unknown>]>, ste
   const parts: string[] = [];
   for (const [k, list] of entries) parts.push(`${k}:${list.length}:${list.length ? stepOf(list[list.length - 1]) : ''}`);
   return parts.sort().join('|');
+}
+
+/**
+ * Fetches every series the page shows — each visible run of each tag the filter lets through —
+ * into `cache` under `run\u0000tag`, all requests at once.
+ */
+export async function loadShownSeries<T>(
+  tags: Map<string, string[]>,
+  state: ViewerState,
+  cache: Map<string, T[]>,
+  load: (run: string, tag: string) => Promise<T[]>,
+): Promise<void> {
+  const visible = new Set(state.visibleRuns());
+  await Promise.all([...tags].flatMap(([tag, runs]) => runs.filter((r) => visible.has(r) && state.tagMatches(tag)).map(async (run) => {
+    cache.set(`${run}\u0000${tag}`, await load(run, tag));
+  })));
+}
+
+/** Which runs and tags are shown plus what is cached for them: a tab redraws only when this changes. */
+export function shownFingerprint<T>(state: ViewerState, cache: Map<string, T[]>, stepOf: (e: T) => number): string {
+  return `${state.visibleRuns().join(',')}/${state.settings.tagFilter}#${fingerprint(cache, (e) => stepOf(e as T))}`;
 }

@@ -4,7 +4,7 @@ import { h, clear } from '../lib/dom.js';
 import { tbNumber } from '../lib/tb-values.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
-import { fingerprint, tagsByRun, type Tab } from './tab.js';
+import { loadShownSeries, shownFingerprint, tagsByRun, type Tab } from './tab.js';
 
 interface TextEntry { wall: number; step: number; html: string }
 
@@ -22,12 +22,10 @@ export class TextTab implements Tab {
 
   async refresh(): Promise<void> {
     this.tags = tagsByRun(await this.data.json('plugin/text/tags'), this.state.runs);
-    const visible = new Set(this.state.visibleRuns());
-    await Promise.all([...this.tags].flatMap(([tag, runs]) => runs.filter((r) => visible.has(r) && this.state.tagMatches(tag)).map(async (run) => {
-      const rows = await this.data.json<Array<Record<string, unknown>>>('plugin/text/text', { run, tag });
-      this.cache.set(`${run}\u0000${tag}`, rows.map((r) => ({ wall: tbNumber(r.wall_time), step: tbNumber(r.step), html: String(r.text ?? '') })));
-    })));
-    const fp = `${this.state.visibleRuns().join(',')}/${this.state.settings.tagFilter}#${fingerprint(this.cache, (e) => (e as TextEntry).step)}`;
+    await loadShownSeries(this.tags, this.state, this.cache, async (run, tag) =>
+      (await this.data.json<Array<Record<string, unknown>>>('plugin/text/text', { run, tag }))
+        .map((r) => ({ wall: tbNumber(r.wall_time), step: tbNumber(r.step), html: String(r.text ?? '') })));
+    const fp = shownFingerprint(this.state, this.cache, (e) => e.step);
     if (fp === this.shown) return;
     this.shown = fp;
     this.redraw();
