@@ -89,7 +89,7 @@ async function nodeSteps(): Promise<Record<string, number>> {
     for (let r = 0; r < 50; r++) { const a = performance.now(); f(); t.push(performance.now() - a); }
     return median(t.slice(30)); // after the JIT has settled
   };
-  let sm = ys;
+  let sm: Float64Array = ys;
   const buf = new Float64Array(N); // the chart re-smooths into the same array, as here
   return {
     smooth: time(() => { sm = smoothDebiased(ys, 0.9, buf); }),

@@ -63,7 +63,8 @@ function scalarColumns(logdirs: Logdir[]): { columns: Float64Array[]; buffers: A
 async function inWorker(dir: string, prefixes: string[], verify: boolean, transfer: boolean): Promise<Loaded> {
   const { Worker } = await import('node:worker_threads');
   return new Promise<Loaded>((ok, fail) => {
-    const w = new Worker(new URL(import.meta.url), { workerData: { dir, prefixes, verify, transfer } satisfies Probe, env: { ...process.env, [WORKER_ENV]: '1' } });
+    // This script again (argv[1]): the same file whether it runs as ESM from dist or as a bundle.
+    const w = new Worker(process.argv[1], { workerData: { dir, prefixes, verify, transfer } satisfies Probe, env: { ...process.env, [WORKER_ENV]: '1' } });
     w.once('message', (m: Loaded & { columns?: Float64Array[] }) => {
       (globalThis as { keepColumns?: unknown }).keepColumns = m.columns;
       ok({ records: m.records, samples: m.samples, bytes: m.bytes });
@@ -73,13 +74,16 @@ async function inWorker(dir: string, prefixes: string[], verify: boolean, transf
   });
 }
 
-if (process.env[WORKER_ENV] === '1') {
+async function workerMain(): Promise<void> {
   const { parentPort, workerData } = await import('node:worker_threads');
   const data = workerData as Probe;
   const r = await loadPrefixes(data);
   const { columns, buffers } = data.transfer ? scalarColumns(r.logdirs) : { columns: undefined, buffers: [] };
   parentPort?.postMessage({ records: r.records, samples: r.samples, bytes: r.bytes, columns }, buffers);
-} else {
+}
+
+// No top-level await: the same source bundles to a CommonJS script (see bench/ingest.ts).
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const wi = args.indexOf('--workers');
   // The directory is the first argument that is neither a flag nor --workers' count.
@@ -144,3 +148,5 @@ if (process.env[WORKER_ENV] === '1') {
     }) + '\n',
   );
 }
+
+void (process.env[WORKER_ENV] === '1' ? workerMain() : main());
