@@ -28,7 +28,7 @@ before(async () => {
   root = mkdtempSync(join(tmpdir(), 'vizjobs-web-'));
   mkdirSync(join(root, 'assets'));
   writeFileSync(join(root, 'index.html'), '<!doctype html><div id="app"></div><!-- console -->');
-  writeFileSync(join(root, 'viewer.html'), '<!doctype html><div id="app"></div><!-- viewer -->');
+  writeFileSync(join(root, 'viewer.html'), '<!doctype html><script type="module" src="./assets/viewer-AbC123.js"></script><div id="app"></div><!-- viewer -->');
   writeFileSync(join(root, 'assets', 'viewer-AbC123.js'), 'console.log(1)');
   app = Fastify();
   await app.register(webStatic, { root });
@@ -60,6 +60,19 @@ test('the viewer page answers at a service_url and at deep links under it', asyn
     assert.equal(r.statusCode, 200, url);
     assert.match(r.body, /viewer/, url);
     assert.equal(r.headers['cache-control'], 'no-cache');
+  }
+});
+
+test('the viewer page names its assets relative to the app root, so a path prefix in front of it still works', async () => {
+  const cases: [string, string][] = [
+    ['/visualization/p1/1/', '"../../../assets/viewer-AbC123.js"'],
+    ['/visualization/p1/1/scalars', '"../../../assets/viewer-AbC123.js"'],
+    ['/visualization/p1/1/a/b?x=/y/z', '"../../../../assets/viewer-AbC123.js"'],
+  ];
+  for (const [url, src] of cases) {
+    const r = await app.inject({ url });
+    assert.ok(r.body.includes(src), `${url}: ${r.body}`);
+    assert.ok(!r.body.includes('"./assets/'), url);
   }
 });
 

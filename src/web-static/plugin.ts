@@ -57,7 +57,12 @@ const HTML_HEADERS = {
 export const webStatic: FastifyPluginAsync<WebStaticOptions> = async (app, opts) => {
   const root = resolve(opts.root ?? DEFAULT_WEB_ROOT);
 
-  async function sendPage(reply: FastifyReply, file: 'index.html' | 'viewer.html', status = 200): Promise<FastifyReply> {
+  /**
+   * `assetsFrom`: the relative way from the requested page's directory to the app root. The build
+   * names assets as ./assets/… (relative, so a proxy may serve the app under a path prefix); the
+   * console sits at the root, a viewer page some directories below it.
+   */
+  async function sendPage(reply: FastifyReply, file: 'index.html' | 'viewer.html', status = 200, assetsFrom = './'): Promise<FastifyReply> {
     let html: string;
     try {
       // Read per request (two small files): a rebuild of the UI is served without a restart.
@@ -69,6 +74,7 @@ export const webStatic: FastifyPluginAsync<WebStaticOptions> = async (app, opts)
         .send(`<!doctype html><meta charset="utf-8"><title>vizjobs</title><body style="font-family:system-ui;margin:4em auto;max-width:40em">
 <h1>The web UI is not built</h1><p>Run <code>npm run build:web</code> (it writes <code>dist/web</code>), then reload. The API works without it.</p>`);
     }
+    if (assetsFrom !== './') html = html.replaceAll('"./assets/', `"${assetsFrom}assets/`);
     return reply.code(status).headers(HTML_HEADERS).send(html);
   }
 
@@ -99,7 +105,10 @@ export const webStatic: FastifyPluginAsync<WebStaticOptions> = async (app, opts)
     const params = { projectId: request.params.project_id, jobId: request.params.job_id };
     const status = opts.viewerGate ? await opts.viewerGate(request, reply, params) : 200;
     if (status === false) return reply;
-    return sendPage(reply, 'viewer.html', status);
+    // '/visualization/p/1/' is three directories below the root, '/visualization/p/1/a/b' four.
+    const q = request.url.indexOf('?');
+    const depth = (q < 0 ? request.url : request.url.slice(0, q)).split('/').length - 2;
+    return sendPage(reply, 'viewer.html', status, '../'.repeat(depth));
   };
 
   app.get<P>('/visualization/:project_id/:job_id', { schema: { hide: true } }, async (request, reply) => {

@@ -7,6 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -464,4 +466,59 @@ test('a job whose logs do not exist yet says "no data yet", then shows them as t
   assert.match(problem, /1999999999/);
   await page.screenshot({ path: join(artifacts, 'viewer-problems.png') });
   await context.close();
+});
+
+test('behind a proxy that serves vizjobs under a path prefix, the console and the viewer work and ask for nothing outside it', { timeout: 90_000 }, async () => {
+  assert.ok(browser);
+  const prefix = '/tools/vizjobs';
+  const target = new URL(baseUrl);
+  const outside: string[] = [];
+  // What an ingress with a rewrite does: forward /tools/vizjobs/x as /x, refuse everything else.
+  const proxy = createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (!url.startsWith(`${prefix}/`)) {
+      outside.push(url);
+      res.writeHead(404).end();
+      return;
+    }
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path: url.slice(prefix.length), headers: { ...req.headers, host: target.host } },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', ok));
+  const proxied = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}${prefix}`;
+  const context = await browser.newContext({ viewport: { width: 1200, height: 700 } });
+  try {
+    const api = `${baseUrl}/v1/${PROJECT}/visualization-jobs`;
+    const headers = { 'content-type': 'application/json', 'x-auth-token': TOKEN };
+    // Its own copy of the fixture: the first test appends to the shared one.
+    cpSync(pytorchFixtureDir, join(tmp, 'obs', 'demo', 'proxied'), { recursive: true });
+    makeDirsWritable(join(tmp, 'obs', 'demo', 'proxied'));
+    const created = (await (await fetch(api, { method: 'POST', headers, body: JSON.stringify({ job_name: 'proxied', train_url: '/demo/proxied/' }) })).json()) as { job_id: number };
+    await until('RUNNING', async () => ((await (await fetch(`${api}/${created.job_id}`, { headers })).json()) as { status: number }).status === 8);
+
+    const page = await context.newPage();
+    await page.goto(`${proxied}/`);
+    await page.fill('#project', PROJECT);
+    await page.fill('#token', TOKEN);
+    await page.click('#signin button[type=submit]');
+    await page.waitForSelector('#jobs table');
+    assert.ok(((await page.textContent('#jobs table')) ?? '').includes('proxied'), 'the job list came through the prefix');
+
+    // The viewer page, its assets, the sign-in cookie and the data API, all under the prefix.
+    await page.goto(`${proxied}/visualization/${PROJECT}/${created.job_id}/`);
+    const s = await until('loss/train through the proxy', async () => (await debugState(page)).scalars['loss/train']?.runs[MAIN_RUN]);
+    assert.equal(s.points, expected.scalars[MAIN_RUN]['loss/train'].length);
+    assert.equal(await page.getAttribute('a.brand', 'href'), `${prefix}/`);
+    assert.deepEqual(outside, [], 'requests that missed the prefix');
+  } finally {
+    await context.close();
+    await new Promise((ok) => proxy.close(ok));
+  }
 });

@@ -7,6 +7,7 @@ import { smoothDebiased } from '../web/lib/smooth.js';
 import { pixelReduce, pixelMarks, marksToIndices, nearestIndex } from '../web/lib/pixel-reduce.js';
 import { validateCreate, trainUrlProblem, type CreateForm } from '../web/lib/validate.js';
 import { parseTrainUrl } from '../storage/train-url.js';
+import { appRoot } from '../web/lib/app-root.js';
 
 test('smoothing with weight 0 returns the values unchanged', () => {
   assert.deepEqual([...smoothDebiased([3, 1, 4, 1, 5], 0)], [3, 1, 4, 1, 5]);
@@ -146,4 +147,18 @@ test('the form\'s train_url rule agrees with the server\'s parser', () => {
     try { parseTrainUrl(s); } catch { serverOk = false; }
     assert.equal(trainUrlProblem(s) === undefined, serverOk, `train_url ${JSON.stringify(s)}`);
   }
+});
+
+test('the app root is what precedes a viewer path, or the console page\'s directory', () => {
+  const cases: [string, string][] = [
+    ['/', '/'],
+    ['/index.html', '/'],
+    ['/vizjobs/', '/vizjobs/'],
+    ['/visualization/p1/7/', '/'],
+    ['/visualization/p1/7', '/'],
+    ['/visualization/p1/7/scalars/x', '/'],
+    ['/a/b/visualization/p1/7/', '/a/b/'],
+    ['/a/visualization/p1/7/images', '/a/'],
+  ];
+  for (const [path, root] of cases) assert.equal(appRoot(path), root, path);
 });

@@ -10,7 +10,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export default defineConfig({
   root: here,
-  base: '/',
+  // Relative: behind a proxy that serves the app under a path prefix, '/assets/' would miss it.
+  // The console (at the root) finds ./assets/; the viewer page is rewritten per request (plugin.ts).
+  base: './',
   logLevel: 'warn',
   build: {
     outDir: resolve(here, '../../dist/web'),

@@ -1,5 +1,6 @@
 // The console's only way to the server: the public job API of API.md §1, with the token header.
 // Every answer is read as the ModelArts envelope; failures become ApiError carrying its code.
+import { appRoot } from '../lib/app-root.js';
 
 export interface Job {
   job_id: number;
@@ -42,7 +43,7 @@ export class JobApi {
   constructor(private readonly token: string, readonly projectId: string) {}
 
   private base(): string {
-    return `/v1/${encodeURIComponent(this.projectId)}/visualization-jobs`;
+    return `${appRoot(location.pathname)}v1/${encodeURIComponent(this.projectId)}/visualization-jobs`;
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -5,6 +5,7 @@ import '../lib/base.css';
 import './console.css';
 import { $, clear, h } from '../lib/dom.js';
 import { brand, confirmDialog, toast } from '../lib/ui.js';
+import { appRoot } from '../lib/app-root.js';
 import { clearSession, loadSession, saveSession, startCookieSession, type Session } from '../lib/session.js';
 import { humanDuration, statusName, statusTone } from '../lib/format.js';
 import { validateCreate, type CreateForm, type FieldErrors } from '../lib/validate.js';
@@ -93,7 +94,7 @@ function showConsole(s: Session): void {
   const signOut = h('button', { class: 'ghost', id: 'signout' }, 'Sign out');
   signOut.addEventListener('click', () => {
     clearSession();
-    void fetch('/v1/auth/session', { method: 'DELETE' }).catch(() => undefined);
+    void fetch(`${appRoot(location.pathname)}v1/auth/session`, { method: 'DELETE' }).catch(() => undefined);
     if (state.timer) clearInterval(state.timer);
     showSignIn();
   });

@@ -1,6 +1,7 @@
 // The signed-in identity of this browser tab: the token and project id live in sessionStorage
 // (gone when the tab closes). The server-side cookie that lets viewer pages load without a header
 // comes from POST /v1/auth/session, which the console calls at sign-in.
+import { appRoot } from './app-root.js';
 
 const TOKEN = 'vizjobs.token';
 const PROJECT = 'vizjobs.project';
@@ -29,7 +30,7 @@ export function clearSession(): void {
 /** Asks the server for the viewer cookie; a server without the route (404/405) is not an error. */
 export async function startCookieSession(token: string): Promise<{ ok: boolean; status: number }> {
   try {
-    const r = await fetch('/v1/auth/session', {
+    const r = await fetch(`${appRoot(location.pathname)}v1/auth/session`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-Auth-Token': token },
       body: JSON.stringify({ token }),

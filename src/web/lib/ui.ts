@@ -1,8 +1,9 @@
 // Small UI pieces both pages use: the brand mark, toasts, and a confirmation dialog.
 import { h } from './dom.js';
+import { appRoot } from './app-root.js';
 
 export function brand(): HTMLElement {
-  const a = h('a', { class: 'brand', href: '/' });
+  const a = h('a', { class: 'brand', href: appRoot(location.pathname) });
   a.innerHTML = '<svg viewBox="0 0 16 16"><path d="M1 14 L5 8 L9 10 L15 2" stroke="#1f6feb" stroke-width="2.5" fill="none" stroke-linecap="round" stroke-linejoin="round"/></svg>';
   a.append('vizjobs');
   return a;
