@@ -96,31 +96,35 @@ export class LocalStorage implements ObjectStorage {
         if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return;
         throw this.mapError(err, keyBase || '/');
       }
-      for (const e of entries) {
-        const key = keyBase ? `${keyBase}/${e.name}` : e.name;
-        let target = join(real, e.name);
-        if (e.isSymbolicLink()) {
+      // Entries are stat'ed (and sub-directories walked) concurrently: a log root of hundreds of
+      // runs is one thread-pool round trip per level instead of one per file. `out` is sorted below.
+      await Promise.all(
+        entries.map(async (e) => {
+          const key = keyBase ? `${keyBase}/${e.name}` : e.name;
+          let target = join(real, e.name);
+          if (e.isSymbolicLink()) {
+            try {
+              target = await realpath(target);
+            } catch {
+              return; // dangling link
+            }
+            if (!this.inside(realRoot, target)) return; // never follow a link out of the root
+          }
+          let st;
           try {
-            target = await realpath(target);
+            st = await stat(target);
           } catch {
-            continue; // dangling link
+            return; // vanished between readdir and stat
           }
-          if (!this.inside(realRoot, target)) continue; // never follow a link out of the root
-        }
-        let st;
-        try {
-          st = await stat(target);
-        } catch {
-          continue; // vanished between readdir and stat
-        }
-        if (st.isDirectory()) {
-          if (prefix.startsWith(key + '/') || (key + '/').startsWith(prefix) || key.startsWith(prefix)) {
-            await walk(target, key);
+          if (st.isDirectory()) {
+            if (prefix.startsWith(key + '/') || (key + '/').startsWith(prefix) || key.startsWith(prefix)) {
+              await walk(target, key);
+            }
+          } else if (st.isFile() && key.startsWith(prefix)) {
+            out.push({ key, size: st.size, etag: `${st.ino}-${st.mtimeMs}`, mtimeMs: st.mtimeMs });
           }
-        } else if (st.isFile() && key.startsWith(prefix)) {
-          out.push({ key, size: st.size, etag: `${st.ino}-${st.mtimeMs}`, mtimeMs: st.mtimeMs });
-        }
-      }
+        }),
+      );
     };
     if (!this.inside(realRoot, dirReal)) {
       throw new StorageError('access_denied', `${prefix} resolves outside the object storage root`);
