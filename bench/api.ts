@@ -12,18 +12,15 @@ import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { SqliteJobStore } from '../dist/store/sqlite.js';
 import { PostgresJobStore } from '../dist/store/postgres.js';
-import { withSearchPath } from '../dist/store/postgres-testing.js';
-import pg from 'pg';
-import { randomBytes } from 'node:crypto';
+import { createTestSchema } from '../dist/store/postgres-testing.js';
 import { Status } from '../dist/jobs/status.js';
 
 const root = resolve(import.meta.dirname, '..');
 const TOKEN = 'bench-token';
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const PG_URL = /^postgres(ql)?:\/\//.test(process.env.VIZJOBS_DB ?? '') ? process.env.VIZJOBS_DB : undefined;
-let dbFlag: string[] = [];
 
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; base: string }> {
+async function startServer(dataDir: string, dbFlag: string[]): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--VIZJOBS_TOKENS', `${TOKEN}=p1|p2`, '--job-limit', '100000', ...dbFlag], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -61,18 +58,12 @@ async function main(): Promise<void> {
     flavorJson: null,
   }));
   let dropSchema = async () => {};
+  let dbFlag: string[] = [];
   if (PG_URL) {
-    const schema = `vizjobs_bench_${randomBytes(4).toString('hex')}`;
-    const admin = async (text: string) => {
-      const c = new pg.Client(PG_URL);
-      await c.connect();
-      await c.query(text).finally(() => c.end());
-    };
-    await admin(`CREATE SCHEMA ${schema}`);
-    dropSchema = () => admin(`DROP SCHEMA ${schema} CASCADE`);
-    const url = withSearchPath(PG_URL, schema);
-    dbFlag = ['--db', url];
-    const seed = new PostgresJobStore(url);
+    const schema = await createTestSchema(PG_URL);
+    dropSchema = schema.drop;
+    dbFlag = ['--db', schema.url];
+    const seed = new PostgresJobStore(schema.url);
     await seed.seed(jobs, Status.KILLED);
     await seed.close();
   } else {
@@ -81,7 +72,7 @@ async function main(): Promise<void> {
     await seed.close();
   }
 
-  const { child, base } = await startServer(dataDir);
+  const { child, base } = await startServer(dataDir, dbFlag);
   const headers = { 'x-auth-token': TOKEN, 'content-type': 'application/json' };
   const results: Record<string, unknown> = {};
   try {

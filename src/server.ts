@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
-import { Authorizer, ensureAdminToken } from './api/auth.js';
+import { configuredAuth, type AdminToken, type Authorizer, type ConfiguredAuth } from './api/auth.js';
 import { installErrorHandling } from './api/http-errors.js';
 import { jobRoutes } from './api/routes.js';
 import { JobService } from './jobs/service.js';
@@ -51,6 +51,8 @@ export interface ServerDeps {
   /** Fastify logger setting; default off (the request path stays cheap). */
   logger?: boolean | { level: string };
   log?: (msg: string) => void;
+  /** Tokens already resolved by the caller (so the viewer and the API share one); default from config. */
+  auth?: ConfiguredAuth;
 }
 
 export interface BuiltServer {
@@ -61,7 +63,7 @@ export interface BuiltServer {
   auth: Authorizer;
   runtime: JobRuntime;
   /** Set when no VIZJOBS_TOKENS were configured: the operator's token, valid for every project. */
-  adminToken?: { token: string; created: boolean; path: string };
+  adminToken?: AdminToken;
 }
 
 /**
@@ -78,8 +80,7 @@ export function openStore(config: Config): JobStore {
 
 export async function buildServer(config: Config, deps: ServerDeps = {}): Promise<BuiltServer> {
   const log = deps.log ?? ((m: string) => console.error(m));
-  const adminToken = config.tokens.trim() === '' ? ensureAdminToken(config.dataDir) : undefined;
-  const auth = Authorizer.fromSpec(config.tokens, adminToken?.token);
+  const { authorizer: auth, adminToken } = deps.auth ?? configuredAuth(config);
   const store = deps.store ?? openStore(config);
   const runtime: JobRuntime = deps.runtime ?? new InProcessRuntime(config);
   const inProcess = runtime instanceof InProcessRuntime ? runtime : undefined;

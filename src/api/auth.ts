@@ -110,3 +110,18 @@ export function tokenFromHeader(value: string | string[] | undefined): string | 
   if (Array.isArray(value)) return value.join(',');
   return value;
 }
+
+export type AdminToken = ReturnType<typeof ensureAdminToken>;
+
+/** Who may call: the configured tokens, else the admin token (read, or created on first start). */
+export interface ConfiguredAuth {
+  authorizer: Authorizer;
+  /** Set when no tokens were configured. */
+  adminToken?: AdminToken;
+}
+
+/** The one rule the API and the viewer share: VIZJOBS_TOKENS, or the admin token when it is empty. */
+export function configuredAuth(config: { tokens: string; dataDir: string }): ConfiguredAuth {
+  const adminToken = config.tokens.trim() === '' ? ensureAdminToken(config.dataDir) : undefined;
+  return { authorizer: Authorizer.fromSpec(config.tokens, adminToken?.token), adminToken };
+}

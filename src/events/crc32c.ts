@@ -87,17 +87,23 @@ let longBytes = 0;
 
 /** CRC-32C of buf[start, end), native for long ranges once they add up to NATIVE_AFTER_BYTES. */
 export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
+  return crc32cAnyInt(buf, start, end) >>> 0;
+}
+
+/** crc32c() as a signed int32, like crc32cInt: what the framing hot path compares. */
+export function crc32cAnyInt(buf: Uint8Array, start: number, end: number): number {
   const n = end - start;
   if (n >= NATIVE_MIN) {
     const fn = longBytes >= NATIVE_AFTER_BYTES ? nativeCrc32c() : undefined;
-    if (fn !== undefined) return fn(start === 0 && end === buf.length ? buf : buf.subarray(start, end)) >>> 0;
+    if (fn !== undefined) return fn(start === 0 && end === buf.length ? buf : buf.subarray(start, end)) | 0;
     longBytes += n;
   }
-  return crc32cJs(buf, start, end);
+  return crc32cInt(buf, start, end);
 }
 
 const MASK_DELTA = 0xa282ead8;
 
+/** Masked CRC as a uint32; `crc` may be given as uint32 or int32 (the same 32 bits). */
 export function maskCrc(crc: number): number {
   return ((((crc >>> 15) | (crc << 17)) >>> 0) + MASK_DELTA) >>> 0;
 }

@@ -78,9 +78,10 @@ class DecodeSink implements FrameSink {
   base = 0;
 
   record(b: Buffer, s: number, e: number): void {
+    // The fast path first, outside the try: it never throws (and decodeRecord would try it again).
     if (this.run.fastScalar(b, s, e)) return;
     try {
-      this.run.decodeRecord(b, s, e, this.base, this.file);
+      this.run.decodeGeneral(b, s, e, this.base, this.file);
     } catch (err) {
       const message = err instanceof ProtoError ? err.message : `decode failed: ${err instanceof Error ? err.message : String(err)}`;
       this.run.addProblem({ file: this.file.key, offset: this.base + s - 12, kind: 'decode', message });

@@ -1,7 +1,7 @@
 // TFRecord framing over a buffer holding a file's bytes from some offset on. A record cut off at
 // the end of the buffer is left for later (the file may still be growing); a bad length CRC or an
 // absurd length stops the file (nothing after it can be framed); a bad data CRC skips the record.
-import { crc32c, crc32cInt, maskCrc } from './crc32c.js';
+import { crc32cAnyInt, crc32cInt, maskCrc } from './crc32c.js';
 
 /** Larger than any record a writer produces (TensorFlow caps protos at 2 GiB; ours at 1 GiB). */
 export const MAX_RECORD_BYTES = 1 << 30;
@@ -38,22 +38,18 @@ const LEN_CACHE_CRCS = new Int32Array(256);
 
 function lengthCrcOk(buf: Buffer, p: number, lenLo: number, lenHi: number): boolean {
   const stored = buf[p + 8] | (buf[p + 9] << 8) | (buf[p + 10] << 16) | (buf[p + 11] << 24);
-  if (lenHi !== 0) return (maskCrc(crc32cInt(buf, p, p + 8) >>> 0) | 0) === stored;
+  if (lenHi !== 0) return (maskCrc(crc32cInt(buf, p, p + 8)) | 0) === stored;
   const slot = lenLo & 0xff;
   if (LEN_CACHE_KEYS[slot] === lenLo) return LEN_CACHE_CRCS[slot] === stored;
-  const crc = maskCrc(crc32cInt(buf, p, p + 8) >>> 0) | 0;
+  const crc = maskCrc(crc32cInt(buf, p, p + 8)) | 0;
   LEN_CACHE_KEYS[slot] = lenLo;
   LEN_CACHE_CRCS[slot] = crc;
   return crc === stored;
 }
 
-/** Below this many bytes the TypeScript loop beats a native call plus its subarray. */
-const NATIVE_MIN = 256;
-
 function dataCrcOk(buf: Buffer, ds: number, de: number): boolean {
   const stored = buf[de] | (buf[de + 1] << 8) | (buf[de + 2] << 16) | (buf[de + 3] << 24);
-  const crc = de - ds >= NATIVE_MIN ? crc32c(buf, ds, de) : crc32cInt(buf, ds, de) >>> 0;
-  return (maskCrc(crc) | 0) === stored;
+  return (maskCrc(crc32cAnyInt(buf, ds, de)) | 0) === stored;
 }
 
 export function scanRecords(buf: Buffer, verify: boolean, sink: FrameSink): ScanResult {

@@ -126,7 +126,6 @@ export class RunState {
     this.problems.push(p);
   }
 
-
   /** The tag decoded last: writers cycle through tags in a fixed order, so its successor is likely next. */
   private lastTag: TagState | undefined;
 
@@ -183,7 +182,11 @@ export class RunState {
    * absolute. Throws ProtoError when the record is malformed (the caller reports and skips it).
    */
   decodeRecord(buf: Buffer, s: number, e: number, base: number, file: FileState): void {
-    if (this.fastScalar(buf, s, e)) return;
+    if (!this.fastScalar(buf, s, e)) this.decodeGeneral(buf, s, e, base, file);
+  }
+
+  /** decodeRecord for a record fastScalar did not take: the general walker. */
+  decodeGeneral(buf: Buffer, s: number, e: number, base: number, file: FileState): void {
     let wall = 0;
     let step = 0;
     let summaryS = -1;
@@ -306,23 +309,19 @@ export class RunState {
     const te = ts + buf[p + 5];
     if (te >= e) return false;
     const k = buf[te];
-    let value: number;
+    // Where the value's 4 float bytes are: simple_value, or a DT_FLOAT tensor's tensor_content.
+    let at: number;
+    if (k === 0x15 && te + 5 === e) at = te + 1;
+    else if (k === 0x42 && te + 12 === e && buf[te + 1] === 10 && buf[te + 2] === 8 && buf[te + 3] === 1 && buf[te + 4] === 0x12 && buf[te + 5] === 0 && buf[te + 6] === 0x22 && buf[te + 7] === 4) at = te + 8;
+    else return false;
     // Floats are read by copying their bytes into a scratch word: no per-buffer DataView to
     // create and swap (its first swap deoptimized this function), nothing allocated.
     const sb = SCRATCH_BYTES;
-    if (k === 0x15 && te + 5 === e) {
-      sb[0] = buf[te + 1];
-      sb[1] = buf[te + 2];
-      sb[2] = buf[te + 3];
-      sb[3] = buf[te + 4];
-      value = SCRATCH_F32[0];
-    } else if (k === 0x42 && te + 12 === e && buf[te + 1] === 10 && buf[te + 2] === 8 && buf[te + 3] === 1 && buf[te + 4] === 0x12 && buf[te + 5] === 0 && buf[te + 6] === 0x22 && buf[te + 7] === 4) {
-      sb[0] = buf[te + 8];
-      sb[1] = buf[te + 9];
-      sb[2] = buf[te + 10];
-      sb[3] = buf[te + 11];
-      value = SCRATCH_F32[0];
-    } else return false;
+    sb[0] = buf[at];
+    sb[1] = buf[at + 1];
+    sb[2] = buf[at + 2];
+    sb[3] = buf[at + 3];
+    const value = SCRATCH_F32[0];
     const t = this.findTag(buf, ts, te);
     if (t === undefined || t.kind !== 'scalars') return false;
     for (let i = 0; i < 8; i++) sb[i] = buf[s + 1 + i];

@@ -86,7 +86,7 @@ export class SeriesStore<T> {
     const c = this.cur as Chunk;
     const deltas = this.steps8 as Uint8Array;
     const abs = new Float64Array(this.curCap);
-    undeltaSteps(c.stepBase, deltas, n, abs, 0);
+    undelta(c.stepBase, deltas, n, abs, 0);
     let fits = true;
     for (let k = 0; k < n; k++) if ((abs[k] | 0) !== abs[k]) fits = false;
     this.steps8 = undefined;
@@ -208,7 +208,7 @@ export class SeriesStore<T> {
     let o = this.headLen;
     for (const c of all) {
       const len = c === this.cur ? this.curLen : c.capacity;
-      if (c.steps instanceof Uint8Array) undeltaSteps(c.stepBase, c.steps, len, steps, o);
+      if (c.steps instanceof Uint8Array) undelta(c.stepBase, c.steps, len, steps, o);
       else steps.set(c.steps.subarray(0, len), o);
       if (c.walls instanceof Float32Array) undelta(c.wallBase, c.walls, len, walls, o);
       else walls.set(c.walls.subarray(0, len), o);
@@ -223,9 +223,7 @@ export class SeriesStore<T> {
     this.cur = undefined;
     this.curLen = 0;
     this.curCap = 0;
-    this.steps8 = undefined;
-    this.steps32 = this.values32 = this.steps64 = this.values64 = this.walls64 = undefined;
-    this.walls32 = undefined;
+    this.steps8 = this.walls32 = this.steps32 = this.values32 = this.steps64 = this.values64 = this.walls64 = undefined;
   }
 
   get steps(): Float64Array {
@@ -277,20 +275,11 @@ export class SeriesStore<T> {
   }
 }
 
-/** Absolute wall times of a delta column: the same double additions the writer checked. */
-function undelta(base: number, deltas: Float32Array, len: number, out: Float64Array, at: number): void {
-  let w = base;
+/** Absolute values of a delta column (steps or wall times): the same double additions the writer checked. */
+function undelta(base: number, deltas: Uint8Array | Float32Array, len: number, out: Float64Array, at: number): void {
+  let x = base;
   for (let i = 0; i < len; i++) {
-    w = i === 0 ? base : w + deltas[i];
-    out[at + i] = w;
-  }
-}
-
-/** Absolute steps of a delta column: the same double additions the writer checked. */
-function undeltaSteps(base: number, deltas: Uint8Array, len: number, out: Float64Array, at: number): void {
-  let s = base;
-  for (let i = 0; i < len; i++) {
-    s = i === 0 ? base : s + deltas[i];
-    out[at + i] = s;
+    x = i === 0 ? base : x + deltas[i];
+    out[at + i] = x;
   }
 }

@@ -25,13 +25,13 @@ function redacted(url: string): string {
   }
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 5000 });
+async function admin<T>(server: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: server, connectionTimeoutMillis: 5000 });
   try {
     await c.connect();
   } catch (err) {
     throw new Error(
-      `PostgreSQL tests need a server at ${redacted(TEST_POSTGRES_URL)} (${(err as Error).message}). ` +
+      `PostgreSQL tests need a server at ${redacted(server)} (${(err as Error).message}). ` +
         'Start it with `pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start` (what .ci/run does), ' +
         '(and, if the database is missing, `createdb -h 127.0.0.1 -U postgres test`), ' +
         'or point VIZJOBS_TEST_POSTGRES_URL at a server where that user may CREATE SCHEMA.',
@@ -51,13 +51,14 @@ export function withSearchPath(url: string, schema: string): string {
   return u.toString();
 }
 
-export async function createTestSchema(): Promise<TestSchema> {
+/** `server`: the test server by default; bench/api.ts passes VIZJOBS_DB. */
+export async function createTestSchema(server: string = TEST_POSTGRES_URL): Promise<TestSchema> {
   const schema = `vizjobs_test_${randomBytes(6).toString('hex')}`;
-  await admin((c) => c.query(`CREATE SCHEMA ${schema}`));
+  await admin(server, (c) => c.query(`CREATE SCHEMA ${schema}`));
   return {
     schema,
-    url: withSearchPath(TEST_POSTGRES_URL, schema),
-    drop: () => admin((c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).then(() => undefined),
+    url: withSearchPath(server, schema),
+    drop: () => admin(server, (c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).then(() => undefined),
   };
 }
 

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
-import { Authorizer, ensureAdminToken } from '../api/auth.js';
+import { configuredAuth } from '../api/auth.js';
 import type { Config } from '../config.js';
 import { sessionRoutes, type TokenAuthorizer } from './access.js';
 import { viewerDataRoutes, type ViewerJobs } from './data-api.js';
@@ -50,9 +50,7 @@ function sessionSecret(dataDir: string): Buffer {
 }
 
 export function createViewer(config: Config, opts: CreateViewerOptions): MountedViewer {
-  const authorizer =
-    opts.authorizer ??
-    Authorizer.fromSpec(config.tokens, config.tokens.trim() === '' ? ensureAdminToken(config.dataDir).token : undefined);
+  const authorizer = opts.authorizer ?? configuredAuth(config).authorizer;
   const sessions = new SessionSealer(sessionSecret(config.dataDir), opts.now);
   const runtime = new ViewerRuntime({ config, reloadIntervalMs: opts.reloadIntervalMs, now: opts.now });
   const secureCookie = config.publicUrl.startsWith('https:');

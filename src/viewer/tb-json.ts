@@ -96,33 +96,25 @@ class TriplesWriter {
 
   /** Samples [from, to) of the output order. */
   write(from: number, to: number): void {
-    const { s, indices } = this;
-    if (this.csv) {
-      for (let k = from; k < to; k++) {
-        const i = indices ? indices[k] : k;
-        this.num(s.wallTimes[i]);
-        this.buf[this.o++] = 0x2c;
-        this.num(s.steps[i]);
-        this.buf[this.o++] = 0x2c;
-        this.num(s.values[i]);
-        this.ensure(2);
-        this.buf[this.o++] = 0x0d;
-        this.buf[this.o++] = 0x0a;
-      }
-      return;
-    }
+    const { s, indices, csv } = this;
     for (let k = from; k < to; k++) {
       const i = indices ? indices[k] : k;
+      // A JSON row is `[w,s,v]` after a comma; a CSV row is `w,s,v\r\n`.
       this.ensure(2);
-      if (k) this.buf[this.o++] = 0x2c;
-      this.buf[this.o++] = 0x5b;
+      if (!csv) {
+        if (k) this.buf[this.o++] = 0x2c;
+        this.buf[this.o++] = 0x5b;
+      }
       this.num(s.wallTimes[i]);
       this.buf[this.o++] = 0x2c;
       this.num(s.steps[i]);
       this.buf[this.o++] = 0x2c;
       this.num(s.values[i]);
-      this.ensure(1);
-      this.buf[this.o++] = 0x5d;
+      this.ensure(2);
+      if (csv) {
+        this.buf[this.o++] = 0x0d;
+        this.buf[this.o++] = 0x0a;
+      } else this.buf[this.o++] = 0x5d;
     }
   }
 

@@ -314,27 +314,24 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   // --- CSV download of a series ------------------------------------------------------------------
   const card = viewer.locator('.card[data-tag="loss/train"]');
   await card.scrollIntoViewIfNeeded();
-  await card.locator('details.download > summary').click();
-  const [download] = await Promise.all([
-    viewer.waitForEvent('download'),
-    card.locator(`.menu button[data-run="${MAIN_RUN}"][data-format="csv"]`).click(),
-  ]);
-  const csvPath = join(tmp, 'loss.csv');
-  await download.saveAs(csvPath);
-  const lines = readFileSync(csvPath, 'utf8').trim().split(/\r?\n/);
+  /** Downloads the main run's loss/train from the card's menu; returns the file's text. */
+  const downloaded = async (format: 'csv' | 'json'): Promise<string> => {
+    await card.locator('details.download > summary').click();
+    const [download] = await Promise.all([
+      viewer.waitForEvent('download'),
+      card.locator(`.menu button[data-run="${MAIN_RUN}"][data-format="${format}"]`).click(),
+    ]);
+    const path = join(tmp, `loss.${format}`);
+    await download.saveAs(path);
+    return readFileSync(path, 'utf8');
+  };
+  const lines = (await downloaded('csv')).trim().split(/\r?\n/);
   assert.equal(lines[0], 'Wall time,Step,Value');
   assert.equal(lines.length, lossTrain.length + 1);
   const [w0, s0, v0] = lines[1].split(',').map(Number);
   assert.deepEqual([w0, s0], [lossTrain[0][0], lossTrain[0][1]]);
   assert.ok(Math.abs(v0 - Number(lossTrain[0][2])) < 1e-6);
-  await card.locator('details.download > summary').click();
-  const [jsonDownload] = await Promise.all([
-    viewer.waitForEvent('download'),
-    card.locator(`.menu button[data-run="${MAIN_RUN}"][data-format="json"]`).click(),
-  ]);
-  const jsonPath = join(tmp, 'loss.json');
-  await jsonDownload.saveAs(jsonPath);
-  assert.deepEqual(JSON.parse(readFileSync(jsonPath, 'utf8')), lossTrain, 'the JSON download is TensorBoard\'s series');
+  assert.deepEqual(JSON.parse(await downloaded('json')), lossTrain, 'the JSON download is TensorBoard\'s series');
 
   phase('CSV checked');
   // --- training goes on: new points appear without a reload ----------------------------------
