@@ -188,9 +188,11 @@ describe('quota and limits', () => {
       assert.deepEqual(await Promise.all(ids.map(status)), [8, 8, 7, 7, 7]);
       const list = await ts.call('GET', BASE);
       assert.equal(list.body.quotas, 2);
-      // Stop the first: the oldest waiting job (q2) takes the slot, not a later one.
+      // Stop the first: the oldest waiting job (q2) takes the slot, not a later one. Only RUNNING
+      // jobs count against the quota, so q2 may start while q0 is still 9 KILLING: wait for both.
       await ts.call('POST', `${BASE}/${ids[0]}/stop`);
       await waitFor(ts, ids[2], (s) => s === 8);
+      await waitFor(ts, ids[0], (s) => s === 12);
       assert.deepEqual(await Promise.all(ids.map(status)), [12, 8, 8, 7, 7]);
       // A waiting job can be stopped (7 → 9 → 12) and is then out of the queue.
       await ts.call('POST', `${BASE}/${ids[3]}/stop`);
