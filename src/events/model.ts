@@ -192,7 +192,10 @@ export interface RunInfo {
   name: string;
   /** Wall time of the run's first event (NaN before any). */
   firstWallTime: number;
-  tags: TagInfo[];
+  /** Sorted by tag; built when first read. */
+  readonly tags: TagInfo[];
+  /** The kinds of the run's tags, without building `tags`; built when first read. */
+  readonly kinds: ReadonlySet<SeriesKind>;
   /** The first 1,000 problems of the run, each reported once. */
   problems: Problem[];
   /** Problems found beyond those kept in `problems`. */
@@ -200,8 +203,8 @@ export interface RunInfo {
   hasGraph: boolean;
   /** Tags of tagged_run_metadata events. */
   runMetadataTags: string[];
-  /** Event files of the run, in read (name) order. */
-  files: string[];
+  /** Event files of the run, in read (name) order; built when first read. */
+  readonly files: string[];
 }
 
 export interface ReloadStats {

@@ -168,7 +168,7 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
   route('GET', 'plugins_listing', (v, _q, req, reply) =>
     sendCached(req, reply, v, 'plugins_listing', () => {
       const runs = v.logdir.runs();
-      const has = (kinds: SeriesKind[]): boolean => runs.some((r) => r.tags.some((t) => kinds.includes(t.kind)));
+      const has = (kinds: SeriesKind[]): boolean => runs.some((r) => kinds.some((k) => r.kinds.has(k)));
       const out: Record<string, object> = {};
       for (const [name, tab, element, kinds] of PLUGINS) {
         const enabled = name === 'graphs' ? runs.some((r) => r.hasGraph || r.runMetadataTags.length > 0) : has(kinds);

@@ -3,7 +3,7 @@
 // cached (respond.ts); the shapes are TensorBoard's, with §4's point budget on every series.
 import type { FastifyReply } from 'fastify';
 import { ApiError } from '../api/errors.js';
-import type { Logdir, RunInfo, SeriesKind, TagInfo } from '../events/index.js';
+import type { Logdir, SeriesKind, TagInfo } from '../events/index.js';
 import { decodeBlobKey, encodeBlobKey, imageContentType } from './blob-key.js';
 import { compressHistogram } from './distributions.js';
 import { downsampleIndices } from './downsample.js';
@@ -11,21 +11,28 @@ import { graphDefToPbtxt } from './graph-pbtxt.js';
 import { experimentJson, sessionGroupsJson, type SessionGroupsRequest } from './hparams.js';
 import { sendCached, sendJson } from './respond.js';
 import { budget, evenIndices, HttpError, many, need, notFound, one, type Query, type RouteFn } from './routing.js';
-import { scalarTriplesBuffer, scalarTriplesBufferAsync, tbNumber } from './tb-json.js';
+import { Slices } from './slices.js';
+import { scalarTriplesBuffer, scalarTriplesBufferAsync, tbNumber, tbStringify } from './tb-json.js';
 import { markdownToSafeHtml, textTensorToHtml } from './text-html.js';
 
-export function tagsOfKind(logdir: Logdir, kind: SeriesKind): [RunInfo, TagInfo[]][] {
-  const out: [RunInfo, TagInfo[]][] = [];
+/**
+ * `{run: {tag: entry}}` over every run holding `kind`, as a JSON body built in slices (slices.ts):
+ * a sweep's 10,000 runs × 10 tags is 100,000 entries and ~5 MB of JSON.
+ */
+async function tagsBody(logdir: Logdir, kind: SeriesKind, perRun: (tags: TagInfo[]) => unknown): Promise<Buffer> {
+  const slices = new Slices();
+  const parts: string[] = [];
   for (const r of logdir.runs()) {
-    const tags = r.tags.filter((t) => t.kind === kind);
-    if (tags.length) out.push([r, tags]);
+    if (!r.kinds.has(kind)) continue;
+    parts.push(`${JSON.stringify(r.name)}:${tbStringify(perRun(r.tags.filter((t) => t.kind === kind)))}`);
+    await slices.pause();
   }
-  return out;
+  return Buffer.from(`{${parts.join(',')}}`, 'utf8');
 }
 
-function describedTags(logdir: Logdir, kind: SeriesKind, withSamples = false): Record<string, Record<string, object>> {
-  const result: Record<string, Record<string, object>> = {};
-  for (const [r, tags] of tagsOfKind(logdir, kind)) {
+/** TensorBoard's `tags` answer: display name and (sanitized) description per tag. */
+function describedTags(logdir: Logdir, kind: SeriesKind, withSamples = false): Promise<Buffer> {
+  return tagsBody(logdir, kind, (tags) => {
     const byTag: Record<string, object> = {};
     for (const t of tags) {
       const entry: Record<string, unknown> = {
@@ -35,9 +42,8 @@ function describedTags(logdir: Logdir, kind: SeriesKind, withSamples = false): R
       if (withSamples) entry.samples = t.maxSamplesPerStep;
       byTag[t.tag] = entry;
     }
-    result[r.name] = byTag;
-  }
-  return result;
+    return byTag;
+  });
 }
 
 /** Series this long are written in slices that yield to the event loop (samples=all on big tags). */
@@ -262,9 +268,7 @@ export function registerPluginRoutes(route: RouteFn): void {
 
   // --- text ---------------------------------------------------------------------------------
   route('GET', 'plugin/text/tags', (v, _q, req, reply) =>
-    sendCached(req, reply, v, 'text/tags', () =>
-      Object.fromEntries(tagsOfKind(v.logdir, 'text').map(([r, tags]) => [r.name, tags.map((t) => t.tag)])),
-    ),
+    sendCached(req, reply, v, 'text/tags', () => tagsBody(v.logdir, 'text', (tags) => tags.map((t) => t.tag))),
   );
   route('GET', 'plugin/text/text', (v, q, req, reply) => {
     const run = need(q, 'run');
