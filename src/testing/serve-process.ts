@@ -1,0 +1,67 @@
+// Test and benchmark support: the built service (`node dist/cli.js serve`) in a child process of
+// its own, as it is deployed, so a test can tell a crash from a failure and a benchmark can read
+// the server's own memory. Resolves once the server prints its address; port 0 picks a free one.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cliPath } from './paths.js';
+
+export interface ServeProcess {
+  child: ChildProcess;
+  /** `http://127.0.0.1:PORT` */
+  base: string;
+  /** Everything the server printed so far (stdout and stderr). */
+  output(): string;
+  exited(): boolean;
+  /** Resident set size of the server process now, in MB (0 once it has exited). */
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** `args` are `serve` flags (e.g. `--data-dir`); `env` is added to this process's environment. */
+export async function startServeProcess(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20_000);
+    const check = (): void => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${String(code ?? signal)}): ${out}`));
+    });
+  });
+  return {
+    child,
+    base,
+    output: () => out,
+    exited,
+    rssMb() {
+      try {
+        const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${String(child.pid)}/status`, 'utf8'));
+        return m ? Number(m[1]) / 1024 : 0;
+      } catch {
+        return 0;
+      }
+    },
+    async stop() {
+      if (exited()) return;
+      const gone = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
