@@ -5,7 +5,9 @@ import { dirname, resolve } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, '..', '..');
-/** `../shared` beside the checkout (CI puts a copy there); override with VIZJOBS_SHARED_DIR. */
-export const sharedDir = process.env.VIZJOBS_SHARED_DIR ?? resolve(repoRoot, '..', 'shared');
-export const pytorchFixtureDir = resolve(sharedDir, 'fixtures', 'pytorch-real');
+/**
+ * Real PyTorch logs with TensorBoard's own answers for them, kept in the repository (copied from
+ * the project's shared fixtures) so a clone on its own passes `npm test`.
+ */
+export const pytorchFixtureDir = resolve(repoRoot, 'test-fixtures', 'pytorch-real');
 export const cliPath = resolve(repoRoot, 'dist', 'cli.js');
