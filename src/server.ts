@@ -71,11 +71,11 @@ export interface BuiltServer {
  * migrates lazily (await its ready() to fail fast); it enforces the running quota itself so
  * replicas sharing the database never exceed it together.
  */
-export function openStore(config: Config): JobStore {
+export function openStore(config: Config, warn?: (msg: string) => void): JobStore {
   if (/^postgres(ql)?:\/\//.test(config.db)) {
     return new PostgresJobStore(config.db, { runningQuota: config.runningQuota });
   }
-  return new SqliteJobStore(config.db);
+  return new SqliteJobStore(config.db, { warn });
 }
 
 export async function buildServer(config: Config, deps: ServerDeps = {}): Promise<BuiltServer> {

@@ -1,10 +1,11 @@
 // SQLite JobStore (better-sqlite3, WAL). better-sqlite3 is synchronous, so every method runs to
 // completion without interleaving: each compare-and-set is an UPDATE … WHERE status IN (…) whose
 // `changes` says whether this call won. Statements are prepared once; the details path is one
-// indexed lookup. AUTOINCREMENT keeps job ids unique forever, even after deletes.
+// indexed lookup. AUTOINCREMENT keeps job ids unique forever, even after deletes. The database file
+// and its -wal/-shm are 0600 (see openPrivately).
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createPrivateFile, ensurePrivateDir, fixPrivateFile, warnToStderr, type Warn } from '../private-files.js';
 import { Status } from '../jobs/status.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import type { CasResult, CreateResult, JobRecord, JobStore, ListQuery, NewJob } from './store.js';
@@ -59,14 +60,25 @@ export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
   private readonly s;
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  constructor(path: string, opts: { warn?: Warn } = {}) {
+    const files = path === ':memory:' ? [] : [path, `${path}-wal`, `${path}-shm`];
+    const warn = opts.warn ?? warnToStderr;
+    if (files.length) {
+      ensurePrivateDir(dirname(path));
+      // Fixed before opening: SQLite creates -wal and -shm with the database file's own mode, so a
+      // private database file keeps the files it creates later (lazily, at the first write) private.
+      for (const f of files) fixPrivateFile(f, warn);
+      createPrivateFile(path);
+    }
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.migrate();
+    // The migration wrote, so -wal and -shm exist now; checked again in case SQLite's build ever
+    // stops copying the database file's mode.
+    for (const f of files) fixPrivateFile(f, warn);
     const db = this.db;
     // Closing the running interval: add the time since running_since, if any, to duration_ms.
     const closeRun = `duration_ms = duration_ms + CASE WHEN running_since IS NULL THEN 0 ELSE MAX(0, @now - running_since) END, running_since = NULL`;

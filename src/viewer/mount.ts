@@ -7,11 +7,12 @@
 //   const built = await buildServer(config, { store, runtime: viewer.runtime, viewer: viewer.plugin });
 //   built.app.addHook('onClose', async () => viewer.close());
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { configuredAuth } from '../api/auth.js';
 import type { Config } from '../config.js';
+import { ensurePrivateDir, fixPrivateFile, warnToStderr, type Warn } from '../private-files.js';
 import { sessionRoutes, type TokenAuthorizer } from './access.js';
 import { viewerDataRoutes, type ViewerJobs } from './data-api.js';
 import { ViewerRuntime } from './runtime.js';
@@ -24,6 +25,8 @@ export interface CreateViewerOptions {
   reloadIntervalMs?: number;
   sessionTtlMs?: number;
   now?: () => number;
+  /** Where a warning about a session key file readable by others goes; default stderr. */
+  warn?: Warn;
 }
 
 export interface MountedViewer {
@@ -33,16 +36,17 @@ export interface MountedViewer {
   close(): void;
 }
 
-/** Session key kept in the data dir (0600) so sign-ins survive a restart of the service. */
-function sessionSecret(dataDir: string): Buffer {
+/** Session key kept in the data dir (0600, fixed if looser) so sign-ins survive a restart of the service. */
+function sessionSecret(dataDir: string, warn: Warn): Buffer {
   const path = join(dataDir, 'session-secret');
   try {
     const s = readFileSync(path);
+    fixPrivateFile(path, warn);
     if (s.length >= 32) return s;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const secret = randomBytes(32);
   writeFileSync(path, secret, { mode: 0o600 });
   chmodSync(path, 0o600);
@@ -51,7 +55,7 @@ function sessionSecret(dataDir: string): Buffer {
 
 export function createViewer(config: Config, opts: CreateViewerOptions): MountedViewer {
   const authorizer = opts.authorizer ?? configuredAuth(config).authorizer;
-  const sessions = new SessionSealer(sessionSecret(config.dataDir), opts.now);
+  const sessions = new SessionSealer(sessionSecret(config.dataDir, opts.warn ?? warnToStderr), opts.now);
   const runtime = new ViewerRuntime({ config, reloadIntervalMs: opts.reloadIntervalMs, now: opts.now });
   const secureCookie = config.publicUrl.startsWith('https:');
   const plugin: FastifyPluginAsync = async (app) => {
