@@ -116,6 +116,9 @@ export class SqliteJobStore implements JobStore {
         `UPDATE jobs SET status = ${Status.DELETE_FAILED}, desired = 'stopped', failure_reason = ?
          WHERE job_id = ? AND status = ${Status.KILLING} AND desired = 'deleted'`,
       ),
+      purgeRevoked: db.prepare<[number]>('DELETE FROM revoked_sessions WHERE expires_at <= ?'),
+      revoke: db.prepare<[string, number]>('INSERT INTO revoked_sessions (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING'),
+      isRevoked: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM revoked_sessions WHERE id = ?'),
     };
   }
 
@@ -282,6 +285,17 @@ export class SqliteJobStore implements JobStore {
 
   async failDelete(jobId: number, reason: string): Promise<boolean> {
     return this.s.failDelete.run(reason, jobId).changes === 1;
+  }
+
+  async revokeSession(sessionId: string, expiresAt: number, now: number): Promise<void> {
+    this.db.transaction(() => {
+      this.s.purgeRevoked.run(now);
+      if (expiresAt > now) this.s.revoke.run(sessionId, expiresAt);
+    })();
+  }
+
+  async isSessionRevoked(sessionId: string): Promise<boolean> {
+    return this.s.isRevoked.get(sessionId) !== undefined;
   }
 
   /** Bulk insert for benchmarks and tests: many jobs in one transaction, at a given status. */
