@@ -7,6 +7,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDir, fixPrivateFile, warnToStderr, type Warn } from '../private-files.js';
+import { AuthFailureLimiter } from './auth-limit.js';
 import { ApiError } from './errors.js';
 
 export interface TokenEntry {
@@ -124,10 +125,12 @@ export interface ConfiguredAuth {
   authorizer: Authorizer;
   /** Set when no tokens were configured. */
   adminToken?: AdminToken;
+  /** Failed checks per client address, counted together for the API and the viewer. */
+  limiter: AuthFailureLimiter;
 }
 
 /** The one rule the API and the viewer share: VIZJOBS_TOKENS, or the admin token when it is empty. */
 export function configuredAuth(config: { tokens: string; dataDir: string }, warn: Warn = warnToStderr): ConfiguredAuth {
   const adminToken = config.tokens.trim() === '' ? ensureAdminToken(config.dataDir, warn) : undefined;
-  return { authorizer: Authorizer.fromSpec(config.tokens, adminToken?.token), adminToken };
+  return { authorizer: Authorizer.fromSpec(config.tokens, adminToken?.token), adminToken, limiter: new AuthFailureLimiter() };
 }
