@@ -93,7 +93,8 @@ export async function sessionRoutes(app: FastifyInstance, opts: SessionRoutesOpt
       if (typeof b.project_id === 'string') projectId = b.project_id;
     }
     // A token valid for some other project is still a valid sign-in: the project check happens
-    // on every viewer request. Only unknown/expired/missing tokens are refused here.
+    // on every viewer request. Only unknown/expired/missing tokens are refused here (and, with
+    // 429, an unknown one from an address that failed too often).
     const err = opts.limiter.judge(request.ip, opts.authorizer.authorize(token, projectId ?? 'vizjobs-signin-probe'));
     if (err && (projectId !== undefined || TOKEN_ERRORS.has(err.code))) return sendError(reply, err);
     const sealed = opts.sessions.seal(token as string, ttl);

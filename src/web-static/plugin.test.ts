@@ -172,7 +172,7 @@ test('the gate refuses a signed-out cookie like a forged one (401 with the page)
   assert.match(r.body, /viewer/);
 });
 
-test('after 10 bad tokens from one address the gate answers 429 with Retry-After in the envelope; a valid token still gets the page', async () => {
+test('after 10 bad tokens from one address the gate answers 429 with Retry-After and the page (its sign-in form); a valid token still gets in', async () => {
   const remoteAddress = '198.51.100.7';
   const url = '/visualization/p1/1/';
   for (let i = 0; i < 10; i++) {
@@ -181,7 +181,7 @@ test('after 10 bad tokens from one address the gate answers 429 with Retry-After
   const r = await gated.inject({ url, remoteAddress, headers: { 'x-auth-token': 'guess-10' } });
   assert.equal(r.statusCode, 429);
   assert.ok(Number(r.headers['retry-after']) >= 1, String(r.headers['retry-after']));
-  assert.equal(JSON.parse(r.body).error_code, 'ModelArts.0299');
+  assert.match(r.body, /viewer/);
   assert.equal((await gated.inject({ url, remoteAddress, headers: { 'x-auth-token': 't1' } })).statusCode, 200);
   // Another address is not affected.
   assert.equal((await gated.inject({ url, remoteAddress: '198.51.100.8', headers: { 'x-auth-token': 'nope' } })).statusCode, 401);
