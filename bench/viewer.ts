@@ -92,7 +92,7 @@ async function startServer(extra: { runningQuota?: number; jobLimit?: number } =
     {},
   );
   const store = openStore(config);
-  const viewer = createViewer(config, { jobs: viewerJobs(store) });
+  const viewer = createViewer(config, { jobs: viewerJobs(store), revocations: store });
   const built = await buildServer(config, { store, runtime: viewer.runtime, viewer: viewer.plugin });
   built.app.addHook('onClose', async () => viewer.close());
   const address = await built.app.listen({ host: '127.0.0.1', port: 0 });

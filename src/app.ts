@@ -15,13 +15,13 @@ export async function buildFullStack(config: Config, web: { root?: string } = {}
   // Tokens are resolved once, here, and shared by the viewer and the API.
   const auth = configuredAuth(config);
   const store = openStore(config);
-  const viewer = createViewer(config, { jobs: viewerJobs(store), authorizer: auth.authorizer });
+  const viewer = createViewer(config, { jobs: viewerJobs(store), revocations: store, authorizer: auth.authorizer, limiter: auth.limiter });
   const built = await buildServer(config, {
     auth,
     store,
     runtime: viewer.runtime,
     viewer: viewer.plugin,
-    plugins: [webUi({ sessions: viewer.sessions, root: web.root })],
+    plugins: [webUi({ access: viewer.access, root: web.root })],
     logger: { level: 'warn' },
   });
   built.app.addHook('onClose', async () => viewer.close());

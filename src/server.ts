@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
 import { configuredAuth, type AdminToken, type Authorizer, type ConfiguredAuth } from './api/auth.js';
+import type { AuthFailureLimiter } from './api/auth-limit.js';
 import { installErrorHandling } from './api/http-errors.js';
 import { jobRoutes } from './api/routes.js';
 import { JobService } from './jobs/service.js';
@@ -23,6 +24,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export interface ServerContext {
   config: Config;
   auth: Authorizer;
+  /** Failed authentication per client address, shared by everything that checks tokens. */
+  limiter: AuthFailureLimiter;
   store: JobStore;
   runtime: JobRuntime;
   service: JobService;
@@ -71,17 +74,17 @@ export interface BuiltServer {
  * migrates lazily (await its ready() to fail fast); it enforces the running quota itself so
  * replicas sharing the database never exceed it together.
  */
-export function openStore(config: Config): JobStore {
+export function openStore(config: Config, warn?: (msg: string) => void): JobStore {
   if (/^postgres(ql)?:\/\//.test(config.db)) {
     return new PostgresJobStore(config.db, { runningQuota: config.runningQuota });
   }
-  return new SqliteJobStore(config.db);
+  return new SqliteJobStore(config.db, { warn });
 }
 
 export async function buildServer(config: Config, deps: ServerDeps = {}): Promise<BuiltServer> {
   const log = deps.log ?? ((m: string) => console.error(m));
-  const { authorizer: auth, adminToken } = deps.auth ?? configuredAuth(config);
-  const store = deps.store ?? openStore(config);
+  const { authorizer: auth, adminToken, limiter } = deps.auth ?? configuredAuth(config, log);
+  const store = deps.store ?? openStore(config, log);
   const runtime: JobRuntime = deps.runtime ?? new InProcessRuntime(config);
   const inProcess = runtime instanceof InProcessRuntime ? runtime : undefined;
   const now = deps.now ?? Date.now;
@@ -123,10 +126,10 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(jobRoutes, { auth, service });
-  const ctx: ServerContext = { config, auth, store, runtime, service, jobs: viewerJobs(store) };
+  await app.register(jobRoutes, { auth, limiter, service });
+  const ctx: ServerContext = { config, auth, limiter, store, runtime, service, jobs: viewerJobs(store) };
   if (deps.viewer) await app.register(deps.viewer, ctx);
-  else if (inProcess) await app.register(placeholderViewer, { auth, store, runtime: inProcess });
+  else if (inProcess) await app.register(placeholderViewer, { auth, limiter, store, runtime: inProcess });
   for (const p of deps.plugins ?? []) await app.register(p, ctx);
 
   app.addHook('onReady', async () => {

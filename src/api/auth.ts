@@ -1,10 +1,13 @@
 // Tokens → projects (API.md §3). Tokens come from VIZJOBS_TOKENS (`token=proj[|proj…][@expiry]`,
 // comma-separated) or, when none is configured, an admin token generated on first start and kept
-// at <dataDir>/admin-token (0600) that is valid for every project. Tokens are compared as SHA-256
-// digests with timingSafeEqual against every entry, so timing reveals nothing about any token.
+// at <dataDir>/admin-token (0600, fixed to 0600 with a warning if found looser) that is valid for
+// every project. Tokens are compared as SHA-256 digests with timingSafeEqual against every entry,
+// so timing reveals nothing about any token.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir, fixPrivateFile, warnToStderr, type Warn } from '../private-files.js';
+import { AuthFailureLimiter } from './auth-limit.js';
 import { ApiError } from './errors.js';
 
 export interface TokenEntry {
@@ -53,16 +56,20 @@ export function parseTokens(spec: string): TokenEntry[] {
   return out;
 }
 
-/** Reads the admin token, creating it (0600) on first start. Returns the token and whether it is new. */
-export function ensureAdminToken(dataDir: string): { token: string; created: boolean; path: string } {
+/**
+ * Reads the admin token, creating it (0600, in a data dir created 0700) on first start; an existing
+ * file readable by others is warned about and made 0600. Returns the token and whether it is new.
+ */
+export function ensureAdminToken(dataDir: string, warn: Warn = warnToStderr): { token: string; created: boolean; path: string } {
   const path = join(dataDir, 'admin-token');
   try {
     const token = readFileSync(path, 'utf8').trim();
+    fixPrivateFile(path, warn);
     if (token) return { token, created: false, path };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const token = randomBytes(24).toString('base64url');
   writeFileSync(path, token + '\n', { mode: 0o600 });
   chmodSync(path, 0o600);
@@ -118,10 +125,12 @@ export interface ConfiguredAuth {
   authorizer: Authorizer;
   /** Set when no tokens were configured. */
   adminToken?: AdminToken;
+  /** Failed checks per client address, counted together for the API and the viewer. */
+  limiter: AuthFailureLimiter;
 }
 
 /** The one rule the API and the viewer share: VIZJOBS_TOKENS, or the admin token when it is empty. */
-export function configuredAuth(config: { tokens: string; dataDir: string }): ConfiguredAuth {
-  const adminToken = config.tokens.trim() === '' ? ensureAdminToken(config.dataDir) : undefined;
-  return { authorizer: Authorizer.fromSpec(config.tokens, adminToken?.token), adminToken };
+export function configuredAuth(config: { tokens: string; dataDir: string }, warn: Warn = warnToStderr): ConfiguredAuth {
+  const adminToken = config.tokens.trim() === '' ? ensureAdminToken(config.dataDir, warn) : undefined;
+  return { authorizer: Authorizer.fromSpec(config.tokens, adminToken?.token), adminToken, limiter: new AuthFailureLimiter() };
 }

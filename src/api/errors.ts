@@ -23,6 +23,13 @@ export const ERRORS = {
   methodNotAllowed: { code: 'ModelArts.0107', http: 405, message: 'Method Not Allowed.' },
   bodyTooLarge: { code: 'ModelArts.0101', http: 413, message: 'Invalid Argument. Request body is larger than 1 MiB.' },
   notRunning: { code: 'ModelArts.0105', http: 409, message: 'The job is not running.' },
+  // Not in the ModelArts table either: too many failed token or cookie checks from one client
+  // address (src/api/auth-limit.ts). 02xx is the token family; 0299 stays clear of its known codes.
+  tooManyAuthFailures: {
+    code: 'ModelArts.0299',
+    http: 429,
+    message: 'Too many failed authentication attempts from this address. Retry later.',
+  },
 } as const;
 
 export type ErrorKind = keyof typeof ERRORS;
@@ -37,11 +44,14 @@ export interface ErrorBody {
 export class ApiError extends Error {
   readonly code: string;
   readonly http: number;
-  constructor(kind: ErrorKind, message?: string) {
+  /** Response headers that belong to this error (Retry-After on a 429). */
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(kind: ErrorKind, message?: string, headers: Readonly<Record<string, string>> = {}) {
     const e = ERRORS[kind];
     super(message ?? e.message);
     this.code = e.code;
     this.http = e.http;
+    this.headers = headers;
     this.name = 'ApiError';
   }
   body(): ErrorBody {
@@ -61,5 +71,6 @@ export function badStatus(verb: 'stop' | 'resubmit' | 'delete', status: number):
 
 export function sendError(reply: FastifyReply, err: ApiError | ErrorKind): FastifyReply {
   const e = typeof err === 'string' ? new ApiError(err) : err;
+  for (const [name, value] of Object.entries(e.headers)) reply.header(name, value);
   return reply.code(e.http).header('content-type', 'application/json; charset=utf-8').send(e.body());
 }

@@ -3,6 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type {} from '@fastify/swagger';
 import type { Static } from '@sinclair/typebox';
+import type { AuthFailureLimiter } from './auth-limit.js';
 import { tokenFromHeader, type Authorizer } from './auth.js';
 import { sendError } from './errors.js';
 import type { JobService } from '../jobs/service.js';
@@ -10,13 +11,15 @@ import * as S from './schemas.js';
 
 export interface JobRoutesOptions {
   auth: Authorizer;
+  /** Failed token checks per client address (429 once too many). */
+  limiter: AuthFailureLimiter;
   service: JobService;
 }
 
 const errors = { '4xx': S.ErrorBody, '5xx': S.ErrorBody };
 const security = [{ token: [] }];
 
-export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (fastify, { auth, service }) => {
+export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (fastify, { auth, limiter, service }) => {
   // Types come from the same TypeBox schemas Fastify validates with (the typebox type provider
   // targets TypeBox 1.x, our schemas are @sinclair/typebox 0.34, so the generics are spelled out).
   const app = fastify;
@@ -25,7 +28,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (fastify, {
 
   app.addHook('onRequest', async (req, reply) => {
     const params = req.params as { project_id?: string };
-    const denied = auth.authorize(tokenFromHeader(req.headers['x-auth-token']), params.project_id ?? '');
+    const denied = limiter.judge(req.ip, auth.authorize(tokenFromHeader(req.headers['x-auth-token']), params.project_id ?? ''));
     if (denied) return sendError(reply, denied);
   });
 

@@ -1,5 +1,6 @@
 // `vizjobs serve`: every setting of API.md §5 as a flag named like its variable (friendlier
-// aliases too), flags winning over the environment. Prints the admin token when it created one.
+// aliases too), flags winning over the environment. Prints the admin token only when it has just
+// created it (start-up output ends up in logs); on later starts only the file that holds it.
 import type { Command } from 'commander';
 import { loadConfig, SETTINGS, type Config, type ConfigInput } from '../config.js';
 
@@ -46,9 +47,10 @@ export function registerServe(program: Command): void {
       }
     }
     console.log(`vizjobs listening on ${address} (data ${config.dataDir}, object storage ${config.obsRoot})`);
-    if (built.adminToken) {
-      const how = built.adminToken.created ? 'created' : 'read from';
-      console.log(`admin token (${how} ${built.adminToken.path}, valid for every project): ${built.adminToken.token}`);
+    if (built.adminToken?.created) {
+      console.log(`admin token (created ${built.adminToken.path}, valid for every project): ${built.adminToken.token}`);
+    } else if (built.adminToken) {
+      console.log(`admin token: ${built.adminToken.path}`);
     }
     let closing = false;
     const shutdown = (): void => {

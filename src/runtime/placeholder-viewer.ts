@@ -6,6 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type {} from '@fastify/swagger';
 import { ApiError, sendError } from '../api/errors.js';
 import type { Authorizer } from '../api/auth.js';
+import type { AuthFailureLimiter } from '../api/auth-limit.js';
 import { tokenFromHeader } from '../api/auth.js';
 import type { JobStore } from '../store/store.js';
 import { Status, STATUS_NAMES } from '../jobs/status.js';
@@ -13,6 +14,7 @@ import type { InProcessRuntime } from './in-process.js';
 
 export interface PlaceholderViewerOptions {
   auth: Authorizer;
+  limiter: AuthFailureLimiter;
   store: JobStore;
   runtime: InProcessRuntime;
 }
@@ -22,7 +24,7 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
 export const placeholderViewer: FastifyPluginAsync<PlaceholderViewerOptions> = async (app, opts) => {
   app.get<{ Params: { project_id: string; job_id: string } }>('/visualization/:project_id/:job_id/', { schema: { hide: true } }, async (req, reply) => {
     const { project_id: projectId, job_id: jobIdRaw } = req.params;
-    const denied = opts.auth.authorize(tokenFromHeader(req.headers['x-auth-token']), projectId);
+    const denied = opts.limiter.judge(req.ip, opts.auth.authorize(tokenFromHeader(req.headers['x-auth-token']), projectId));
     if (denied) return sendError(reply, denied);
     if (!/^[0-9]{1,15}$/.test(jobIdRaw)) return sendError(reply, new ApiError('badParameter', 'Invalid parameter job_id: must be a positive integer'));
     const job = await opts.store.get(Number(jobIdRaw));

@@ -37,4 +37,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       INSERT INTO queue_seq (id, next) VALUES (1, 1);
     `,
   },
+  {
+    // Signed-out console sessions (the id sealed in the cookie), until the cookie would expire anyway.
+    version: 2,
+    sql: `
+      CREATE TABLE revoked_sessions (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+      CREATE INDEX revoked_sessions_expiry ON revoked_sessions(expires_at);
+    `,
+  },
 ];

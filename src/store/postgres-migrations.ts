@@ -45,4 +45,13 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       INSERT INTO project_jobs (project_id, jobs) SELECT project_id, COUNT(*) FROM jobs GROUP BY project_id;
     `,
   },
+  {
+    // Signed-out console sessions (the id sealed in the cookie), until the cookie would expire
+    // anyway: shared by every replica, so a sign-out through one ends the session on all of them.
+    version: 3,
+    sql: `
+      CREATE TABLE revoked_sessions (id TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);
+      CREATE INDEX revoked_sessions_expiry ON revoked_sessions (expires_at);
+    `,
+  },
 ];

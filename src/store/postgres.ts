@@ -405,6 +405,20 @@ export class PostgresJobStore implements JobStore {
     );
   }
 
+  async revokeSession(sessionId: string, expiresAt: number, now: number): Promise<void> {
+    // One statement: the purge and the insert commit together.
+    await this.exec(
+      `WITH purged AS (DELETE FROM revoked_sessions WHERE expires_at <= $3::bigint)
+       INSERT INTO revoked_sessions (id, expires_at) SELECT $1, $2::bigint WHERE $2::bigint > $3::bigint
+       ON CONFLICT (id) DO NOTHING`,
+      [sessionId, expiresAt, now],
+    );
+  }
+
+  async isSessionRevoked(sessionId: string): Promise<boolean> {
+    return (await this.q('SELECT 1 FROM revoked_sessions WHERE id = $1', [sessionId])).length > 0;
+  }
+
   /** Bulk insert for benchmarks and tests: many jobs in one statement, at a given status. */
   async seed(jobs: NewJob[], status: number): Promise<void> {
     await this.exec(

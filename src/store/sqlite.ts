@@ -1,10 +1,11 @@
 // SQLite JobStore (better-sqlite3, WAL). better-sqlite3 is synchronous, so every method runs to
 // completion without interleaving: each compare-and-set is an UPDATE … WHERE status IN (…) whose
 // `changes` says whether this call won. Statements are prepared once; the details path is one
-// indexed lookup. AUTOINCREMENT keeps job ids unique forever, even after deletes.
+// indexed lookup. AUTOINCREMENT keeps job ids unique forever, even after deletes. The database file
+// and its -wal/-shm are 0600 (see openPrivately).
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createPrivateFile, ensurePrivateDir, fixPrivateFile, warnToStderr, type Warn } from '../private-files.js';
 import { Status } from '../jobs/status.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import type { CasResult, CreateResult, JobRecord, JobStore, ListQuery, NewJob } from './store.js';
@@ -59,14 +60,25 @@ export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
   private readonly s;
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  constructor(path: string, opts: { warn?: Warn } = {}) {
+    const files = path === ':memory:' ? [] : [path, `${path}-wal`, `${path}-shm`];
+    const warn = opts.warn ?? warnToStderr;
+    if (files.length) {
+      ensurePrivateDir(dirname(path));
+      // Fixed before opening: SQLite creates -wal and -shm with the database file's own mode, so a
+      // private database file keeps the files it creates later (lazily, at the first write) private.
+      for (const f of files) fixPrivateFile(f, warn);
+      createPrivateFile(path);
+    }
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.migrate();
+    // The migration wrote, so -wal and -shm exist now; checked again in case SQLite's build ever
+    // stops copying the database file's mode.
+    for (const f of files) fixPrivateFile(f, warn);
     const db = this.db;
     // Closing the running interval: add the time since running_since, if any, to duration_ms.
     const closeRun = `duration_ms = duration_ms + CASE WHEN running_since IS NULL THEN 0 ELSE MAX(0, @now - running_since) END, running_since = NULL`;
@@ -104,6 +116,9 @@ export class SqliteJobStore implements JobStore {
         `UPDATE jobs SET status = ${Status.DELETE_FAILED}, desired = 'stopped', failure_reason = ?
          WHERE job_id = ? AND status = ${Status.KILLING} AND desired = 'deleted'`,
       ),
+      purgeRevoked: db.prepare<[number]>('DELETE FROM revoked_sessions WHERE expires_at <= ?'),
+      revoke: db.prepare<[string, number]>('INSERT INTO revoked_sessions (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING'),
+      isRevoked: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM revoked_sessions WHERE id = ?'),
     };
   }
 
@@ -270,6 +285,17 @@ export class SqliteJobStore implements JobStore {
 
   async failDelete(jobId: number, reason: string): Promise<boolean> {
     return this.s.failDelete.run(reason, jobId).changes === 1;
+  }
+
+  async revokeSession(sessionId: string, expiresAt: number, now: number): Promise<void> {
+    this.db.transaction(() => {
+      this.s.purgeRevoked.run(now);
+      if (expiresAt > now) this.s.revoke.run(sessionId, expiresAt);
+    })();
+  }
+
+  async isSessionRevoked(sessionId: string): Promise<boolean> {
+    return this.s.isRevoked.get(sessionId) !== undefined;
   }
 
   /** Bulk insert for benchmarks and tests: many jobs in one transaction, at a given status. */

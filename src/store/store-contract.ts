@@ -2,7 +2,8 @@
 // postgres.test.ts): ids never reused, compare-and-set steps that win only from the statuses they
 // name, the job limit under concurrent creates, listing (filters, byte-order sort with job_id as
 // tie-break, paging, case-insensitive literal substring search, totals), the reconciler's steps,
-// and numbers that arrive as JS numbers. Not a test file itself.
+// numbers that arrive as JS numbers, and revoked sessions shared by every handle (replica) until
+// they expire. Not a test file itself.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JobRecord, JobStore, NewJob, SortKey } from './store.js';
@@ -260,5 +261,30 @@ export function storeContract(backend: string, fresh: () => Promise<StoreHarness
       assert.equal(await s.countJobs('p'), 0);
       assert.deepEqual(await s.beginKill(id, DELETABLE, 'deleted', Status.KILLED, 40), { ok: false, status: undefined });
     }));
+
+    test('a revoked session stays revoked for every handle on the database until its expiry, then its row is purged', async () => {
+      const h = await fresh();
+      const a = await h.open();
+      const b = await h.open();
+      try {
+        assert.equal(await a.isSessionRevoked('s1'), false);
+        await a.revokeSession('s1', 1_000, 0);
+        await a.revokeSession('s1', 1_000, 10); // a second sign-out of the same session is no error
+        assert.equal(await a.isSessionRevoked('s1'), true);
+        assert.equal(await b.isSessionRevoked('s1'), true, 'seen through another handle (replica)');
+        assert.equal(await b.isSessionRevoked('s2'), false);
+        // A later revocation purges rows whose cookies have expired: s1 expired at 1,000.
+        await b.revokeSession('s2', 5_000, 1_000);
+        assert.equal(await a.isSessionRevoked('s1'), false);
+        assert.equal(await a.isSessionRevoked('s2'), true);
+        // Already expired: nothing to remember.
+        await a.revokeSession('s3', 4_000, 4_000);
+        assert.equal(await b.isSessionRevoked('s3'), false);
+      } finally {
+        await a.close();
+        await b.close();
+        await h.cleanup();
+      }
+    });
   });
 }

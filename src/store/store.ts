@@ -1,6 +1,7 @@
 // The metadata store seam. The lifecycle only talks to JobStore, whose operations are each one
 // atomic compare-and-set, so a second implementation (PostgreSQL via Kysely or pg) can follow
-// without touching src/jobs. Every method is async even though SQLite answers synchronously.
+// without touching src/jobs. Every method is async even though SQLite answers synchronously. It also
+// keeps the one piece of session state replicas must share: which console sessions were revoked.
 import type { Desired } from '../jobs/status.js';
 
 export interface JobRecord {
@@ -94,6 +95,13 @@ export interface JobStore {
   finishDelete(jobId: number): Promise<boolean>;
   /** 9 (desired deleted) → 6 DELETE_FAILED with a reason. */
   failDelete(jobId: number, reason: string): Promise<boolean>;
+
+  // Console sign-out (src/viewer/revocations.ts): a session id, once revoked, is refused until
+  // its cookie's own expiry, by every replica sharing the store.
+  /** Records `sessionId` as revoked until `expiresAt`, and deletes rows that expired by `now`. */
+  revokeSession(sessionId: string, expiresAt: number, now: number): Promise<void>;
+  /** Whether `sessionId` was revoked (one primary-key lookup). */
+  isSessionRevoked(sessionId: string): Promise<boolean>;
 
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
-// Who gets a job's viewer data: the API's token rule by header or by the console's cookie, only
-// for the job's project, and only while the job is RUNNING.
+// Who gets a job's viewer data: the API's token rule by header or by the console's cookie (until
+// signed out), only for the job's project, and only while the job is RUNNING; failed checks from
+// one address are limited.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
@@ -39,7 +40,7 @@ async function signIn(token: string): Promise<string> {
   return m[1];
 }
 
-function errorOf(body: string): { is_success: boolean; error_code: string } {
+function errorOf(body: string): { is_success: boolean; error_code: string; error_message: string } {
   const b = JSON.parse(body) as { is_success: boolean; error_code: string; error_message: string };
   assert.deepEqual(Object.keys(b).sort(), ['error_code', 'error_message', 'is_success']);
   return b;
@@ -124,6 +125,44 @@ describe('viewer access', () => {
     const r = await t.app.inject({ method: 'DELETE', url: '/v1/auth/session' });
     assert.equal(r.statusCode, 200);
     assert.match(String(r.headers['set-cookie']), /Max-Age=0/);
+  });
+
+  it('sign-out revokes the session: a copy of the cookie kept after it gets 401 everywhere', async () => {
+    const cookie = `${SESSION_COOKIE}=${await signIn('tok-a')}`;
+    const other = `${SESSION_COOKIE}=${await signIn('tok-a')}`;
+    assert.equal((await t.app.inject({ url: RUNS, headers: { cookie } })).statusCode, 200);
+    const out = await t.app.inject({ method: 'DELETE', url: '/v1/auth/session', headers: { cookie } });
+    assert.equal(out.statusCode, 200);
+    assert.match(String(out.headers['set-cookie']), /Max-Age=0/);
+    const reused = await t.app.inject({ url: RUNS, headers: { cookie } });
+    assert.equal(reused.statusCode, 401);
+    assert.equal(errorOf(reused.body).error_code, 'ModelArts.0203');
+    assert.match(errorOf(reused.body).error_message, /signed out/);
+    assert.equal((await t.app.inject({ url: '/v1/auth/session', headers: { cookie } })).statusCode, 401);
+    // Another session of the same token is not affected.
+    assert.equal((await t.app.inject({ url: RUNS, headers: { cookie: other } })).statusCode, 200);
+  });
+
+  it('counts wrong tokens at sign-in, forged cookies and bad header tokens together: the 11th failure from an address is 429 with Retry-After, a valid token still signs in', async () => {
+    const remoteAddress = '198.51.100.20';
+    const tries = [
+      () => t.app.inject({ method: 'POST', url: '/v1/auth/session', remoteAddress, payload: { token: 'nope' } }),
+      () => t.app.inject({ url: RUNS, remoteAddress, headers: { cookie: `${SESSION_COOKIE}=v2.forged` } }),
+      () => t.app.inject({ url: RUNS, remoteAddress, headers: { 'x-auth-token': 'nope' } }),
+    ];
+    for (let i = 0; i < 10; i++) assert.equal((await tries[i % 3]()).statusCode, 401, `failure ${i + 1}`);
+    for (const attempt of tries) {
+      const r = await attempt();
+      assert.equal(r.statusCode, 429);
+      assert.ok(Number(r.headers['retry-after']) >= 1);
+      assert.equal(errorOf(r.body).error_code, 'ModelArts.0299');
+      assert.equal(r.headers['set-cookie'], undefined);
+    }
+    const signIn = await t.app.inject({ method: 'POST', url: '/v1/auth/session', remoteAddress, payload: { token: 'tok-a' } });
+    assert.equal(signIn.statusCode, 200);
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0];
+    assert.equal((await t.app.inject({ url: RUNS, remoteAddress, headers: { cookie } })).statusCode, 200);
+    assert.equal((await t.app.inject({ url: RUNS, remoteAddress, headers: { 'x-auth-token': 'tok-a' } })).statusCode, 200);
   });
 
   it('answers a job that is not RUNNING with 409: a page for browsers, the envelope for JSON clients', async () => {

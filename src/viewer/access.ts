@@ -1,8 +1,13 @@
 // Who may see a job's viewer: the same token rule as the API (src/api/auth.ts) — an X-Auth-Token
-// header, or the console's sealed session cookie — and only for the job's own project. Also the
-// sign-in routes that set and clear that cookie. Every refusal uses the API's error envelope.
+// header, or the console's sealed session cookie that has not been signed out — and only for the
+// job's own project. Also the sign-in routes that set the cookie and sign it out (revoking its
+// session in the store, so copies of it stop working on every replica). Failed checks count
+// against the client address like the API's (src/api/auth-limit.ts). Every refusal uses the API's
+// error envelope.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, sendError } from '../api/errors.js';
+import type { AuthFailureLimiter } from '../api/auth-limit.js';
+import { ApiError, ERRORS, sendError } from '../api/errors.js';
+import type { SessionRevocations } from './revocations.js';
 import { DEFAULT_SESSION_TTL_MS, SESSION_COOKIE, type SessionSealer } from './session.js';
 
 /** The one method of src/api/auth.ts's Authorizer the viewer needs. */
@@ -13,6 +18,10 @@ export interface TokenAuthorizer {
 export interface ViewerAccess {
   authorizer: TokenAuthorizer;
   sessions: SessionSealer;
+  /** Signed-out sessions, shared with the sign-out route (a revocation here holds at once). */
+  revocations: SessionRevocations;
+  /** Shared with the job API, so failures through either count together. */
+  limiter: AuthFailureLimiter;
 }
 
 /** Value of one cookie in a Cookie header (hand-parsed: one cookie does not need a plugin). */
@@ -31,18 +40,23 @@ function headerToken(request: FastifyRequest): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
 
+const signedOut = (): ApiError => new ApiError('badToken', 'Invalid Token header. This session was signed out.');
+
 /**
  * Undefined when the request may see `projectId`'s viewers, else the error to answer with.
- * A header wins over a cookie; an expired cookie is ModelArts.0202, a forged one 0203.
+ * A header wins over a cookie; an expired cookie is ModelArts.0202, a forged or signed-out one
+ * 0203, and 429 ModelArts.0299 once the client address has failed too often.
  */
-export function authenticateViewer(request: FastifyRequest, projectId: string, access: ViewerAccess): ApiError | undefined {
+export async function authenticateViewer(request: FastifyRequest, projectId: string, access: ViewerAccess): Promise<ApiError | undefined> {
+  const { limiter } = access;
   const token = headerToken(request);
-  if (token !== undefined && token !== '') return access.authorizer.authorize(token, projectId);
+  if (token !== undefined && token !== '') return limiter.judge(request.ip, access.authorizer.authorize(token, projectId));
   const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
   if (cookie === undefined || cookie === '') return new ApiError('noToken');
   const opened = access.sessions.open(cookie);
-  if (!opened.ok) return new ApiError(opened.reason === 'expired' ? 'expiredToken' : 'badToken');
-  return access.authorizer.authorize(opened.token, projectId);
+  if (!opened.ok) return limiter.judge(request.ip, new ApiError(opened.reason === 'expired' ? 'expiredToken' : 'badToken'));
+  if (await access.revocations.isRevoked(opened.sessionId)) return limiter.judge(request.ip, signedOut());
+  return limiter.judge(request.ip, access.authorizer.authorize(opened.token, projectId));
 }
 
 export interface SessionRoutesOptions extends ViewerAccess {
@@ -51,7 +65,10 @@ export interface SessionRoutesOptions extends ViewerAccess {
   secureCookie?: boolean;
 }
 
-const TOKEN_ERRORS = new Set(['ModelArts.0201', 'ModelArts.0202', 'ModelArts.0203']);
+/** Refusals of the token itself (not of the project it was tried on). */
+const TOKEN_ERRORS: ReadonlySet<string> = new Set(
+  [ERRORS.noToken, ERRORS.expiredToken, ERRORS.badToken, ERRORS.tooManyAuthFailures].map((e) => e.code),
+);
 
 function cookieHeader(value: string, maxAgeSec: number, secure: boolean): string {
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSec}${secure ? '; Secure' : ''}`;
@@ -59,7 +76,8 @@ function cookieHeader(value: string, maxAgeSec: number, secure: boolean): string
 
 /**
  * `POST /v1/auth/session` ({token} in a JSON or form body, or the X-Auth-Token header) sets the
- * cookie; `GET` says whether the cookie is valid and until when; `DELETE` clears it.
+ * cookie; `GET` says whether the cookie is valid and until when; `DELETE` signs out: revokes the
+ * cookie's session in the store (every replica refuses it from then on) and clears it.
  */
 export async function sessionRoutes(app: FastifyInstance, opts: SessionRoutesOptions): Promise<void> {
   const ttl = opts.ttlMs ?? DEFAULT_SESSION_TTL_MS;
@@ -75,8 +93,9 @@ export async function sessionRoutes(app: FastifyInstance, opts: SessionRoutesOpt
       if (typeof b.project_id === 'string') projectId = b.project_id;
     }
     // A token valid for some other project is still a valid sign-in: the project check happens
-    // on every viewer request. Only unknown/expired/missing tokens are refused here.
-    const err = opts.authorizer.authorize(token, projectId ?? 'vizjobs-signin-probe');
+    // on every viewer request. Only unknown/expired/missing tokens are refused here (and, with
+    // 429, an unknown one from an address that failed too often).
+    const err = opts.limiter.judge(request.ip, opts.authorizer.authorize(token, projectId ?? 'vizjobs-signin-probe'));
     if (err && (projectId !== undefined || TOKEN_ERRORS.has(err.code))) return sendError(reply, err);
     const sealed = opts.sessions.seal(token as string, ttl);
     return reply
@@ -90,12 +109,16 @@ export async function sessionRoutes(app: FastifyInstance, opts: SessionRoutesOpt
     if (!opened.ok) {
       return sendError(reply, new ApiError(opened.reason === 'expired' ? 'expiredToken' : 'noToken'));
     }
-    const err = opts.authorizer.authorize(opened.token, 'vizjobs-signin-probe');
+    if (await opts.revocations.isRevoked(opened.sessionId)) return sendError(reply, new ApiError('noToken'));
+    const err = opts.limiter.judge(request.ip, opts.authorizer.authorize(opened.token, 'vizjobs-signin-probe'));
     if (err && TOKEN_ERRORS.has(err.code)) return sendError(reply, err);
     return reply.header('cache-control', 'no-store').send({ is_success: true, expires_at: opened.expiresAt });
   });
 
-  app.delete('/v1/auth/session', async (_request, reply: FastifyReply) => {
+  app.delete('/v1/auth/session', async (request, reply: FastifyReply) => {
+    // Expired or unreadable cookies need no revocation: they are refused anyway.
+    const opened = opts.sessions.open(readCookie(request.headers.cookie, SESSION_COOKIE));
+    if (opened.ok) await opts.revocations.revoke(opened.sessionId, opened.expiresAt);
     return reply.header('set-cookie', cookieHeader('', 0, secure)).send({ is_success: true });
   });
 }

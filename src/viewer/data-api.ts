@@ -95,7 +95,7 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
   /** Access checks of every data route; sends the refusal itself and returns undefined then. */
   async function jobOf(request: Req, reply: FastifyReply): Promise<{ jobId: number; job: ViewerJob } | undefined> {
     const { project_id: projectId, job_id: rawId } = request.params;
-    const authErr = authenticateViewer(request, projectId, opts);
+    const authErr = await authenticateViewer(request, projectId, opts);
     if (authErr) {
       sendError(reply, authErr);
       return undefined;

@@ -4,4 +4,5 @@ export { ViewerRuntime, DEFAULT_RELOAD_INTERVAL_MS, type ViewerRuntimeOptions, t
 export { viewerDataRoutes, sendNotRunning, VIEWER_DATA_PREFIX, RUNNING, type ViewerJob, type ViewerJobs, type ViewerDataOptions } from './data-api.js';
 export { sessionRoutes, authenticateViewer, readCookie, type TokenAuthorizer, type ViewerAccess, type SessionRoutesOptions } from './access.js';
 export { SessionSealer, SESSION_COOKIE, DEFAULT_SESSION_TTL_MS } from './session.js';
+export { SessionRevocations, type SessionRevocationStore, type SessionRevocationsOptions } from './revocations.js';
 export { createViewer, type CreateViewerOptions, type MountedViewer } from './mount.js';

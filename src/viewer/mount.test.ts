@@ -17,7 +17,7 @@ let config: Config;
 
 async function start(): Promise<{ built: BuiltServer; viewer: MountedViewer }> {
   const store = openStore(config);
-  const viewer = createViewer(config, { jobs: viewerJobs(store) });
+  const viewer = createViewer(config, { jobs: viewerJobs(store), revocations: store });
   const built = await buildServer(config, { store, runtime: viewer.runtime, viewer: viewer.plugin, reconcileIntervalMs: 50 });
   built.app.addHook('onClose', async () => viewer.close());
   await built.app.ready();

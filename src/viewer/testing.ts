@@ -1,13 +1,17 @@
 // Test wiring for the viewer: a real Fastify app with the data API and sign-in routes over a real
-// directory of event files, with jobs held in a Map (the store's part in production) and a
-// storage wrapper that counts calls, so tests can prove when storage is (not) touched.
+// directory of event files, with jobs held in a Map (the store's part in production), signed-out
+// sessions in an in-memory SQLite store, and a storage wrapper that counts calls, so tests can
+// prove when storage is (not) touched.
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Authorizer, parseTokens } from '../api/auth.js';
+import { AuthFailureLimiter, type AuthLimits } from '../api/auth-limit.js';
+import { SqliteJobStore } from '../store/sqlite.js';
 import { LocalStorage } from '../storage/local.js';
 import type { ObjectInfo, ObjectReader, ObjectStorage } from '../storage/storage.js';
-import { sessionRoutes } from './access.js';
+import { sessionRoutes, type ViewerAccess } from './access.js';
 import { viewerDataRoutes, type ViewerJob } from './data-api.js';
 import { ViewerRuntime } from './runtime.js';
+import { SessionRevocations } from './revocations.js';
 import { SessionSealer } from './session.js';
 
 export class CountingStorage implements ObjectStorage {
@@ -56,6 +60,7 @@ export interface ViewerTestApp {
   jobs: Map<number, ViewerJob>;
   storages: Map<string, CountingStorage>;
   sessions: SessionSealer;
+  access: ViewerAccess;
   clock: { now: number };
   close(): Promise<void>;
 }
@@ -64,7 +69,13 @@ export interface ViewerTestApp {
  * `obsRoot`: a directory whose sub-directories play buckets (train_url `/bucket/dir/`).
  * Tokens as VIZJOBS_TOKENS. The clock is real unless a test sets `clock.now`.
  */
-export async function viewerTestApp(opts: { obsRoot: string; tokens: string; idleMs?: number; reloadIntervalMs?: number }): Promise<ViewerTestApp> {
+export async function viewerTestApp(opts: {
+  obsRoot: string;
+  tokens: string;
+  idleMs?: number;
+  reloadIntervalMs?: number;
+  authLimits?: Partial<AuthLimits>;
+}): Promise<ViewerTestApp> {
   const clock = { now: 0 };
   const now = (): number => clock.now || Date.now();
   const storages = new Map<string, CountingStorage>();
@@ -83,9 +94,16 @@ export async function viewerTestApp(opts: { obsRoot: string; tokens: string; idl
   const jobs = new Map<number, ViewerJob>();
   const authorizer = new Authorizer(parseTokens(opts.tokens), now);
   const sessions = new SessionSealer('test-secret', now);
+  const store = new SqliteJobStore(':memory:');
+  const access: ViewerAccess = {
+    authorizer,
+    sessions,
+    revocations: new SessionRevocations(store, { now }),
+    limiter: new AuthFailureLimiter(opts.authLimits, now),
+  };
   const app = Fastify({ logger: false });
-  await app.register(sessionRoutes, { authorizer, sessions });
-  await app.register(viewerDataRoutes, { runtime, jobs: { get: async (id) => jobs.get(id) }, authorizer, sessions });
+  await app.register(sessionRoutes, access);
+  await app.register(viewerDataRoutes, { ...access, runtime, jobs: { get: async (id) => jobs.get(id) } });
   await app.ready();
   return {
     app,
@@ -93,10 +111,12 @@ export async function viewerTestApp(opts: { obsRoot: string; tokens: string; idl
     jobs,
     storages,
     sessions,
+    access,
     clock,
     close: async () => {
       runtime.close();
       await app.close();
+      await store.close();
     },
   };
 }

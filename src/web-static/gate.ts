@@ -1,7 +1,8 @@
 // The viewer page's access rule, built from the viewer's own checks. A request that cannot prove
 // access gets the API's status for it (401, or 403 for another project's token) with the page as
 // the body: the page shows a sign-in form and reveals nothing, since every byte of data comes from
-// the data API, which refuses it. A signed-in request for a job that is missing or in another
+// the data API, which refuses it. An address that failed too often gets 429 with Retry-After
+// (and the same page) instead. A signed-in request for a job that is missing or in another
 // project gets the API's 404, and one for a job that is not RUNNING gets the 409 page.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from '../api/errors.js';
@@ -10,7 +11,12 @@ import type { ViewerPageGate } from './plugin.js';
 
 export function viewerPageGate(jobs: ViewerJobs, access: ViewerAccess): ViewerPageGate {
   return async (request: FastifyRequest, reply: FastifyReply, { projectId, jobId }) => {
-    const refused = authenticateViewer(request, projectId, access);
+    const refused = await authenticateViewer(request, projectId, access);
+    if (refused?.http === 429) {
+      // Still the page: its sign-in form works, since a valid token is never refused.
+      for (const [name, value] of Object.entries(refused.headers)) reply.header(name, value);
+      return 429;
+    }
     if (refused) return refused.http === 403 ? 403 : 401;
     const id = /^[1-9][0-9]{0,15}$/.test(jobId) ? Number(jobId) : NaN;
     const job = Number.isSafeInteger(id) ? await jobs.get(id) : undefined;

@@ -1,6 +1,6 @@
 // The web UI's Node side over real files and real HTTP (Fastify inject): which page answers which
 // path, the cache rules, a missing build, and the viewer page's access gate with the real token
-// rule and session cookies.
+// rule, session cookies, sign-outs and the failed-authentication limit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,13 +11,17 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { webStatic } from './plugin.js';
 import { viewerPageGate } from './gate.js';
 import { Authorizer } from '../api/auth.js';
-import { SessionSealer, SESSION_COOKIE } from '../viewer/index.js';
-import type { ViewerJob } from '../viewer/index.js';
+import { AuthFailureLimiter } from '../api/auth-limit.js';
+import { SqliteJobStore } from '../store/sqlite.js';
+import { SessionRevocations, SessionSealer, SESSION_COOKIE } from '../viewer/index.js';
+import type { ViewerAccess, ViewerJob } from '../viewer/index.js';
 
 let root = '';
 let app: FastifyInstance;
 let gated: FastifyInstance;
 const sessions = new SessionSealer(randomBytes(32));
+const store = new SqliteJobStore(':memory:');
+let access: ViewerAccess;
 const jobs = new Map<number, ViewerJob>([
   [1, { projectId: 'p1', status: 8, trainUrl: '/b/one/' }],
   [2, { projectId: 'p1', status: 12, trainUrl: '/b/two/' }],
@@ -35,13 +39,15 @@ before(async () => {
   await app.ready();
   gated = Fastify();
   const authorizer = Authorizer.fromSpec('t1=p1,t2=p2');
-  await gated.register(webStatic, { root, viewerGate: viewerPageGate({ get: async (id) => jobs.get(id) }, { authorizer, sessions }) });
+  access = { authorizer, sessions, revocations: new SessionRevocations(store), limiter: new AuthFailureLimiter() };
+  await gated.register(webStatic, { root, viewerGate: viewerPageGate({ get: async (id) => jobs.get(id) }, access) });
   await gated.ready();
 });
 
 after(async () => {
   await app.close();
   await gated.close();
+  await store.close();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -154,4 +160,29 @@ test('odd paths never make the page routes fail with a 500', async () => {
       assert.doesNotMatch(r.body, /at .*\.js:\d+/, `${url}: no stack trace`);
     }
   }
+});
+
+test('the gate refuses a signed-out cookie like a forged one (401 with the page)', async () => {
+  const sealed = sessions.seal('t1');
+  const cookie = `${SESSION_COOKIE}=${sealed.value}`;
+  assert.equal((await gated.inject({ url: '/visualization/p1/1/', headers: { cookie } })).statusCode, 200);
+  await access.revocations.revoke(sealed.sessionId, sealed.expiresAt);
+  const r = await gated.inject({ url: '/visualization/p1/1/', headers: { cookie } });
+  assert.equal(r.statusCode, 401);
+  assert.match(r.body, /viewer/);
+});
+
+test('after 10 bad tokens from one address the gate answers 429 with Retry-After and the page (its sign-in form); a valid token still gets in', async () => {
+  const remoteAddress = '198.51.100.7';
+  const url = '/visualization/p1/1/';
+  for (let i = 0; i < 10; i++) {
+    assert.equal((await gated.inject({ url, remoteAddress, headers: { 'x-auth-token': `guess-${i}` } })).statusCode, 401, `guess ${i + 1}`);
+  }
+  const r = await gated.inject({ url, remoteAddress, headers: { 'x-auth-token': 'guess-10' } });
+  assert.equal(r.statusCode, 429);
+  assert.ok(Number(r.headers['retry-after']) >= 1, String(r.headers['retry-after']));
+  assert.match(r.body, /viewer/);
+  assert.equal((await gated.inject({ url, remoteAddress, headers: { 'x-auth-token': 't1' } })).statusCode, 200);
+  // Another address is not affected.
+  assert.equal((await gated.inject({ url, remoteAddress: '198.51.100.8', headers: { 'x-auth-token': 'nope' } })).statusCode, 401);
 });

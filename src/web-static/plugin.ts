@@ -17,7 +17,7 @@ export interface ViewerPageParams {
 
 /**
  * Runs before the viewer page is sent. Return the HTTP status to send the page with (200, or 401 /
- * 403 when the page must ask for a token: it shows its sign-in form then); to refuse outright,
+ * 403 / 429 when the page must ask for a token: it shows its sign-in form then); to refuse outright,
  * answer on `reply` yourself (e.g. 409 "not running", 404) and return false.
  */
 export type ViewerPageGate = (request: FastifyRequest, reply: FastifyReply, params: ViewerPageParams) => Promise<number | false>;
