@@ -23,6 +23,8 @@ export const ERRORS = {
   methodNotAllowed: { code: 'ModelArts.0107', http: 405, message: 'Method Not Allowed.' },
   bodyTooLarge: { code: 'ModelArts.0101', http: 413, message: 'Invalid Argument. Request body is larger than 1 MiB.' },
   notRunning: { code: 'ModelArts.0105', http: 409, message: 'The job is not running.' },
+  // A RUNNING job's storage does not answer; its viewer retries (the code is the one this case had before).
+  storageUnavailable: { code: 'ModelArts.0010', http: 503, message: 'storage unavailable, retrying' },
 } as const;
 
 export type ErrorKind = keyof typeof ERRORS;
