@@ -211,3 +211,10 @@ export function trainUrlFailure(err: StorageError, trainUrl: string): string {
       return `${at} storage unavailable, retrying${d}`;
   }
 }
+
+/** A storage failure reading one file, for that file's problem list (the file is named beside it). */
+export function fileProblem(err: StorageError): string {
+  const d = err.detail ? ` (${err.detail})` : '';
+  if (err.transient) return `storage unavailable${d}: read again at the next reload`;
+  return `${err.kind === 'no_such_bucket' ? 'bucket does not exist' : err.kind.replace(/_/g, ' ')}${d}`;
+}

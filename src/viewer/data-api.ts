@@ -5,7 +5,8 @@
 // Beyond TensorBoard: `data/status` (load progress: state, bytes read, points…) and
 // `data/problems` ({run: [{file, offset, kind, message}]}: what the engine could not read).
 // Every request is checked in this order: token (header or cookie) for the URL's project →
-// the job exists in that project (404) → it is RUNNING (409 page) → its data.
+// the job exists in that project (404) → it is RUNNING (409 page) → its storage answers (503
+// "storage unavailable, retrying"; the lifecycle retries) → its data.
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, sendError } from '../api/errors.js';
