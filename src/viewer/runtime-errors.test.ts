@@ -26,14 +26,16 @@ async function rejection(p: Promise<unknown>): Promise<JobRuntimeError> {
 }
 
 /** A local bucket whose calls can be made to fail like an unreachable store, counted. */
-async function setup(): Promise<{ root: string; rt: ViewerRuntime; calls: () => number; fail: (on: boolean) => void }> {
+async function setup(reloadIntervalMs = 0): Promise<{ root: string; rt: ViewerRuntime; calls: () => number; fail: (on: boolean) => void; clock: { now: number } }> {
   const root = await mkdtemp(join(tmpdir(), 'vizjobs-rt-errors-'));
   await mkdir(join(root, 'demo', 'logs'), { recursive: true });
   let calls = 0;
   let failing = false;
+  const clock = { now: 1_000_000 };
   const rt = new ViewerRuntime({
     config: { obsRoot: root, s3Endpoint: '', viewerIdleMs: 60_000 },
-    reloadIntervalMs: 0,
+    reloadIntervalMs,
+    now: () => clock.now,
     locate: () => {
       const inner = new LocalStorage(join(root, 'demo'), root);
       const storage: ObjectStorage = {
@@ -49,12 +51,12 @@ async function setup(): Promise<{ root: string; rt: ViewerRuntime; calls: () => 
       return { storage, prefix: 'logs/' };
     },
   });
-  return { root, rt, calls: () => calls, fail: (on) => (failing = on) };
+  return { root, rt, calls: () => calls, fail: (on) => (failing = on), clock };
 }
 
 describe('ViewerRuntime failures', () => {
-  it('a transient start failure is reported to viewer requests without touching storage until the lifecycle retries', async () => {
-    const { root, rt, calls, fail } = await setup();
+  it('a transient start failure is reported to viewer requests without touching storage, which they retry at most once per reload interval', async () => {
+    const { root, rt, calls, fail, clock } = await setup(3_000);
     try {
       fail(true);
       const err = await rejection(rt.start(job));
@@ -62,9 +64,14 @@ describe('ViewerRuntime failures', () => {
       assert.equal(calls(), 1);
       for (let i = 0; i < 5; i++) assert.equal(await rejection(rt.startForView(job)), err);
       assert.equal(calls(), 1, 'viewer requests did not list');
+      clock.now += 3_000;
+      await rejection(rt.startForView(job));
+      assert.equal(calls(), 2, 'one try per interval');
+      await rejection(rt.startForView(job));
+      assert.equal(calls(), 2);
       fail(false);
       await rt.start(job); // the lifecycle's retry
-      assert.equal(calls(), 2);
+      assert.equal(calls(), 3);
       assert.equal(rt.isServing(1), true);
     } finally {
       rt.close();

@@ -90,8 +90,8 @@ const MAX_CACHED_RESPONSES = 64;
 export class ViewerRuntime implements JobRuntime {
   private readonly jobs = new Map<number, ServedJob>();
   private readonly starting = new Map<number, { done: Promise<void> }>();
-  /** Jobs whose last start failed transiently; viewer requests report it instead of retrying (the lifecycle retries with backoff). */
-  private readonly startFailures = new Map<number, JobRuntimeError>();
+  /** Jobs whose last start failed transiently, and when: viewer requests report it rather than retry at once. */
+  private readonly startFailures = new Map<number, { error: JobRuntimeError; at: number }>();
   private failureListeners: RuntimeFailureListener[] = [];
   private readonly reloadIntervalMs: number;
   private readonly idleMs: number;
@@ -123,7 +123,7 @@ export class ViewerRuntime implements JobRuntime {
         await location.storage.list(location.prefix);
       } catch (err) {
         const failure = runtimeErrorOf(err, job.trainUrl);
-        if (this.starting.get(job.jobId) === entry && !failure.permanent) this.startFailures.set(job.jobId, failure);
+        if (this.starting.get(job.jobId) === entry && !failure.permanent) this.startFailures.set(job.jobId, { error: failure, at: this.now() });
         throw failure;
       }
       if (this.starting.get(job.jobId) !== entry) return; // stopped meanwhile
@@ -139,12 +139,13 @@ export class ViewerRuntime implements JobRuntime {
 
   /**
    * start() for a viewer request to a RUNNING job not served here (e.g. just after a restart):
-   * while the lifecycle is backing off a transient failure, reports that failure without touching
-   * storage, so viewers polling an unreachable store do not defeat the backoff.
+   * after a transient failure it reports that failure without touching storage, trying again at
+   * most once per reload interval, so viewers polling an unreachable store do not defeat the
+   * lifecycle's backoff, yet a replica whose own lifecycle never started the job still recovers.
    */
   startForView(job: RuntimeJob): Promise<void> {
     const failed = this.startFailures.get(job.jobId);
-    if (failed && !this.jobs.has(job.jobId)) return Promise.reject(failed);
+    if (failed && !this.jobs.has(job.jobId) && this.now() - failed.at < this.reloadIntervalMs) return Promise.reject(failed.error);
     return this.start(job);
   }
 
