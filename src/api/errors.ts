@@ -30,6 +30,8 @@ export const ERRORS = {
     http: 429,
     message: 'Too many failed authentication attempts from this address. Retry later.',
   },
+  // A RUNNING job's storage does not answer; its viewer retries (the code is the one this case had before).
+  storageUnavailable: { code: 'ModelArts.0010', http: 503, message: 'storage unavailable, retrying' },
 } as const;
 
 export type ErrorKind = keyof typeof ERRORS;

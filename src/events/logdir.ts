@@ -2,6 +2,7 @@
 // then reads only byte ranges not yet read (never a stat: on S3 every call is a request). Files of
 // a run are read in name order; a file whose object was replaced by a shorter one resets its run.
 // Concurrent reload() calls join the one in flight. Dropping the Logdir drops everything.
+import { fileProblem, StorageError } from '../storage/errors.js';
 import type { LogLocation, ObjectInfo, ObjectReader } from '../storage/storage.js';
 import type {
   AudioRef,
@@ -68,6 +69,11 @@ class ReadPool {
     this.turn ^= 1;
     return (this.bufs[this.turn] ??= Buffer.allocUnsafeSlow(this.size));
   }
+}
+
+/** A failed read as a file's problem: the storage layer's words, which name no server path. */
+function storageProblem(err: unknown): string {
+  return err instanceof StorageError ? fileProblem(err) : err instanceof Error ? err.message : String(err);
 }
 
 /** Framed records of one chunk go to the run's decoder; malformed ones become problems. */
@@ -193,7 +199,7 @@ class LogdirImpl implements Logdir {
       try {
         reader = await storage.openReader(file.key);
       } catch (err) {
-        run.addProblem({ file: file.key, offset: readPos, kind: 'storage', message: asError(err).message });
+        run.addProblem({ file: file.key, offset: readPos, kind: 'storage', message: storageProblem(err) });
         return { bytesRead, records };
       }
     }
@@ -211,7 +217,7 @@ class LogdirImpl implements Logdir {
         const got = await pending;
         pending = undefined;
         if (got instanceof Error) {
-          run.addProblem({ file: file.key, offset: readPos, kind: 'storage', message: got.message });
+          run.addProblem({ file: file.key, offset: readPos, kind: 'storage', message: storageProblem(got) });
           break;
         }
         bytesRead += got.length;

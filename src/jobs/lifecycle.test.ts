@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestServer, waitFor, BASE, type TestServer } from './test-server.js';
+import { startTestServer, until, waitFor, BASE, type TestServer } from './test-server.js';
 
 const mlp = { job_name: 'mlp', train_url: '/demo/pytorch-mlp/' };
 const HOUR = 3_600_000;
@@ -260,16 +260,19 @@ describe('storage that refuses access', () => {
     }
   });
 
-  test('a viewer that cannot start for another reason is retried, the job stays 1 INIT meanwhile', async () => {
+  test('a viewer that cannot start for another (transient) reason is admitted to 8 RUNNING at once and retried with backoff until it serves', async () => {
     const ts = await startTestServer();
     try {
       ts.runtime.failStart = true;
       const id = (await ts.call('POST', BASE, { body: mlp })).body.job_id as number;
-      await new Promise((r) => setTimeout(r, 200));
-      assert.equal((await ts.call('GET', `${BASE}/${id}`)).body.status, 1);
-      assert.ok(ts.runtime.starts >= 2, 'retried');
+      assert.equal(await waitFor(ts, id, (s) => s !== 1), 8);
+      assert.equal(ts.runtime.isServing(id), false);
+      // One attempt, then backoff (the first retry comes 0.5-1 s later, not at the next 50 ms pass).
+      assert.ok(ts.runtime.starts <= 2, `${ts.runtime.starts} starts`);
       ts.runtime.failStart = false;
-      assert.equal(await waitFor(ts, id, (s) => s === 8), 8);
+      await until(() => ts.runtime.isServing(id), 5000);
+      assert.equal((await ts.call('GET', `${BASE}/${id}`)).body.status, 8);
+      assert.ok(ts.runtime.starts >= 2, 'retried');
     } finally {
       await ts.close();
     }

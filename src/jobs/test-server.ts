@@ -8,6 +8,8 @@ import { loadConfig, type Config } from '../config.js';
 import { buildServer, type BuiltServer, type ServerDeps } from '../server.js';
 import { InProcessRuntime } from '../runtime/in-process.js';
 import type { RuntimeJob } from '../runtime/runtime.js';
+import { toStorageError } from '../storage/errors.js';
+import type { LogLocation, ObjectStorage } from '../storage/storage.js';
 import { repoRoot } from '../testing/paths.js';
 import { testServerSchema, type TestSchema } from '../store/postgres-testing.js';
 
@@ -15,6 +17,34 @@ import { testServerSchema, type TestSchema } from '../store/postgres-testing.js'
 export class ControllableRuntime extends InProcessRuntime {
   failTeardown = false;
   failStart = false;
+  /** Thrown by every storage call while set, as the storage layer would (classified by errors.ts). */
+  storageFault: unknown;
+  /** Storage listings made by starts (each start lists once). */
+  storageLists = 0;
+  protected override locate(trainUrl: string): LogLocation {
+    const location = super.locate(trainUrl);
+    const inner = location.storage;
+    const fault = (what: string): void => {
+      if (this.storageFault !== undefined) throw toStorageError(this.storageFault, what);
+    };
+    const storage: ObjectStorage = {
+      description: inner.description,
+      list: async (prefix) => {
+        this.storageLists++;
+        fault(`listing ${prefix}`);
+        return inner.list(prefix);
+      },
+      stat: async (key) => {
+        fault(`reading ${key}`);
+        return inner.stat(key);
+      },
+      read: async (key, offset, length) => {
+        fault(`reading ${key}`);
+        return inner.read(key, offset, length);
+      },
+    };
+    return { storage, prefix: location.prefix };
+  }
   private gate: Promise<void> | undefined;
   private release: (() => void) | undefined;
   starts = 0;
@@ -60,8 +90,8 @@ export interface TestServer {
   call(method: string, url: string, opts?: { body?: unknown; token?: string | null; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: Record<string, unknown>; text: string; headers: Record<string, unknown> }>;
   /** Waits until the reconciler has nothing in flight. */
   settle(): Promise<void>;
-  /** Closes and builds a new server on the same data directory (a service restart). */
-  restart(): Promise<TestServer>;
+  /** Closes and builds a new server on the same data directory (a service restart); `whileDown` runs in between. */
+  restart(whileDown?: () => void | Promise<void>): Promise<TestServer>;
   close(): Promise<void>;
 }
 
@@ -122,8 +152,9 @@ export async function startTestServer(
     async settle() {
       for (let i = 0; i < 3; i++) await built.reconciler.idle();
     },
-    async restart() {
+    async restart(whileDown) {
       await built.app.close();
+      await whileDown?.();
       return startTestServer(settings, deps, { dir, clock, pg });
     },
     async close() {
@@ -133,6 +164,15 @@ export async function startTestServer(
     },
   };
   return ts;
+}
+
+/** Polls `pred` every 10 ms until it holds. */
+export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((res) => setTimeout(res, 10));
+  }
 }
 
 /** Polls a job's details until `pred` holds (or it is gone, when pred accepts undefined). */

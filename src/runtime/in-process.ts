@@ -1,12 +1,13 @@
 // The JobRuntime buildServer uses when no viewer is wired in (lifecycle and API tests; `vizjobs
 // serve` wires the real ViewerRuntime in src/app.ts): a job "serves" once its train_url resolved
-// inside the object-storage root and the storage answered one listing. Nothing is loaded; the
+// inside the object-storage root and the storage answered one listing; a failed listing is
+// reported by the contract of runtime.ts (transient or permanent). Nothing is loaded; the
 // placeholder viewer lists runs on request. A bucket directory that is itself a symlink out of
 // the root is refused by LocalStorage's listing, like any other escaping path.
 import type { Config } from '../config.js';
 import { resolveTrainUrl } from '../storage/resolve.js';
 import type { LogLocation } from '../storage/storage.js';
-import type { JobRuntime, RuntimeJob } from './runtime.js';
+import { runtimeErrorOf, type JobRuntime, type RuntimeJob } from './runtime.js';
 
 export class InProcessRuntime implements JobRuntime {
   private readonly serving = new Map<number, { job: RuntimeJob; location: LogLocation }>();
@@ -15,9 +16,19 @@ export class InProcessRuntime implements JobRuntime {
 
   async start(job: RuntimeJob): Promise<void> {
     if (this.serving.has(job.jobId)) return;
-    const location = resolveTrainUrl(job.trainUrl, this.config);
-    await location.storage.list(location.prefix); // throws StorageError when access is refused
+    let location: LogLocation;
+    try {
+      location = this.locate(job.trainUrl);
+      await location.storage.list(location.prefix);
+    } catch (err) {
+      throw runtimeErrorOf(err, job.trainUrl);
+    }
     this.serving.set(job.jobId, { job, location });
+  }
+
+  /** train_url → location; a test subclass wraps the storage here to count its calls. */
+  protected locate(trainUrl: string): LogLocation {
+    return resolveTrainUrl(trainUrl, this.config);
   }
 
   async stop(jobId: number): Promise<void> {

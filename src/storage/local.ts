@@ -1,8 +1,10 @@
 // Local object storage: a directory plays a bucket. Every path is resolved through realpath and
 // must stay inside the root, so neither `..` nor a symlink can reach a file outside it; a key
-// that escapes is refused as access denied, never read.
+// that escapes is refused as access denied, never read. Every failure leaves as a StorageError
+// classified by errors.ts, whose message names the key inside the bucket, never the server path.
 import { open, readdir, realpath, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { basename, join, sep } from 'node:path';
+import { toStorageError } from './errors.js';
 import { StorageError, type ObjectInfo, type ObjectReader, type ObjectStorage } from './storage.js';
 
 function errCode(err: unknown): string | undefined {
@@ -23,7 +25,11 @@ export class LocalStorage implements ObjectStorage {
     private readonly confineTo?: string,
   ) {
     this.description = `file://${root}`;
+    this.bucket = basename(root);
   }
+
+  /** How messages name the bucket: its name, as the train_url gave it. */
+  private readonly bucket: string;
 
   /** The root's real path, or undefined while the root does not exist (no data yet). */
   private async rootReal(): Promise<string | undefined> {
@@ -33,7 +39,7 @@ export class LocalStorage implements ObjectStorage {
       if (this.confineTo !== undefined) {
         const confine = await realpath(this.confineTo);
         if (!this.inside(confine, real)) {
-          throw new StorageError('access_denied', `access denied: ${this.root} resolves outside the object storage root`);
+          throw new StorageError('access_denied', `bucket ${this.bucket} resolves outside the object storage root`);
         }
       }
       this.realRoot = real;
@@ -41,7 +47,7 @@ export class LocalStorage implements ObjectStorage {
     } catch (err) {
       if (err instanceof StorageError) throw err;
       if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return undefined;
-      throw this.mapError(err, this.root);
+      throw this.mapError(err, `bucket ${this.bucket}`);
     }
   }
 
@@ -49,12 +55,9 @@ export class LocalStorage implements ObjectStorage {
     return real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
   }
 
-  private mapError(err: unknown, path: string): Error {
-    const code = errCode(err);
-    if (code === 'EACCES' || code === 'EPERM') {
-      return new StorageError('access_denied', `access denied reading ${path}`, { cause: err });
-    }
-    return err instanceof Error ? err : new Error(String(err));
+  /** `where` names the key (or bucket) in the bucket; the fs error's own message holds the server path. */
+  private mapError(err: unknown, where: string): StorageError {
+    return toStorageError(err, `reading ${where}`);
   }
 
   /** Real path of a key, checked to lie inside the root; undefined when it does not exist. */
@@ -68,8 +71,10 @@ export class LocalStorage implements ObjectStorage {
     try {
       real = await realpath(join(realRoot, key));
     } catch (err) {
-      if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return undefined;
-      throw this.mapError(err, key);
+      if (errCode(err) === 'ENOENT') return undefined;
+      // ENOTDIR: a file stands where the key needs a directory; nothing can appear under it until
+      // someone removes that file, so it is the path that is wrong, not the data that is late.
+      throw this.mapError(err, key || '/');
     }
     if (!this.inside(realRoot, real)) {
       throw new StorageError('access_denied', `${key} resolves outside the object storage root`);
@@ -129,18 +134,32 @@ export class LocalStorage implements ObjectStorage {
     if (!this.inside(realRoot, dirReal)) {
       throw new StorageError('access_denied', `${prefix} resolves outside the object storage root`);
     }
-    const st = await stat(dirReal).catch(() => undefined);
-    if (!st?.isDirectory()) return [];
+    const st = await stat(dirReal).catch((err: unknown) => {
+      if (errCode(err) === 'ENOENT') return undefined; // removed meanwhile: no data (yet)
+      throw this.mapError(err, dirKey || '/');
+    });
+    if (!st) return [];
+    if (!st.isDirectory()) {
+      // A prefix naming a folder ('…/') that is a file can never hold logs.
+      if (prefix.endsWith('/')) throw new StorageError('not_a_directory', `not a directory: ${dirKey}`);
+      return [];
+    }
     await walk(dirReal, dirKey);
     out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return out;
   }
 
   async stat(key: string): Promise<ObjectInfo | null> {
-    const real = await this.resolveKey(key);
+    const real = await this.resolveKey(key).catch((err: unknown) => {
+      if (err instanceof StorageError && err.kind === 'not_a_directory') return undefined; // no such object
+      throw err;
+    });
     if (!real) return null;
-    const st = await stat(real);
-    if (!st.isFile()) return null;
+    const st = await stat(real).catch((err: unknown) => {
+      if (errCode(err) === 'ENOENT') return undefined;
+      throw this.mapError(err, key);
+    });
+    if (!st?.isFile()) return null;
     return { key, size: st.size, etag: `${st.ino}-${st.mtimeMs}`, mtimeMs: st.mtimeMs };
   }
 
@@ -154,7 +173,9 @@ export class LocalStorage implements ObjectStorage {
       async readInto(target: Uint8Array, at: number, length: number, offset: number): Promise<number> {
         let got = 0;
         while (got < length) {
-          const { bytesRead } = await fh.read(target, at + got, length - got, offset + got);
+          const { bytesRead } = await fh.read(target, at + got, length - got, offset + got).catch((err: unknown) => {
+            throw toStorageError(err, `reading ${key}`);
+          });
           if (bytesRead === 0) break;
           got += bytesRead;
         }
@@ -174,7 +195,9 @@ export class LocalStorage implements ObjectStorage {
       const buf = Buffer.allocUnsafe(length);
       let got = 0;
       while (got < length) {
-        const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+        const { bytesRead } = await fh.read(buf, got, length - got, offset + got).catch((err: unknown) => {
+          throw this.mapError(err, key);
+        });
         if (bytesRead === 0) break;
         got += bytesRead;
       }

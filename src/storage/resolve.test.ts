@@ -134,12 +134,17 @@ describe('resolveTrainUrl', () => {
     }
   });
 
-  test('a malformed settings file is a StorageError naming the file, not a crash', async () => {
+  test('a malformed settings file is a StorageError naming the setting and the bad key, not the server path, not a crash', async () => {
     const broken = join(dir, 'broken.json');
     await writeFile(broken, JSON.stringify({ buckets: { b: { endpiont: 'http://x' } } }));
     assert.throws(
       () => resolveTrainUrl('s3://some-bucket/', { obsRoot: dir, s3Endpoint: '', s3Config: broken }),
-      (err: unknown) => err instanceof StorageError && err.kind === 'invalid_location' && err.message.includes('endpiont'),
+      (err: unknown) =>
+        err instanceof StorageError &&
+        err.kind === 'invalid_location' &&
+        err.message.includes('endpiont') &&
+        err.message.includes('VIZJOBS_S3_CONFIG') &&
+        !err.message.includes(dir),
     );
   });
 });

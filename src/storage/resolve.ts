@@ -22,7 +22,10 @@ function settingsFile(path: string): S3SettingsFile {
     try {
       file = loadS3SettingsFile(path);
     } catch (err) {
-      if (err instanceof ConfigError) throw new StorageError('invalid_location', err.message, { cause: err });
+      // The message reaches job details: it names the setting, not the server's file path.
+      if (err instanceof ConfigError) {
+        throw new StorageError('invalid_location', err.message.split(path).join('VIZJOBS_S3_CONFIG'), { cause: err });
+      }
       throw err;
     }
     settingsFiles.set(path, file);

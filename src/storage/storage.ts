@@ -42,19 +42,8 @@ export interface ObjectReader {
   close(): Promise<void>;
 }
 
-/** Why storage refused: the lifecycle turns these into 11 FAILED with the message in the job. */
-export type StorageErrorKind = 'access_denied' | 'no_such_bucket' | 'invalid_location' | 'unavailable';
-
-export class StorageError extends Error {
-  constructor(
-    readonly kind: StorageErrorKind,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'StorageError';
-  }
-}
+// Failures are StorageErrors, classified transient or permanent in one place (errors.ts).
+export { StorageError, type StorageErrorKind, type StorageRetry } from './errors.js';
 
 /** A log directory: a storage and the prefix (ending in '/', or '' for the root) holding the logs. */
 export interface LogLocation {

@@ -5,11 +5,13 @@
 // Beyond TensorBoard: `data/status` (load progress: state, bytes read, points…) and
 // `data/problems` ({run: [{file, offset, kind, message}]}: what the engine could not read).
 // Every request is checked in this order: token (header or cookie) for the URL's project →
-// the job exists in that project (404) → it is RUNNING (409 page) → its data.
+// the job exists in that project (404) → it is RUNNING (409 page) → its storage answers (503
+// "storage unavailable, retrying"; the lifecycle retries) → its data.
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, sendError } from '../api/errors.js';
 import type { SeriesKind } from '../events/index.js';
+import { JobRuntimeError } from '../runtime/runtime.js';
 import { authenticateViewer, type ViewerAccess } from './access.js';
 import { registerPluginRoutes } from './plugin-routes.js';
 import { sendCached, sendJson } from './respond.js';
@@ -66,6 +68,11 @@ Restart it from the console or with <code>POST …/visualization-jobs/${jobId}/r
   return reply.code(409).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
 }
 
+/** 503 for a job whose storage fails: "storage unavailable, retrying", or why it will not recover. */
+function storageUnavailable(err: unknown): ApiError {
+  return new ApiError('storageUnavailable', err instanceof JobRuntimeError && err.permanent ? err.message : undefined);
+}
+
 /** TensorBoard's dashboards: name, tab name, element, and the series kinds that enable it. */
 const PLUGINS: [string, string, string, SeriesKind[]][] = [
   ['scalars', 'Scalars', 'tf-scalar-dashboard', ['scalars']],
@@ -113,13 +120,9 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
     if (!opts.runtime.isServing(jobId)) {
       // RUNNING in the store but not started in this process (e.g. just after a restart).
       try {
-        await opts.runtime.start({ jobId, projectId, trainUrl: job.trainUrl, jobType: job.jobType ?? 'tensorboard' });
+        await opts.runtime.startForView({ jobId, projectId, trainUrl: job.trainUrl, jobType: job.jobType ?? 'tensorboard' });
       } catch (err) {
-        reply.code(503).header('content-type', 'application/json; charset=utf-8').send({
-          is_success: false,
-          error_code: 'ModelArts.0010',
-          error_message: `Internal error. Storage unavailable: ${err instanceof Error ? err.message : String(err)}`,
-        });
+        sendError(reply, storageUnavailable(err));
         return undefined;
       }
     }
@@ -129,7 +132,13 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
   async function viewed(request: Req, reply: FastifyReply): Promise<ViewedJob | undefined> {
     const j = await jobOf(request, reply);
     if (!j) return undefined;
-    const v = await opts.runtime.view(j.jobId);
+    let v: ViewedJob | undefined;
+    try {
+      v = await opts.runtime.view(j.jobId);
+    } catch (err) {
+      sendError(reply, storageUnavailable(err));
+      return undefined;
+    }
     if (!v) {
       sendError(reply, new ApiError('notRunning', 'The job is not running.'));
       return undefined;
@@ -184,9 +193,12 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
     }),
   );
 
-  route('GET', 'problems', (v, _q, req, reply) =>
-    sendJson(req, reply, Object.fromEntries(v.logdir.runs().map((r) => [r.name, r.problems]))),
-  );
+  // Files are named relative to the train_url, like runs.
+  route('GET', 'problems', (v, _q, req, reply) => {
+    const prefix = v.logdir.location.prefix;
+    const rel = (file: string): string => (file.startsWith(prefix) ? file.slice(prefix.length) : file);
+    return sendJson(req, reply, Object.fromEntries(v.logdir.runs().map((r) => [r.name, r.problems.map((p) => ({ ...p, file: rel(p.file) }))])));
+  });
 
   // data/status must answer while the first load runs, so it does not wait for the data.
   app.get<{ Params: JobParams; Querystring: Query }>(`${VIEWER_DATA_PREFIX}/status`, async (request, reply) => {

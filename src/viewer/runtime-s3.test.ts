@@ -1,10 +1,12 @@
-// ViewerRuntime.start against real S3-protocol storage (s3rver): storage that refuses is an error
-// the lifecycle turns into 11 FAILED; a train_url with nothing under it yet is not.
+// ViewerRuntime.start against real S3-protocol storage (s3rver): storage that refuses is a
+// permanent runtime error (the lifecycle turns it into 11 FAILED) whose message names the
+// train_url; a train_url with nothing under it yet is not an error.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { JobRuntimeError } from '../runtime/runtime.js';
 import { StorageError } from '../storage/storage.js';
 import { startS3rver, S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, type S3rverHandle } from '../testing/s3rver.js';
 import { ViewerRuntime } from './runtime.js';
@@ -35,7 +37,8 @@ async function kindOf(p: Promise<unknown>): Promise<string> {
     await p;
     return 'resolved';
   } catch (err) {
-    return err instanceof StorageError ? err.kind : `other: ${String(err)}`;
+    if (!(err instanceof JobRuntimeError) || !(err.cause instanceof StorageError)) return `other: ${String(err)}`;
+    return `${err.retry} ${err.cause.kind}: ${err.message}`;
   }
 }
 
@@ -49,14 +52,19 @@ describe('ViewerRuntime.start on object storage', () => {
 
   it('fails with no_such_bucket for a bucket that does not exist, and does not serve', async () => {
     const rt = await runtimeWith(S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, 'good2');
-    assert.equal(await kindOf(rt.start(job(2, 's3://no-such-bucket/x/'))), 'no_such_bucket');
+    assert.equal(
+      await kindOf(rt.start(job(2, 's3://no-such-bucket/x/'))),
+      'permanent no_such_bucket: train_url s3://no-such-bucket/x/ names a bucket that does not exist (NoSuchBucket: HTTP 404)',
+    );
     assert.equal(rt.isServing(2), false);
     rt.close();
   });
 
   it('fails with access_denied when the storage refuses the credentials', async () => {
     const rt = await runtimeWith('WRONG', 'WRONG-SECRET', 'bad');
-    assert.equal(await kindOf(rt.start(job(3, 's3://train-logs/x/'))), 'access_denied');
+    const kind = await kindOf(rt.start(job(3, 's3://train-logs/x/')));
+    assert.equal(kind, 'permanent access_denied: train_url s3://train-logs/x/ access denied (InvalidAccessKeyId: HTTP 403)');
+    assert.ok(!kind.includes(server.endpoint) && !kind.includes('WRONG'), 'no endpoint, no credentials');
     assert.equal(rt.isServing(3), false);
     rt.close();
   });

@@ -5,9 +5,13 @@
 // nobody has asked about for `viewerIdleMs` loses its Logdir (memory released) but stays
 // RUNNING, and while nobody views it there are no storage calls at all: no timers poll storage,
 // only the sweep that drops idle Logdirs, which runs while at least one is loaded.
+// Failures follow the runtime contract (runtime.ts): start() throws a JobRuntimeError; a reload
+// that finds the storage permanently bad is reported to the lifecycle (onFailure), one that finds
+// it unavailable keeps the last good data (or, with none yet, answers "storage unavailable,
+// retrying") and is retried by the next view after the reload interval.
 import type { Config } from '../config.js';
 import { openLogdir as engineOpenLogdir, type Logdir, type LogdirStats } from '../events/index.js';
-import type { JobRuntime, RuntimeJob } from '../runtime/runtime.js';
+import { runtimeErrorOf, STORAGE_RETRYING, type JobRuntime, type JobRuntimeError, type RuntimeFailureListener, type RuntimeJob } from '../runtime/runtime.js';
 import { resolveTrainUrl } from '../storage/resolve.js';
 import type { LogLocation } from '../storage/storage.js';
 
@@ -45,6 +49,8 @@ class ServedJob {
   lastReloadAt: number | undefined;
   lastReloadMs: number | undefined;
   error: string | undefined;
+  /** Why the last reload failed, while it did. */
+  failure: JobRuntimeError | undefined;
   /** Bumped whenever a reload may have changed what is served: keys response caches. */
   generation = 0;
   private lastFiles = -1;
@@ -81,13 +87,12 @@ export interface ViewedJob {
 
 const MAX_CACHED_RESPONSES = 64;
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 export class ViewerRuntime implements JobRuntime {
   private readonly jobs = new Map<number, ServedJob>();
   private readonly starting = new Map<number, { done: Promise<void> }>();
+  /** Jobs whose last start failed transiently, and when: viewer requests report it rather than retry at once. */
+  private readonly startFailures = new Map<number, { error: JobRuntimeError; at: number }>();
+  private failureListeners: RuntimeFailureListener[] = [];
   private readonly reloadIntervalMs: number;
   private readonly idleMs: number;
   private readonly now: () => number;
@@ -111,11 +116,18 @@ export class ViewerRuntime implements JobRuntime {
     if (pending) return pending.done;
     const entry = { done: Promise.resolve() };
     entry.done = (async () => {
-      const location = this.locate(job.trainUrl);
-      // One listing proves the storage answers; StorageError (access denied, no such bucket)
-      // propagates so the job fails. An empty listing is "no data yet", not an error.
-      await location.storage.list(location.prefix);
+      let location: LogLocation;
+      try {
+        location = this.locate(job.trainUrl);
+        // One listing proves the storage answers. An empty listing is "no data yet", not an error.
+        await location.storage.list(location.prefix);
+      } catch (err) {
+        const failure = runtimeErrorOf(err, job.trainUrl);
+        if (this.starting.get(job.jobId) === entry && !failure.permanent) this.startFailures.set(job.jobId, { error: failure, at: this.now() });
+        throw failure;
+      }
       if (this.starting.get(job.jobId) !== entry) return; // stopped meanwhile
+      this.startFailures.delete(job.jobId);
       this.jobs.get(job.jobId)?.release();
       this.jobs.set(job.jobId, new ServedJob(job, location));
     })().finally(() => {
@@ -123,6 +135,22 @@ export class ViewerRuntime implements JobRuntime {
     });
     this.starting.set(job.jobId, entry);
     return entry.done;
+  }
+
+  /**
+   * start() for a viewer request to a RUNNING job not served here (e.g. just after a restart):
+   * after a transient failure it reports that failure without touching storage, trying again at
+   * most once per reload interval, so viewers polling an unreachable store do not defeat the
+   * lifecycle's backoff, yet a replica whose own lifecycle never started the job still recovers.
+   */
+  startForView(job: RuntimeJob): Promise<void> {
+    const failed = this.startFailures.get(job.jobId);
+    if (failed && !this.jobs.has(job.jobId) && this.now() - failed.at < this.reloadIntervalMs) return Promise.reject(failed.error);
+    return this.start(job);
+  }
+
+  onFailure(listener: RuntimeFailureListener): void {
+    this.failureListeners.push(listener);
   }
 
   async stop(jobId: number): Promise<void> {
@@ -139,6 +167,7 @@ export class ViewerRuntime implements JobRuntime {
 
   private drop(jobId: number): void {
     this.starting.delete(jobId);
+    this.startFailures.delete(jobId);
     const s = this.jobs.get(jobId);
     if (s) s.release();
     this.jobs.delete(jobId);
@@ -160,8 +189,9 @@ export class ViewerRuntime implements JobRuntime {
     if (!s) return undefined;
     this.touch(s);
     if (!s.loaded) {
-      await this.reload(s);
-      // A failed first load still serves (empty) data; the error shows in data/status.
+      // Without good data a failed load answers its failure; views retry it once per interval.
+      if (!s.failure || this.now() - s.lastReloadStart >= this.reloadIntervalMs) await this.reload(s);
+      if (s.failure) throw s.failure;
       if (!s.logdir) return undefined;
       s.loaded = true;
     }
@@ -175,7 +205,11 @@ export class ViewerRuntime implements JobRuntime {
     const s = this.jobs.get(jobId);
     if (!s) return undefined;
     this.touch(s);
-    if (!s.loaded && !s.reloading) void this.reload(s).then(() => { if (s.logdir) s.loaded = true; });
+    if (!s.loaded && !s.reloading && (!s.failure || this.now() - s.lastReloadStart >= this.reloadIntervalMs)) {
+      void this.reload(s).then(() => {
+        if (s.logdir && !s.failure) s.loaded = true;
+      });
+    }
     const state: LoadState = s.loaded ? (s.error ? 'error' : 'ready') : s.reloading ? 'loading' : s.error ? 'error' : 'idle';
     return {
       state,
@@ -208,14 +242,18 @@ export class ViewerRuntime implements JobRuntime {
         (stats) => {
           if (s.logdir !== logdir) return; // dropped meanwhile
           s.error = undefined;
+          s.failure = undefined;
           s.lastReloadAt = this.now();
           s.lastReloadMs = stats.durationMs;
           s.noteReload(stats.bytesRead, stats.files);
         },
         (err: unknown) => {
           if (s.logdir !== logdir) return;
-          s.error = message(err);
+          const failure = runtimeErrorOf(err, s.job.trainUrl);
+          s.failure = failure;
+          s.error = failure.permanent ? failure.message : STORAGE_RETRYING;
           s.lastReloadAt = this.now();
+          if (failure.permanent) for (const l of this.failureListeners) l(s.job.jobId, failure);
         },
       )
       .finally(() => {

@@ -14,7 +14,8 @@ export function jobFromBase(base: string): { projectId: string; jobId: string } 
   return m ? { projectId: decodeURIComponent(m[1]), jobId: decodeURIComponent(m[2]) } : undefined;
 }
 
-export type DataFailure = 'unauthorized' | 'forbidden' | 'not_running' | 'not_found' | 'http' | 'network';
+/** `unavailable`: 503, the job's storage does not answer now (the server retries it). */
+export type DataFailure = 'unauthorized' | 'forbidden' | 'not_running' | 'not_found' | 'unavailable' | 'http' | 'network';
 
 export class DataError extends Error {
   constructor(readonly kind: DataFailure, readonly httpStatus: number, message: string) {
@@ -64,7 +65,7 @@ export class DataClient {
     } catch {
       /* the status alone says enough */
     }
-    const kind: DataFailure = r.status === 401 ? 'unauthorized' : r.status === 403 ? 'forbidden' : r.status === 409 ? 'not_running' : r.status === 404 ? 'not_found' : 'http';
+    const kind: DataFailure = r.status === 401 ? 'unauthorized' : r.status === 403 ? 'forbidden' : r.status === 409 ? 'not_running' : r.status === 404 ? 'not_found' : r.status === 503 ? 'unavailable' : 'http';
     throw new DataError(kind, r.status, message);
   }
 

@@ -294,6 +294,13 @@ function handleError(e: unknown): void {
     statusEl.classList.add('bad');
     return;
   }
+  if (err.kind === 'unavailable') {
+    // The job's storage does not answer: the server keeps retrying and so does this page's poll.
+    setLive(err.message, false);
+    statusEl.classList.add('bad');
+    if (firstLoad) showUnavailable(err.message);
+    return;
+  }
   statusEl.classList.remove('bad');
   stopPolling();
   if (err.kind === 'unauthorized') return showSignIn(err.message);
@@ -304,6 +311,12 @@ function handleError(e: unknown): void {
       ? `Start it again from the console to view its logs. (${err.message})`
       : err.message;
   app.replaceChildren(h('div', { class: 'topbar' }, brand()), h('div', { class: 'panel message-page', id: 'message' }, h('h2', {}, title), h('p', {}, text), h('a', { href: appRoot(location.pathname) }, '← Back to the console')));
+}
+
+/** Before any data arrived: say why instead of a spinner that never ends. */
+function showUnavailable(message: string): void {
+  firstLoadNote.replaceChildren(h('div', { class: 'big', id: 'storage-unavailable' }, message),
+    h('div', { class: 'muted' }, 'The job’s storage does not answer right now. This page shows the logs by itself as soon as it does.'));
 }
 
 function showSignIn(message: string): void {
