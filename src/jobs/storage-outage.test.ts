@@ -86,7 +86,7 @@ before(async () => {
   writeFileSync(s3Config, JSON.stringify({ default: { accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: S3RVER_SECRET_ACCESS_KEY, region: 'us-east-1' } }));
   const config = loadConfig({ dataDir: dir, port: 0, publicUrl: 'http://vizjobs.test', tokens: `${TOKEN}=p1`, s3Endpoint: `http://127.0.0.1:${gate.port}`, s3Config }, {});
   const store = openStore(config);
-  viewer = createViewer(config, { jobs: viewerJobs(store), reloadIntervalMs: 200 });
+  viewer = createViewer(config, { jobs: viewerJobs(store), revocations: store, reloadIntervalMs: 200 });
   built = await buildServer(config, { store, runtime: viewer.runtime, viewer: viewer.plugin, reconcileIntervalMs: 50, log: () => {} });
   await built.app.ready();
 });
