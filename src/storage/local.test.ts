@@ -87,3 +87,15 @@ test('an opened reader reads ranges into the caller buffer, short at the end, an
   await assert.rejects(s.openReader('linked/secret'), (e: unknown) => e instanceof StorageError && e.kind === 'access_denied');
   await assert.rejects(s.openReader('exp/none'), (e: unknown) => e instanceof StorageError && e.kind === 'unavailable');
 });
+
+test('probe answers for a prefix without walking it, and fails where list fails', async () => {
+  const { root, outside } = await tree();
+  const s = new LocalStorage(root);
+  await s.probe('exp/');
+  await s.probe('not/yet/'); // nothing there yet is no data, not an error
+  await symlink(outside, join(root, 'escape'));
+  await assert.rejects(s.probe('escape/'), (e: unknown) => e instanceof StorageError && !e.transient);
+  await symlink('loop', join(root, 'loop'));
+  await assert.rejects(s.probe('loop/'), (e: unknown) => e instanceof StorageError && !e.transient);
+  await assert.rejects(s.probe('other.txt/'), (e: unknown) => e instanceof StorageError && !e.transient);
+});

@@ -82,14 +82,49 @@ export class LocalStorage implements ObjectStorage {
     return real;
   }
 
-  async list(prefix: string): Promise<ObjectInfo[]> {
-    // Start at the deepest directory the prefix names, then filter by the full prefix.
+  /**
+   * The deepest directory `prefix` names, checked to lie inside the root; undefined when it does
+   * not exist (yet). Throws what list() and probe() both must: outside the root, a folder prefix
+   * that is a file, and every error resolving the path (too long, a loop, access denied).
+   */
+  private async prefixDir(prefix: string): Promise<{ dirReal: string; dirKey: string; realRoot: string } | undefined> {
     const slash = prefix.lastIndexOf('/');
     const dirKey = slash >= 0 ? prefix.slice(0, slash) : '';
     const dirReal = await this.resolveKey(dirKey);
-    if (!dirReal) return [];
-    const out: ObjectInfo[] = [];
+    if (!dirReal) return undefined;
     const realRoot = (await this.rootReal()) as string;
+    if (!this.inside(realRoot, dirReal)) {
+      throw new StorageError('access_denied', `${prefix} resolves outside the object storage root`);
+    }
+    const st = await stat(dirReal).catch((err: unknown) => {
+      if (errCode(err) === 'ENOENT') return undefined; // removed meanwhile: no data (yet)
+      throw this.mapError(err, dirKey || '/');
+    });
+    if (!st) return undefined;
+    if (!st.isDirectory()) {
+      // A prefix naming a folder ('…/') that is a file can never hold logs.
+      if (prefix.endsWith('/')) throw new StorageError('not_a_directory', `not a directory: ${dirKey}`);
+      return undefined;
+    }
+    return { dirReal, dirKey, realRoot };
+  }
+
+  /** The prefix's directory resolved and read once, not walked: a sweep of 10,000 runs costs one readdir. */
+  async probe(prefix: string): Promise<void> {
+    const dir = await this.prefixDir(prefix);
+    if (!dir) return;
+    await readdir(dir.dirReal).catch((err: unknown) => {
+      if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return [];
+      throw this.mapError(err, dir.dirKey || '/');
+    });
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    // Start at the deepest directory the prefix names, then filter by the full prefix.
+    const dir = await this.prefixDir(prefix);
+    if (!dir) return [];
+    const { dirReal, dirKey, realRoot } = dir;
+    const out: ObjectInfo[] = [];
     const seen = new Set<string>();
     const walk = async (real: string, keyBase: string): Promise<void> => {
       if (seen.has(real)) return; // symlink loops
@@ -131,19 +166,6 @@ export class LocalStorage implements ObjectStorage {
         }),
       );
     };
-    if (!this.inside(realRoot, dirReal)) {
-      throw new StorageError('access_denied', `${prefix} resolves outside the object storage root`);
-    }
-    const st = await stat(dirReal).catch((err: unknown) => {
-      if (errCode(err) === 'ENOENT') return undefined; // removed meanwhile: no data (yet)
-      throw this.mapError(err, dirKey || '/');
-    });
-    if (!st) return [];
-    if (!st.isDirectory()) {
-      // A prefix naming a folder ('…/') that is a file can never hold logs.
-      if (prefix.endsWith('/')) throw new StorageError('not_a_directory', `not a directory: ${dirKey}`);
-      return [];
-    }
     await walk(dirReal, dirKey);
     out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return out;

@@ -136,6 +136,12 @@ export class S3Storage implements ObjectStorage {
     return out;
   }
 
+  async probe(prefix: string): Promise<void> {
+    await this.attempt('list', `listing ${this.description}/${prefix}`, () =>
+      this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix || undefined, MaxKeys: 1 })),
+    );
+  }
+
   async stat(key: string): Promise<ObjectInfo | null> {
     try {
       const head = await this.attempt('head', `reading ${this.description}/${key}`, async () => {

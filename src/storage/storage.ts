@@ -17,6 +17,11 @@ export interface ObjectStorage {
   readonly description: string;
   /** Every object whose key starts with `prefix`, recursively, in key order. */
   list(prefix: string): Promise<ObjectInfo[]>;
+  /**
+   * Resolves when the storage answers for `prefix` (nothing there yet is fine), and fails as
+   * list() would otherwise; costs one request, whatever the prefix holds. Without it, list().
+   */
+  probe?(prefix: string): Promise<void>;
   /** One object's metadata, or null when it does not exist. */
   stat(key: string): Promise<ObjectInfo | null>;
   /**
@@ -49,4 +54,10 @@ export { StorageError, type StorageErrorKind, type StorageRetry } from './errors
 export interface LogLocation {
   storage: ObjectStorage;
   prefix: string;
+}
+
+/** One request that proves `location`'s storage answers (probe() where the storage has it). */
+export async function probeLocation(location: LogLocation): Promise<void> {
+  if (location.storage.probe) await location.storage.probe(location.prefix);
+  else await location.storage.list(location.prefix);
 }

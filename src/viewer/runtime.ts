@@ -13,7 +13,7 @@ import type { Config } from '../config.js';
 import { openLogdir as engineOpenLogdir, type Logdir, type LogdirStats } from '../events/index.js';
 import { runtimeErrorOf, STORAGE_RETRYING, type JobRuntime, type JobRuntimeError, type RuntimeFailureListener, type RuntimeJob } from '../runtime/runtime.js';
 import { resolveTrainUrl } from '../storage/resolve.js';
-import type { LogLocation } from '../storage/storage.js';
+import { probeLocation, type LogLocation } from '../storage/storage.js';
 
 export const DEFAULT_RELOAD_INTERVAL_MS = 3_000;
 
@@ -119,8 +119,9 @@ export class ViewerRuntime implements JobRuntime {
       let location: LogLocation;
       try {
         location = this.locate(job.trainUrl);
-        // One listing proves the storage answers. An empty listing is "no data yet", not an error.
-        await location.storage.list(location.prefix);
+        // One request proves the storage answers (a probe, not a listing: a sweep's 10,000 runs
+        // are listed when someone views them). Nothing there yet is "no data yet", not an error.
+        await probeLocation(location);
       } catch (err) {
         const failure = runtimeErrorOf(err, job.trainUrl);
         if (this.starting.get(job.jobId) === entry && !failure.permanent) this.startFailures.set(job.jobId, { error: failure, at: this.now() });
