@@ -84,7 +84,8 @@ class DecodeSink implements FrameSink {
       this.run.decodeGeneral(b, s, e, this.base, this.file);
     } catch (err) {
       const message = err instanceof ProtoError ? err.message : `decode failed: ${err instanceof Error ? err.message : String(err)}`;
-      this.run.addProblem({ file: this.file.key, offset: this.base + s - 12, kind: 'decode', message });
+      const kind = err instanceof ProtoError ? err.kind : 'decode';
+      this.run.addProblem({ file: this.file.key, offset: this.base + s - 12, kind, message });
     }
   }
 
