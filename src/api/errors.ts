@@ -23,6 +23,7 @@ export const ERRORS = {
   methodNotAllowed: { code: 'ModelArts.0107', http: 405, message: 'Method Not Allowed.' },
   bodyTooLarge: { code: 'ModelArts.0101', http: 413, message: 'Invalid Argument. Request body is larger than 1 MiB.' },
   notRunning: { code: 'ModelArts.0105', http: 409, message: 'The job is not running.' },
+  responseTooLarge: { code: 'ModelArts.0101', http: 400, message: 'Invalid Argument. The response would be larger than the cap; ask for fewer samples.' },
 } as const;
 
 export type ErrorKind = keyof typeof ERRORS;

@@ -13,6 +13,7 @@ import type {
   LogdirStats,
   OpenLogdirOptions,
   PrCurveSeries,
+  Problem,
   ReloadStats,
   RunHparams,
   RunInfo,
@@ -376,6 +377,10 @@ class LogdirImpl implements Logdir {
 
   readBlob(ref: BlobRef): Promise<Buffer> {
     return this.location.storage.read(ref.key, ref.offset, ref.length);
+  }
+
+  reportProblem(run: string, problem: Problem): void {
+    this.runStates.get(run)?.addProblem(problem);
   }
 
   stats(): LogdirStats {

@@ -260,4 +260,6 @@ export interface Logdir {
   runMetadata(run: string, tag: string): BlobRef | undefined;
   readBlob(ref: BlobRef): Promise<Buffer>;
   stats(): LogdirStats;
+  /** Adds a problem found while serving the run's data (e.g. an answer over a cap) to its problem list. */
+  reportProblem(run: string, problem: Problem): void;
 }

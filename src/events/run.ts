@@ -76,6 +76,8 @@ const SCRATCH_BYTES = new Uint8Array(8);
 const SCRATCH_F32 = new Float32Array(SCRATCH_BYTES.buffer, 0, 1);
 const SCRATCH_F64 = new Float64Array(SCRATCH_BYTES.buffer);
 const MAX_PROBLEMS = 1000;
+/** A tag as named in a problem message (a tag may be as long as a record). */
+const short = (tag: string): string => (tag.length > 200 ? `${tag.slice(0, 200)}…` : tag);
 
 // Oneof kinds of Summary.Value.
 const V_NONE = 0;
@@ -402,7 +404,7 @@ export class RunState {
     const t = this.findTag(buf, ts, te) ?? this.newTag(buf, ts, te, ms, me, kind);
     const store = t.store;
     if (store.length >= LIMITS.seriesSamples) {
-      if (!t.capped) this.warn('limit', `tag ${t.tag} reached the cap of ${LIMITS.seriesSamples} samples: later samples are dropped`);
+      if (!t.capped) this.warn('limit', `tag ${short(t.tag)} reached the cap of ${LIMITS.seriesSamples} samples: later samples are dropped`);
       t.capped = true;
       return;
     }
@@ -444,8 +446,8 @@ export class RunState {
         const tensor = this.tensor(buf, vs, ve);
         // Rows TP, FP, TN, FN, precision, recall: the thresholds are what the content holds, whatever the shape says.
         const len = tensor.numbers.length;
-        if (len % 6 !== 0) throw new ProtoError(`pr_curve tag ${t.tag}: ${len} numbers are not 6 rows`, 'shape');
-        if (tensor.shape.length === 2 && tensor.shape[0] !== 6) this.warn('shape', `pr_curve tag ${t.tag}: shape [${tensor.shape.join(', ')}] is not [6, n]`);
+        if (len % 6 !== 0) throw new ProtoError(`pr_curve tag ${short(t.tag)}: ${len} numbers are not 6 rows`, 'shape');
+        if (tensor.shape.length === 2 && tensor.shape[0] !== 6) this.warn('shape', `pr_curve tag ${short(t.tag)}: shape [${tensor.shape.slice(0, 8).join(', ')}] is not [6, n]`);
         store.pushItem(step, wall, { data: tensor.numbers, thresholds: len / 6 });
         return;
       }
@@ -485,7 +487,7 @@ export class RunState {
       const rows = Math.floor(cap / cols);
       shape = shape.length === 2 && cols > 1 ? [rows, cols] : [rows * cols];
       r = r.slice(0, rows * cols * 2);
-      this.warn('limit', `text tag ${tag}: ${t.stringRanges.length / 2} cells, over the cap of ${cap}: the first ${rows * cols} kept`);
+      this.warn('limit', `text tag ${short(tag)}: ${t.stringRanges.length / 2} cells, over the cap of ${cap}: the first ${rows * cols} kept`);
     }
     let budget = LIMITS.textValueBytes;
     let cut = false;
@@ -496,19 +498,19 @@ export class RunState {
       budget -= end - r[i];
       strings.push(utf8(buf, r[i], end));
     }
-    if (cut) this.warn('limit', `text tag ${tag}: value over the cap of ${LIMITS.textValueBytes} bytes: cut`);
+    if (cut) this.warn('limit', `text tag ${short(tag)}: value over the cap of ${LIMITS.textValueBytes} bytes: cut`);
     return { shape, strings };
   }
 
   /** Images/audio of one value within the caps: the first LIMITS.blobsPerValue, none over LIMITS.blobBytes. */
   private boundBlobs(refs: BlobRef[], tag: string): void {
     if (refs.length > LIMITS.blobsPerValue) {
-      this.warn('limit', `tag ${tag}: ${refs.length} blobs in one value, over the cap of ${LIMITS.blobsPerValue}: the first kept`);
+      this.warn('limit', `tag ${short(tag)}: ${refs.length} blobs in one value, over the cap of ${LIMITS.blobsPerValue}: the first kept`);
       refs.length = LIMITS.blobsPerValue;
     }
     for (let i = 0; i < refs.length; i++) {
       if (refs[i].length > LIMITS.blobBytes) {
-        this.warn('limit', `tag ${tag}: a blob of ${refs[i].length} bytes is over the cap of ${LIMITS.blobBytes}: not served`);
+        this.warn('limit', `tag ${short(tag)}: a blob of ${refs[i].length} bytes is over the cap of ${LIMITS.blobBytes}: not served`);
         refs[i].length = 0;
       }
     }

@@ -2,7 +2,11 @@
 // graph dashboard parses. Hand-written over the wire format (the engine keeps graphs as byte
 // ranges, and a full proto runtime for one route is not worth a dependency): nodes with name, op,
 // inputs, device and attrs (scalars, strings, types, shapes and lists of them), plus versions.
-// Unknown fields are skipped, truncated input ends the output early but never throws.
+// Unknown fields are skipped, truncated input ends the output early but never throws — except
+// when the text would pass its caps (nodes, bytes: limits.ts), which throws ResponseTooLarge
+// before building more. Nesting is fixed (node → attr → list → shape), so hostile depth cannot recurse.
+import { LIMITS } from '../events/index.js';
+import { ResponseTooLarge } from './tb-json.js';
 
 const DATA_TYPES: Record<number, string> = {
   1: 'DT_FLOAT', 2: 'DT_DOUBLE', 3: 'DT_INT32', 4: 'DT_UINT8', 5: 'DT_INT16', 6: 'DT_INT8', 7: 'DT_STRING',
@@ -158,10 +162,16 @@ function node(buf: Uint8Array): string {
   return s + '}\n';
 }
 
-export function graphDefToPbtxt(buf: Uint8Array): string {
+export function graphDefToPbtxt(buf: Uint8Array, maxBytes = LIMITS.responseBytes, maxNodes = LIMITS.graphNodes): string {
   let s = '';
+  let nodes = 0;
   for (const f of fields(buf)) {
-    if (f.no === 1 && f.bytes) s += node(f.bytes);
+    if (f.no === 1 && f.bytes) {
+      // Worst case of a node's text: a packed list of one-byte types, each its own indented line.
+      const worst = s.length + f.bytes.length * 32 + 256;
+      if (++nodes > maxNodes || worst > maxBytes) throw new ResponseTooLarge(nodes > maxNodes ? Infinity : worst);
+      s += node(f.bytes);
+    }
     else if (f.no === 4 && f.bytes) {
       const producer = fields(f.bytes).find((v) => v.no === 1)?.varint;
       s += `versions {\n${producer !== undefined ? `  producer: ${producer}\n` : ''}}\n`;
