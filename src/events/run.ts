@@ -5,7 +5,7 @@
 // What a record claims (shapes, counts, lengths) is checked against its bytes and the caps of
 // limits.ts before it sizes anything; a record that breaks them is a problem of the run, reported
 // with the record's offset (`warn` when the value is still kept, a thrown ProtoError when not).
-import { LIMITS } from './limits.js';
+import { LIMITS, shapeProduct } from './limits.js';
 import type {
   AudioRef,
   BlobRef,
@@ -481,6 +481,11 @@ export class RunState {
   private textValue(buf: Buffer, t: DecodedTensor, tag: string): TextValue {
     let r = t.stringRanges;
     let shape = t.shape;
+    // The shape was checked against the tensor's elements, which may be numbers: a table needs strings.
+    if (shape.length !== 0 && shapeProduct(shape) !== r.length / 2) {
+      if (t.shapeError === undefined) this.warn('shape', `text tag ${short(tag)}: shape [${shape.slice(0, 8).join(', ')}] but ${r.length / 2} strings`);
+      shape = [r.length / 2];
+    }
     const cap = LIMITS.textCells;
     if (r.length / 2 > cap) {
       const cols = shape.length === 2 && shape[1] >= 1 && shape[1] <= cap ? shape[1] : 1;
