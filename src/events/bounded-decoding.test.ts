@@ -104,10 +104,10 @@ test('an audio tensor whose column count is 0 or negative neither loops nor grow
   }
 });
 
-/** Product of claimed dims, exactly (a 10-byte negative dim decodes as 0 or less: never over any budget). */
+/** Product of claimed dims as the engine reads them, exactly (a -1 dim, 10 varint bytes, reads as 0 within 2^53). */
 function claimedCount(dims: readonly number[]): bigint {
   let p = 1n;
-  for (const d of dims) p *= BigInt(d);
+  for (const d of dims) p *= d === -1 ? 0n : BigInt(d);
   return p;
 }
 
