@@ -69,7 +69,7 @@ class TriplesWriter {
     /** CSV rows (`w,s,v\r\n`, non-finite as nan/inf) instead of JSON triples. */
     private readonly csv = false,
   ) {
-    this.buf = Buffer.allocUnsafe(Math.max(64, Math.min(n, 1 << 20) * 48));
+    this.buf = Buffer.allocUnsafe(Math.max(64, Math.min(Math.min(n, 1 << 20) * 48, LIMITS.responseBytes)));
     if (csv) this.o += this.buf.write('Wall time,Step,Value\r\n', 0, 'latin1');
     else this.buf[this.o++] = 0x5b;
   }
