@@ -204,9 +204,14 @@ test('a tensor over the element cap is skipped and reported; one under it is kep
     const big = tensorRecord('h', 'histograms', tensorProto({ dtype: DT_DOUBLE, shape: [20, 3], content: doubles(new Array<number>(60).fill(1)) }), 0);
     const packed = tensorRecord('h', 'histograms', tensorProto({ dtype: DT_FLOAT, shape: [20, 3], floats: new Array<number>(60).fill(1) }), 1);
     const small = tensorRecord('h', 'histograms', tensorProto({ dtype: DT_DOUBLE, shape: [10, 3], content: doubles(new Array<number>(30).fill(1)) }), 2);
-    const { logdir } = await loadBytes(Buffer.concat([big, packed, small]));
+    const ones = new Array<number>(60).fill(1);
+    const histo = tf1.histogramRaw('proto', { min: 0, max: 1, num: 60, sum: 60, sumSquares: 60, bucketLimits: ones, bucketCounts: ones }, 0, 1);
+    const strings = tensorRecord('t', 'text', tensorProto({ dtype: DT_STRING, shape: [60], strings: new Array<string>(60).fill('s') }));
+    const { logdir } = await loadBytes(Buffer.concat([big, packed, small, histo, strings]));
     assert.deepEqual([...(logdir.histograms('.', 'h')?.steps ?? [])], [2]);
-    assert.deepEqual(kinds(logdir), ['limit', 'limit']);
+    assert.equal(logdir.histograms('.', 'proto')?.length, 0);
+    assert.equal(logdir.text('.', 't')?.length, 0);
+    assert.deepEqual(kinds(logdir), ['limit', 'limit', 'limit', 'limit']);
   });
 });
 

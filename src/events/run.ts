@@ -626,10 +626,14 @@ function histoBuckets(buf: Buffer, s: number, e: number): Float64Array {
     } else if ((f === 6 || f === 7) && (wt === 2 || wt === 1)) {
       const arr = f === 6 ? limits : counts;
       if (wt === 1) {
+        if (arr.length >= LIMITS.tensorElements) throw new ProtoError(`histogram holds over ${LIMITS.tensorElements} buckets, the cap`, 'limit');
         arr.push(readDouble(buf, p, e));
         p += 8;
       } else {
         const de = lengthDelimited(buf, p, e);
+        if (arr.length + (de - pos) / 8 > LIMITS.tensorElements) {
+          throw new ProtoError(`histogram holds over ${LIMITS.tensorElements} buckets, the cap`, 'limit');
+        }
         for (let q = pos; q < de; q += 8) arr.push(readDouble(buf, q, de));
         p = de;
       }

@@ -82,6 +82,7 @@ export function decodeTensor(buf: Buffer, s: number, e: number): DecodedTensor {
       p = ce;
     } else if (field === 8 && wt === 2) {
       const de = lengthDelimited(buf, p, e);
+      if (stringRanges.length >= 2 * LIMITS.tensorElements) throw tooMany(stringRanges.length / 2 + 1);
       stringRanges.push(pos, de);
       p = de;
     } else if (field === 5 || field === 6 || field === 7 || field === 10 || field === 11 || field === 13) {
@@ -110,6 +111,7 @@ export function decodeTensor(buf: Buffer, s: number, e: number): DecodedTensor {
         while (q < de) q = one(q, de);
         p = de;
       } else if ((field === 5 && wt === 5) || (field === 6 && wt === 1) || wt === 0) {
+        if (vals.length >= LIMITS.tensorElements) throw tooMany(vals.length + 1);
         p = one(p, e);
       } else p = skipField(buf, p, e, wt);
     } else p = skipField(buf, p, e, wt);
