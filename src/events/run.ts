@@ -412,17 +412,17 @@ export class RunState {
       case 'scalars':
         if (kind === V_SIMPLE) store.pushScalar(step, wall, simple);
         else if (kind === V_TENSOR) store.pushScalar(step, wall, tensorScalar(buf, vs, ve));
-        else throw new ProtoError(`scalar tag ${t.tag} holds a non-scalar value`);
+        else throw new ProtoError(`scalar tag ${short(t.tag)} holds a non-scalar value`);
         return;
       case 'histograms': {
         const buckets = kind === V_HISTO ? histoBuckets(buf, vs, ve) : kind === V_TENSOR ? this.tensor(buf, vs, ve).numbers.map(Math.fround) : undefined;
-        if (!buckets) throw new ProtoError(`histogram tag ${t.tag} holds no histogram`);
+        if (!buckets) throw new ProtoError(`histogram tag ${short(t.tag)} holds no histogram`);
         store.pushItem(step, wall, buckets);
         return;
       }
       case 'images': {
         const refs = kind === V_IMAGE ? [imageRef(buf, vs, ve, base, file.key)] : kind === V_TENSOR ? tensorImageRefs(this.tensor(buf, vs, ve), buf, base, file.key) : undefined;
-        if (!refs) throw new ProtoError(`image tag ${t.tag} holds no image`);
+        if (!refs) throw new ProtoError(`image tag ${short(t.tag)} holds no image`);
         this.boundBlobs(refs, t.tag);
         if (refs.length > t.maxSamplesPerStep) t.maxSamplesPerStep = refs.length;
         store.pushItem(step, wall, refs);
@@ -430,19 +430,19 @@ export class RunState {
       }
       case 'audio': {
         const refs = kind === V_AUDIO ? [audioRef(buf, vs, ve, base, file.key)] : kind === V_TENSOR ? tensorAudioRefs(this.tensor(buf, vs, ve), buf, base, file.key) : undefined;
-        if (!refs) throw new ProtoError(`audio tag ${t.tag} holds no audio`);
+        if (!refs) throw new ProtoError(`audio tag ${short(t.tag)} holds no audio`);
         this.boundBlobs(refs, t.tag);
         if (refs.length > t.maxSamplesPerStep) t.maxSamplesPerStep = refs.length;
         store.pushItem(step, wall, refs);
         return;
       }
       case 'text': {
-        if (kind !== V_TENSOR) throw new ProtoError(`text tag ${t.tag} holds no tensor`);
+        if (kind !== V_TENSOR) throw new ProtoError(`text tag ${short(t.tag)} holds no tensor`);
         store.pushItem(step, wall, this.textValue(buf, this.tensor(buf, vs, ve), t.tag));
         return;
       }
       case 'pr_curves': {
-        if (kind !== V_TENSOR) throw new ProtoError(`pr_curve tag ${t.tag} holds no tensor`);
+        if (kind !== V_TENSOR) throw new ProtoError(`pr_curve tag ${short(t.tag)} holds no tensor`);
         const tensor = this.tensor(buf, vs, ve);
         // Rows TP, FP, TN, FN, precision, recall: the thresholds are what the content holds, whatever the shape says.
         const len = tensor.numbers.length;
@@ -462,7 +462,7 @@ export class RunState {
         return;
       }
       default:
-        if (kind !== V_TENSOR) throw new ProtoError(`tag ${t.tag} holds no tensor`);
+        if (kind !== V_TENSOR) throw new ProtoError(`tag ${short(t.tag)} holds no tensor`);
         store.pushItem(step, wall, { key: file.key, offset: base + vs, length: ve - vs });
     }
   }
