@@ -178,7 +178,7 @@ export function registerPluginRoutes(route: RouteFn): void {
     const limit = budget({ samples: one(body, 'samples') ?? one(q, 'samples') });
     return sendCached(req, reply, v, `multirun\0${tag}\0${limit}\0${JSON.stringify(runs)}`, async () => {
       const parts: Buffer[] = [];
-      const b = new ResponseBudget(v, runs, `scalars_multirun of ${tag}`);
+      const b = new ResponseBudget(v, runs.filter((r) => v.logdir.scalars(r, tag)), `scalars_multirun of ${tag}`);
       for (const run of runs) {
         if (!v.logdir.scalars(run, tag)) continue;
         parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(run)}:`), await scalarBody(v.logdir, run, tag, limit, b));
@@ -323,7 +323,7 @@ export function registerPluginRoutes(route: RouteFn): void {
     return sendCached(req, reply, v, `pr\0${tag}\0${limit}\0${JSON.stringify(runs)}`, () => {
       const parts: string[] = [];
       const seen = new Set<string>();
-      const rb = new ResponseBudget(v, runs, `pr_curves of ${tag}`);
+      const rb = new ResponseBudget(v, runs.filter((r) => v.logdir.prCurves(r, tag)), `pr_curves of ${tag}`);
       for (const run of runs) {
         const s = v.logdir.prCurves(run, tag);
         if (!s || seen.has(run)) continue;

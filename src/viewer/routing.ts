@@ -85,9 +85,11 @@ export class ResponseBudget {
   }
 
   refuse(bytes: number): HttpError {
-    const message = `${this.what}: the answer would be over ${bytes >= 2 ** 53 ? 'any size' : `${bytes} bytes`}, over the cap of ${LIMITS.responseBytes}`;
-    for (const run of this.runs) this.v.logdir.reportProblem(run, { file: '', offset: 0, kind: 'limit', message });
-    return new HttpError(new ApiError('responseTooLarge', `Invalid Argument. ${message}; ask for fewer samples.`));
+    // The problem names only what was asked (one entry per tag and route however often it is asked).
+    const cap = `over the cap of ${LIMITS.responseBytes} bytes`;
+    for (const run of this.runs) this.v.logdir.reportProblem(run, { file: '', offset: 0, kind: 'limit', message: `${this.what}: an answer was refused, ${cap}` });
+    const size = Number.isFinite(bytes) ? `${bytes} bytes` : 'too large';
+    return new HttpError(new ApiError('responseTooLarge', `Invalid Argument. ${this.what}: the answer would be ${size}, ${cap}; ask for fewer samples.`));
   }
 }
 
