@@ -2,7 +2,8 @@
 // Event files come from tenants and are hostile until proven otherwise: one tenant's file must not
 // stall or kill the process for the others. Claimed sizes (shapes, counts, lengths) are checked
 // against the bytes present; these caps bound what genuinely present bytes may cost. Each hit is
-// reported in the run's problem list (kind 'limit'), never thrown out of the loader.
+// reported in the run's problem list (kind 'limit'; a refused expansion is a 'shape' problem),
+// never thrown out of the loader.
 // A mutable object (not separate consts) only so tests can lower a cap (`withLimits`) instead of
 // writing gigabytes; production never changes it.
 
@@ -17,7 +18,7 @@ export const LIMITS = {
   broadcastElementsPerByte: 4,
   /** Samples kept per tag; later samples of the tag are dropped (the first ones are kept). */
   seriesSamples: 10_000_000,
-  /** Bytes of the strings of one text value (markdown rendering is synchronous: ~0.3 s at this size). */
+  /** Bytes of the strings of one text value: markdown is rendered synchronously, on the event loop. */
   textValueBytes: 4 << 20,
   /** Cells (strings) of one text value; each is rendered as its own markdown block. */
   textCells: 10_000,
