@@ -32,6 +32,7 @@ export const ERRORS = {
   },
   // A RUNNING job's storage does not answer; its viewer retries (the code is the one this case had before).
   storageUnavailable: { code: 'ModelArts.0010', http: 503, message: 'storage unavailable, retrying' },
+  responseTooLarge: { code: 'ModelArts.0101', http: 400, message: 'Invalid Argument. The response would be larger than the cap; ask for fewer samples.' },
 } as const;
 
 export type ErrorKind = keyof typeof ERRORS;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { cliPath, pytorchFixtureDir } from '../testing/paths.js';
 import { EventEncoder } from '../events/index.js';
 import type { InspectReport } from '../events/inspect.js';
+import { DT_STRING, tensorProto, tensorRecord } from '../testing/hostile.js';
 
 test('inspect --json reports the real fixture’s runs, tags by kind and step ranges', () => {
   const out = execFileSync(process.execPath, [cliPath, 'inspect', '--json', pytorchFixtureDir], { encoding: 'utf8' });
@@ -36,4 +37,13 @@ test('inspect prints tags like tensorboard --inspect and lists the problems of a
   assert.match(out, /These tags are in \.:\nscalars\n {3}acc\n/);
   assert.match(out, /num_steps {12}2\n/);
   assert.match(out, /data_crc at events\.out\.tfevents\.0000000001\.h\.1\.0:\d+: record data CRC mismatch/);
+});
+
+test('inspect lists a shape bomb as a shape problem of its record, at once', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vizjobs-inspect-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const bomb = tensorRecord('t', 'text', tensorProto({ dtype: DT_STRING, shape: [100_000, 100_000], strings: ['x'] }));
+  writeFileSync(join(dir, 'events.out.tfevents.0000000001.h.1.0'), bomb);
+  const out = execFileSync(process.execPath, [cliPath, 'inspect', dir], { encoding: 'utf8', timeout: 20_000 });
+  assert.match(out, /shape at events\.out\.tfevents\.0000000001\.h\.1\.0:0: tensor claims shape \[100000, 100000\] but holds 1 element/);
 });

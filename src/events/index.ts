@@ -14,5 +14,6 @@ export {
   type HparamInput,
 } from './writer.js';
 export { decodeTensorProto } from './tensor.js';
+export { LIMITS, withLimits, shapeProduct, type Limits } from './limits.js';
 export { crc32c, crc32cJs, maskCrc, maskedCrc32c } from './crc32c.js';
 export { hasNativeCrc32c } from './crc32c-native.js';

@@ -14,6 +14,7 @@ import type {
   LogdirStats,
   OpenLogdirOptions,
   PrCurveSeries,
+  Problem,
   ReloadStats,
   RunHparams,
   RunInfo,
@@ -90,7 +91,8 @@ class DecodeSink implements FrameSink {
       this.run.decodeGeneral(b, s, e, this.base, this.file);
     } catch (err) {
       const message = err instanceof ProtoError ? err.message : `decode failed: ${err instanceof Error ? err.message : String(err)}`;
-      this.run.addProblem({ file: this.file.key, offset: this.base + s - 12, kind: 'decode', message });
+      const kind = err instanceof ProtoError ? err.kind : 'decode';
+      this.run.addProblem({ file: this.file.key, offset: this.base + s - 12, kind, message });
     }
   }
 
@@ -395,6 +397,10 @@ class LogdirImpl implements Logdir {
 
   readBlob(ref: BlobRef): Promise<Buffer> {
     return this.location.storage.read(ref.key, ref.offset, ref.length);
+  }
+
+  reportProblem(run: string, problem: Problem): void {
+    this.runStates.get(run)?.addProblem(problem);
   }
 
   stats(): LogdirStats {

@@ -61,7 +61,11 @@ export type ProblemKind =
   /** A record framed fine but its protobuf did not decode: the record was skipped. */
   | 'decode'
   /** Storage refused or failed a read: retried at the next reload. */
-  | 'storage';
+  | 'storage'
+  /** A tensor's claimed shape does not match the elements it holds: kept as what it holds, or skipped. */
+  | 'shape'
+  /** A cap of limits.ts was hit (elements, samples, text, blobs, graph, response size): trimmed or skipped. */
+  | 'limit';
 
 export interface Problem {
   /** Storage key of the event file. */
@@ -259,4 +263,6 @@ export interface Logdir {
   runMetadata(run: string, tag: string): BlobRef | undefined;
   readBlob(ref: BlobRef): Promise<Buffer>;
   stats(): LogdirStats;
+  /** Adds a problem found while serving the run's data (e.g. an answer over a cap) to its problem list. */
+  reportProblem(run: string, problem: Problem): void;
 }

@@ -4,7 +4,11 @@
 // a record with a valid CRC but a malformed body throws ProtoError, which the caller reports.
 
 export class ProtoError extends Error {
-  constructor(message: string) {
+  /** The problem kind the record is reported as: malformed ('decode'), a shape its content contradicts, or a cap hit. */
+  constructor(
+    message: string,
+    readonly kind: 'decode' | 'shape' | 'limit' = 'decode',
+  ) {
     super(message);
     this.name = 'ProtoError';
   }

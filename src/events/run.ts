@@ -2,6 +2,10 @@
 // problems. decodeRecord() is the hot path: it walks Event → Summary → Value with the hand-written
 // walker, finds the tag by hashing its bytes (no string per record once a tag is known) and
 // appends to typed-array columns, so a scalar record allocates nothing.
+// What a record claims (shapes, counts, lengths) is checked against its bytes and the caps of
+// limits.ts before it sizes anything; a record that breaks them is a problem of the run, reported
+// with the record's offset (`warn` when the value is still kept, a thrown ProtoError when not).
+import { LIMITS, shapeProduct } from './limits.js';
 import type {
   AudioRef,
   BlobRef,
@@ -16,7 +20,7 @@ import type {
 import { decodeHparamsPluginData } from './hparams.js';
 import { ProtoError, halfToNumber, lengthDelimited, pos, readDouble, readFloat, skipField, utf8, varint } from './proto.js';
 import { SeriesStore } from './series.js';
-import { DT_DOUBLE, DT_FLOAT, DT_HALF, DT_INT32, DT_INT64, decodeTensor, tensorStrings } from './tensor.js';
+import { DT_DOUBLE, DT_FLOAT, DT_HALF, DT_INT32, DT_INT64, decodeTensor, type DecodedTensor } from './tensor.js';
 
 export type SeriesItem = Float64Array | ImageRef[] | AudioRef[] | TextValue | PrItem | BlobRef;
 export interface PrItem {
@@ -34,6 +38,8 @@ export interface TagState {
   maxSamplesPerStep: number;
   /** The tag that followed this one last time (lookup shortcut). */
   next: TagState | undefined;
+  /** LIMITS.seriesSamples was reached and reported: later samples are dropped. */
+  capped?: boolean;
 }
 
 function sameBytes(b: Uint8Array, buf: Buffer, s: number, e: number): boolean {
@@ -70,6 +76,8 @@ const SCRATCH_BYTES = new Uint8Array(8);
 const SCRATCH_F32 = new Float32Array(SCRATCH_BYTES.buffer, 0, 1);
 const SCRATCH_F64 = new Float64Array(SCRATCH_BYTES.buffer);
 const MAX_PROBLEMS = 1000;
+/** A tag as named in a problem message (a tag may be as long as a record). */
+const short = (tag: string): string => (tag.length > 200 ? `${tag.slice(0, 200)}…` : tag);
 
 // Oneof kinds of Summary.Value.
 const V_NONE = 0;
@@ -92,6 +100,15 @@ export class RunState {
   private problemKeys = new Set<string>();
 
   constructor(readonly name: string) {}
+
+  /** Storage key and offset of the record decodeGeneral is decoding (for `warn`). */
+  private recKey = '';
+  private recOffset = 0;
+
+  /** Reports a problem of the record being decoded whose value is nevertheless kept (or trimmed). */
+  warn(kind: 'shape' | 'limit', message: string): void {
+    this.addProblem({ file: this.recKey, offset: this.recOffset, kind, message });
+  }
 
   /** Forgets every sample (the run is read again from the start). Files keep their keys. */
   reset(): void {
@@ -116,7 +133,7 @@ export class RunState {
   problemsOmitted = 0;
 
   addProblem(p: Problem): void {
-    const k = `${p.file}\0${p.offset}\0${p.kind}`;
+    const k = `${p.file}\0${p.offset}\0${p.kind}\0${p.message}`;
     if (this.problemKeys.has(k)) return;
     if (this.problems.length >= MAX_PROBLEMS) {
       this.problemsOmitted++;
@@ -187,6 +204,8 @@ export class RunState {
 
   /** decodeRecord for a record fastScalar did not take: the general walker. */
   decodeGeneral(buf: Buffer, s: number, e: number, base: number, file: FileState): void {
+    this.recKey = file.key;
+    this.recOffset = base + s - 12; // the record's framing header precedes its data
     let wall = 0;
     let step = 0;
     let summaryS = -1;
@@ -220,7 +239,8 @@ export class RunState {
         case 34: {
           // graph_def
           const ge = lengthDelimited(buf, p, e);
-          this.graph = { key: file.key, offset: base + pos, length: ge - pos };
+          if (ge - pos > LIMITS.graphBytes) this.warn('limit', `graph_def of ${ge - pos} bytes is over the cap of ${LIMITS.graphBytes}: not kept`);
+          else this.graph = { key: file.key, offset: base + pos, length: ge - pos };
           p = ge;
           break;
         }
@@ -323,7 +343,8 @@ export class RunState {
     sb[3] = buf[at + 3];
     const value = SCRATCH_F32[0];
     const t = this.findTag(buf, ts, te);
-    if (t === undefined || t.kind !== 'scalars') return false;
+    // Over the series cap the general path drops the sample and reports it.
+    if (t === undefined || t.kind !== 'scalars' || t.store.length >= LIMITS.seriesSamples) return false;
     for (let i = 0; i < 8; i++) sb[i] = buf[s + 1 + i];
     const wall = SCRATCH_F64[0];
     if (Number.isNaN(this.firstWallTime)) this.firstWallTime = wall;
@@ -382,43 +403,52 @@ export class RunState {
     }
     const t = this.findTag(buf, ts, te) ?? this.newTag(buf, ts, te, ms, me, kind);
     const store = t.store;
+    if (store.length >= LIMITS.seriesSamples) {
+      if (!t.capped) this.warn('limit', `tag ${short(t.tag)} reached the cap of ${LIMITS.seriesSamples} samples: later samples are dropped`);
+      t.capped = true;
+      return;
+    }
     switch (t.kind) {
       case 'scalars':
         if (kind === V_SIMPLE) store.pushScalar(step, wall, simple);
         else if (kind === V_TENSOR) store.pushScalar(step, wall, tensorScalar(buf, vs, ve));
-        else throw new ProtoError(`scalar tag ${t.tag} holds a non-scalar value`);
+        else throw new ProtoError(`scalar tag ${short(t.tag)} holds a non-scalar value`);
         return;
       case 'histograms': {
-        const buckets = kind === V_HISTO ? histoBuckets(buf, vs, ve) : kind === V_TENSOR ? decodeTensor(buf, vs, ve).numbers.map(Math.fround) : undefined;
-        if (!buckets) throw new ProtoError(`histogram tag ${t.tag} holds no histogram`);
+        const buckets = kind === V_HISTO ? histoBuckets(buf, vs, ve) : kind === V_TENSOR ? this.tensor(buf, vs, ve).numbers.map(Math.fround) : undefined;
+        if (!buckets) throw new ProtoError(`histogram tag ${short(t.tag)} holds no histogram`);
         store.pushItem(step, wall, buckets);
         return;
       }
       case 'images': {
-        const refs = kind === V_IMAGE ? [imageRef(buf, vs, ve, base, file.key)] : kind === V_TENSOR ? tensorImageRefs(buf, vs, ve, base, file.key) : undefined;
-        if (!refs) throw new ProtoError(`image tag ${t.tag} holds no image`);
+        const refs = kind === V_IMAGE ? [imageRef(buf, vs, ve, base, file.key)] : kind === V_TENSOR ? tensorImageRefs(this.tensor(buf, vs, ve), buf, base, file.key) : undefined;
+        if (!refs) throw new ProtoError(`image tag ${short(t.tag)} holds no image`);
+        this.boundBlobs(refs, t.tag);
         if (refs.length > t.maxSamplesPerStep) t.maxSamplesPerStep = refs.length;
         store.pushItem(step, wall, refs);
         return;
       }
       case 'audio': {
-        const refs = kind === V_AUDIO ? [audioRef(buf, vs, ve, base, file.key)] : kind === V_TENSOR ? tensorAudioRefs(buf, vs, ve, base, file.key) : undefined;
-        if (!refs) throw new ProtoError(`audio tag ${t.tag} holds no audio`);
+        const refs = kind === V_AUDIO ? [audioRef(buf, vs, ve, base, file.key)] : kind === V_TENSOR ? tensorAudioRefs(this.tensor(buf, vs, ve), buf, base, file.key) : undefined;
+        if (!refs) throw new ProtoError(`audio tag ${short(t.tag)} holds no audio`);
+        this.boundBlobs(refs, t.tag);
         if (refs.length > t.maxSamplesPerStep) t.maxSamplesPerStep = refs.length;
         store.pushItem(step, wall, refs);
         return;
       }
       case 'text': {
-        if (kind !== V_TENSOR) throw new ProtoError(`text tag ${t.tag} holds no tensor`);
-        const tensor = decodeTensor(buf, vs, ve);
-        store.pushItem(step, wall, { shape: tensor.shape, strings: tensorStrings(buf, tensor) });
+        if (kind !== V_TENSOR) throw new ProtoError(`text tag ${short(t.tag)} holds no tensor`);
+        store.pushItem(step, wall, this.textValue(buf, this.tensor(buf, vs, ve), t.tag));
         return;
       }
       case 'pr_curves': {
-        if (kind !== V_TENSOR) throw new ProtoError(`pr_curve tag ${t.tag} holds no tensor`);
-        const tensor = decodeTensor(buf, vs, ve);
-        const n = tensor.shape.length === 2 ? tensor.shape[1] : Math.floor(tensor.numbers.length / 6);
-        store.pushItem(step, wall, { data: tensor.numbers, thresholds: n });
+        if (kind !== V_TENSOR) throw new ProtoError(`pr_curve tag ${short(t.tag)} holds no tensor`);
+        const tensor = this.tensor(buf, vs, ve);
+        // Rows TP, FP, TN, FN, precision, recall: the thresholds are what the content holds, whatever the shape says.
+        const len = tensor.numbers.length;
+        if (len % 6 !== 0) throw new ProtoError(`pr_curve tag ${short(t.tag)}: ${len} numbers are not 6 rows`, 'shape');
+        if (tensor.shape.length === 2 && tensor.shape[0] !== 6) this.warn('shape', `pr_curve tag ${short(t.tag)}: shape [${tensor.shape.slice(0, 8).join(', ')}] is not [6, n]`);
+        store.pushItem(step, wall, { data: tensor.numbers, thresholds: len / 6 });
         return;
       }
       case 'hparams': {
@@ -432,8 +462,62 @@ export class RunState {
         return;
       }
       default:
-        if (kind !== V_TENSOR) throw new ProtoError(`tag ${t.tag} holds no tensor`);
+        if (kind !== V_TENSOR) throw new ProtoError(`tag ${short(t.tag)} holds no tensor`);
         store.pushItem(step, wall, { key: file.key, offset: base + vs, length: ve - vs });
+    }
+  }
+
+  /** decodeTensor, with a shape its content contradicts reported and replaced by [elements present]. */
+  private tensor(buf: Buffer, s: number, e: number): DecodedTensor {
+    const t = decodeTensor(buf, s, e);
+    if (t.shapeError !== undefined) {
+      this.warn('shape', t.shapeError);
+      t.shape = [t.stringRanges.length / 2 || t.numbers.length];
+    }
+    return t;
+  }
+
+  /** A text tensor's strings within the text caps: the first cells (whole rows of a table), each cut to the byte budget. */
+  private textValue(buf: Buffer, t: DecodedTensor, tag: string): TextValue {
+    let r = t.stringRanges;
+    let shape = t.shape;
+    // The shape was checked against the tensor's elements, which may be numbers: a table needs strings.
+    if (shape.length !== 0 && shapeProduct(shape) !== r.length / 2) {
+      if (t.shapeError === undefined) this.warn('shape', `text tag ${short(tag)}: shape [${shape.slice(0, 8).join(', ')}] but ${r.length / 2} strings`);
+      shape = [r.length / 2];
+    }
+    const cap = LIMITS.textCells;
+    if (r.length / 2 > cap) {
+      const cols = shape.length === 2 && shape[1] >= 1 && shape[1] <= cap ? shape[1] : 1;
+      const rows = Math.floor(cap / cols);
+      shape = shape.length === 2 && cols > 1 ? [rows, cols] : [rows * cols];
+      r = r.slice(0, rows * cols * 2);
+      this.warn('limit', `text tag ${short(tag)}: ${t.stringRanges.length / 2} cells, over the cap of ${cap}: the first ${rows * cols} kept`);
+    }
+    let budget = LIMITS.textValueBytes;
+    let cut = false;
+    const strings: string[] = [];
+    for (let i = 0; i < r.length; i += 2) {
+      const end = Math.min(r[i + 1], r[i] + budget);
+      if (end < r[i + 1]) cut = true;
+      budget -= end - r[i];
+      strings.push(utf8(buf, r[i], end));
+    }
+    if (cut) this.warn('limit', `text tag ${short(tag)}: value over the cap of ${LIMITS.textValueBytes} bytes: cut`);
+    return { shape, strings };
+  }
+
+  /** Images/audio of one value within the caps: the first LIMITS.blobsPerValue, none over LIMITS.blobBytes. */
+  private boundBlobs(refs: BlobRef[], tag: string): void {
+    if (refs.length > LIMITS.blobsPerValue) {
+      this.warn('limit', `tag ${short(tag)}: ${refs.length} blobs in one value, over the cap of ${LIMITS.blobsPerValue}: the first kept`);
+      refs.length = LIMITS.blobsPerValue;
+    }
+    for (let i = 0; i < refs.length; i++) {
+      if (refs[i].length > LIMITS.blobBytes) {
+        this.warn('limit', `tag ${short(tag)}: a blob of ${refs[i].length} bytes is over the cap of ${LIMITS.blobBytes}: not served`);
+        refs[i].length = 0;
+      }
     }
   }
 
@@ -542,10 +626,14 @@ function histoBuckets(buf: Buffer, s: number, e: number): Float64Array {
     } else if ((f === 6 || f === 7) && (wt === 2 || wt === 1)) {
       const arr = f === 6 ? limits : counts;
       if (wt === 1) {
+        if (arr.length >= LIMITS.tensorElements) throw new ProtoError(`histogram holds over ${LIMITS.tensorElements} buckets, the cap`, 'limit');
         arr.push(readDouble(buf, p, e));
         p += 8;
       } else {
         const de = lengthDelimited(buf, p, e);
+        if (arr.length + (de - pos) / 8 > LIMITS.tensorElements) {
+          throw new ProtoError(`histogram holds over ${LIMITS.tensorElements} buckets, the cap`, 'limit');
+        }
         for (let q = pos; q < de; q += 8) arr.push(readDouble(buf, q, de));
         p = de;
       }
@@ -606,15 +694,14 @@ function audioRef(buf: Buffer, s: number, e: number, base: number, key: string):
       if (k === 34) {
         ref.offset = base + pos;
         ref.length = de - pos;
-      } else if (de > pos) ref.contentType = utf8(buf, pos, de);
+      } else if (de > pos && de - pos <= 128) ref.contentType = utf8(buf, pos, de); // the viewer serves only allowlisted types
       p = de;
     } else p = skipField(buf, p, e, k & 7);
   }
   return ref;
 }
 
-function tensorImageRefs(buf: Buffer, s: number, e: number, base: number, key: string): ImageRef[] {
-  const t = decodeTensor(buf, s, e);
+function tensorImageRefs(t: DecodedTensor, buf: Buffer, base: number, key: string): ImageRef[] {
   const r = t.stringRanges;
   if (r.length < 4) return [];
   const width = Number(utf8(buf, r[0], r[1])) || 0;
@@ -624,10 +711,10 @@ function tensorImageRefs(buf: Buffer, s: number, e: number, base: number, key: s
   return out;
 }
 
-function tensorAudioRefs(buf: Buffer, s: number, e: number, base: number, key: string): AudioRef[] {
-  const t = decodeTensor(buf, s, e);
+function tensorAudioRefs(t: DecodedTensor, buf: Buffer, base: number, key: string): AudioRef[] {
   const r = t.stringRanges;
-  const cols = t.shape.length === 2 ? t.shape[1] : 1;
+  // The stride is a dim the content was checked against (this.tensor); 0 would never advance.
+  const cols = t.shape.length === 2 && t.shape[1] >= 1 ? t.shape[1] : 1;
   const out: AudioRef[] = [];
   for (let i = 0; i + 1 < r.length; i += 2 * cols) {
     const label = cols >= 2 && i + 3 < r.length ? utf8(buf, r[i + 2], r[i + 3]) : '';

@@ -36,7 +36,10 @@ export function decodeBlobKey(raw: string): BlobKey | undefined {
   return { plugin, run, tag, step, index };
 }
 
-/** Content type of image bytes by their signature (TensorBoard sniffs too); octet-stream if unknown. */
+/**
+ * Content type of image bytes by their signature (TensorBoard sniffs too): only the raster types
+ * a browser shows inertly; anything else (SVG included: it can carry script) is octet-stream.
+ */
 export function imageContentType(bytes: Buffer): string {
   if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47) return 'image/png';
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
@@ -45,6 +48,14 @@ export function imageContentType(bytes: Buffer): string {
   if (bytes.length >= 12 && bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') {
     return 'image/webp';
   }
-  if (bytes.subarray(0, 256).toString('utf8').includes('<svg')) return 'image/svg+xml';
   return 'application/octet-stream';
+}
+
+/** Audio types served as such; a log's (or a client's) content_type is echoed only when listed here. */
+const AUDIO_TYPES = new Set(['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave', 'audio/mpeg', 'audio/mp3', 'audio/ogg', 'audio/flac', 'audio/x-flac', 'audio/webm', 'audio/aac', 'audio/mp4']);
+
+/** `type` if it is an allowlisted audio type (case-insensitive, parameters dropped), else octet-stream. */
+export function audioContentType(type: string): string {
+  const t = type.split(';')[0].trim().toLowerCase();
+  return AUDIO_TYPES.has(t) ? t : 'application/octet-stream';
 }

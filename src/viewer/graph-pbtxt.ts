@@ -2,7 +2,13 @@
 // graph dashboard parses. Hand-written over the wire format (the engine keeps graphs as byte
 // ranges, and a full proto runtime for one route is not worth a dependency): nodes with name, op,
 // inputs, device and attrs (scalars, strings, types, shapes and lists of them), plus versions.
-// Unknown fields are skipped, truncated input ends the output early but never throws.
+// Unknown fields are skipped, truncated input ends the output early but never throws — except
+// when the text would pass its caps (nodes, bytes: limits.ts), which throws ResponseTooLarge as
+// soon as a piece being built passes the byte cap (lists and escapes expand bytes up to ~30×, so
+// the check is on the text, not the input). Nesting is fixed (node → attr → list → shape), so
+// hostile depth cannot recurse.
+import { LIMITS } from '../events/index.js';
+import { ResponseTooLarge } from './tb-json.js';
 
 const DATA_TYPES: Record<number, string> = {
   1: 'DT_FLOAT', 2: 'DT_DOUBLE', 3: 'DT_INT32', 4: 'DT_UINT8', 5: 'DT_INT16', 6: 'DT_INT8', 7: 'DT_STRING',
@@ -18,8 +24,8 @@ interface Field {
   fixed?: Buffer;
 }
 
-function fields(buf: Uint8Array): Field[] {
-  const out: Field[] = [];
+/** The fields of a message one at a time: a list of them would cost ~50× a graph of tiny fields. */
+function* fields(buf: Uint8Array): Generator<Field> {
   let p = 0;
   const varint = (): bigint | undefined => {
     let r = 0n;
@@ -41,23 +47,40 @@ function fields(buf: Uint8Array): Field[] {
     if (wire === 0) {
       const v = varint();
       if (v === undefined) break;
-      out.push({ no, wire, varint: v });
+      yield { no, wire, varint: v };
     } else if (wire === 2) {
       const len = varint();
       if (len === undefined || p + Number(len) > buf.length) break;
-      out.push({ no, wire, bytes: buf.subarray(p, p + Number(len)) });
+      const at = p;
       p += Number(len);
+      yield { no, wire, bytes: buf.subarray(at, p) };
     } else if (wire === 1 || wire === 5) {
       const n = wire === 1 ? 8 : 4;
       if (p + n > buf.length) break;
-      out.push({ no, wire, fixed: Buffer.from(buf.subarray(p, p + n)) });
+      const at = p;
       p += n;
+      yield { no, wire, fixed: Buffer.from(buf.subarray(at, p)) };
     } else break;
   }
-  return out;
+}
+
+/** The first field numbered `no` of a message. */
+function firstField(buf: Uint8Array, no: number): Field | undefined {
+  for (const f of fields(buf)) if (f.no === no) return f;
+  return undefined;
+}
+
+/** Byte cap of the conversion under way (graphDefToPbtxt is synchronous: one at a time). */
+let maxText = Infinity;
+
+/** Throws once a piece of text under construction passes the cap. */
+function check(s: string): string {
+  if (s.length > maxText) throw new ResponseTooLarge(s.length);
+  return s;
 }
 
 function quote(bytes: Uint8Array): string {
+  if (bytes.length * 4 + 2 > maxText) throw new ResponseTooLarge(bytes.length * 4 + 2);
   let s = '"';
   for (const b of bytes) {
     if (b === 0x22) s += '\\"';
@@ -71,9 +94,11 @@ function quote(bytes: Uint8Array): string {
 
 const signed = (v: bigint): bigint => BigInt.asIntN(64, v);
 
-function packedVarints(f: Field): bigint[] {
-  if (f.varint !== undefined) return [f.varint];
-  const out: bigint[] = [];
+function* packedVarints(f: Field): Generator<bigint> {
+  if (f.varint !== undefined) {
+    yield f.varint;
+    return;
+  }
   // Packed: the bytes are a run of varints.
   const b = f.bytes ?? new Uint8Array();
   let p = 0;
@@ -82,32 +107,32 @@ function packedVarints(f: Field): bigint[] {
     let shift = 0n;
     for (;;) {
       const x = b[p++];
-      r |= BigInt(x & 0x7f) << shift;
+      // Bits past a varint's 10 bytes are dropped: a long run would otherwise grow one BigInt quadratically.
+      if (shift < 70n) r |= BigInt(x & 0x7f) << shift;
       if ((x & 0x80) === 0 || p >= b.length) break;
       shift += 7n;
     }
-    out.push(r);
+    yield r;
   }
-  return out;
 }
 
-function packedFloats(f: Field): number[] {
-  if (f.fixed) return [f.fixed.readFloatLE(0)];
+function* packedFloats(f: Field): Generator<number> {
+  if (f.fixed) {
+    yield f.fixed.readFloatLE(0);
+    return;
+  }
   const b = Buffer.from(f.bytes ?? new Uint8Array());
-  const out: number[] = [];
-  for (let i = 0; i + 4 <= b.length; i += 4) out.push(b.readFloatLE(i));
-  return out;
+  for (let i = 0; i + 4 <= b.length; i += 4) yield b.readFloatLE(i);
 }
 
 function shape(buf: Uint8Array, ind: string): string {
   let s = '';
   for (const f of fields(buf)) {
     if (f.no === 2 && f.bytes) {
-      const dim = fields(f.bytes);
-      const size = dim.find((d) => d.no === 1)?.varint;
-      const name = dim.find((d) => d.no === 2)?.bytes;
-      s += `${ind}dim {\n${size !== undefined ? `${ind}  size: ${signed(size)}\n` : ''}${name ? `${ind}  name: ${quote(name)}\n` : ''}${ind}}\n`;
-    } else if (f.no === 3 && f.varint) s += `${ind}unknown_rank: true\n`;
+      const size = firstField(f.bytes, 1)?.varint;
+      const name = firstField(f.bytes, 2)?.bytes;
+      s = check(s + `${ind}dim {\n${size !== undefined ? `${ind}  size: ${signed(size)}\n` : ''}${name ? `${ind}  name: ${quote(name)}\n` : ''}${ind}}\n`);
+    } else if (f.no === 3 && f.varint) s = check(s + `${ind}unknown_rank: true\n`);
   }
   return s;
 }
@@ -116,11 +141,12 @@ function listValue(buf: Uint8Array, ind: string): string {
   let s = '';
   for (const f of fields(buf)) {
     if (f.no === 2 && f.bytes) s += `${ind}s: ${quote(f.bytes)}\n`;
-    else if (f.no === 3) for (const v of packedVarints(f)) s += `${ind}i: ${signed(v)}\n`;
-    else if (f.no === 4) for (const v of packedFloats(f)) s += `${ind}f: ${v}\n`;
-    else if (f.no === 5) for (const v of packedVarints(f)) s += `${ind}b: ${v !== 0n}\n`;
-    else if (f.no === 6) for (const v of packedVarints(f)) s += `${ind}type: ${DATA_TYPES[Number(v)] ?? Number(v)}\n`;
+    else if (f.no === 3) for (const v of packedVarints(f)) s = check(s + `${ind}i: ${signed(v)}\n`);
+    else if (f.no === 4) for (const v of packedFloats(f)) s = check(s + `${ind}f: ${v}\n`);
+    else if (f.no === 5) for (const v of packedVarints(f)) s = check(s + `${ind}b: ${v !== 0n}\n`);
+    else if (f.no === 6) for (const v of packedVarints(f)) s = check(s + `${ind}type: ${DATA_TYPES[Number(v)] ?? Number(v)}\n`);
     else if (f.no === 7 && f.bytes) s += `${ind}shape {\n${shape(f.bytes, ind + '  ')}${ind}}\n`;
+    check(s);
   }
   return s;
 }
@@ -149,23 +175,31 @@ function node(buf: Uint8Array): string {
     else if (f.no === 3) s += `  input: ${quote(f.bytes)}\n`;
     else if (f.no === 4) s += `  device: ${quote(f.bytes)}\n`;
     else if (f.no === 5) {
-      const entry = fields(f.bytes);
-      const key = entry.find((e) => e.no === 1)?.bytes;
-      const value = entry.find((e) => e.no === 2)?.bytes;
+      const key = firstField(f.bytes, 1)?.bytes;
+      const value = firstField(f.bytes, 2)?.bytes;
       s += `  attr {\n    key: ${quote(key ?? new Uint8Array())}\n    value {\n${attrValue(value ?? new Uint8Array(), '      ')}    }\n  }\n`;
     }
+    check(s);
   }
   return s + '}\n';
 }
 
-export function graphDefToPbtxt(buf: Uint8Array): string {
+export function graphDefToPbtxt(buf: Uint8Array, maxBytes = LIMITS.responseBytes, maxNodes = LIMITS.graphNodes): string {
   let s = '';
-  for (const f of fields(buf)) {
-    if (f.no === 1 && f.bytes) s += node(f.bytes);
-    else if (f.no === 4 && f.bytes) {
-      const producer = fields(f.bytes).find((v) => v.no === 1)?.varint;
-      s += `versions {\n${producer !== undefined ? `  producer: ${producer}\n` : ''}}\n`;
+  let nodes = 0;
+  maxText = maxBytes;
+  try {
+    for (const f of fields(buf)) {
+      if (f.no === 1 && f.bytes) {
+        if (++nodes > maxNodes) throw new ResponseTooLarge(Infinity);
+        s = check(s + node(f.bytes));
+      } else if (f.no === 4 && f.bytes) {
+        const producer = firstField(f.bytes, 1)?.varint;
+        s = check(s + `versions {\n${producer !== undefined ? `  producer: ${producer}\n` : ''}}\n`);
+      }
     }
+  } finally {
+    maxText = Infinity;
   }
   return s;
 }

@@ -1,18 +1,33 @@
 // TensorBoard's plugin routes (scalars, histograms, distributions, images, audio, text, PR curves,
 // hparams, graphs) over a job's loaded Logdir. Each answer is built once per data generation and
 // cached (respond.ts); the shapes are TensorBoard's, with §4's point budget on every series.
+// Every answer is built under a ResponseBudget (LIMITS.responseBytes): refused with the API's
+// envelope, and reported in the run's problems, before it is built past the cap.
 import type { FastifyReply } from 'fastify';
 import { ApiError } from '../api/errors.js';
 import type { Logdir, SeriesKind, TagInfo } from '../events/index.js';
-import { decodeBlobKey, encodeBlobKey, imageContentType } from './blob-key.js';
+import { audioContentType, decodeBlobKey, encodeBlobKey, imageContentType } from './blob-key.js';
 import { compressHistogram } from './distributions.js';
 import { downsampleIndices } from './downsample.js';
 import { graphDefToPbtxt } from './graph-pbtxt.js';
 import { experimentJson, sessionGroupsJson, type SessionGroupsRequest } from './hparams.js';
 import { sendCached, sendJson } from './respond.js';
-import { budget, evenIndices, HttpError, many, need, notFound, one, type Query, type RouteFn } from './routing.js';
+import {
+  boundedArray,
+  budget,
+  evenIndices,
+  HttpError,
+  many,
+  MAX_NUMBER_JSON,
+  need,
+  notFound,
+  one,
+  ResponseBudget,
+  type Query,
+  type RouteFn,
+} from './routing.js';
 import { Slices } from './slices.js';
-import { scalarTriplesBuffer, scalarTriplesBufferAsync, tbNumber, tbStringify } from './tb-json.js';
+import { ResponseTooLarge, scalarTriplesBuffer, scalarTriplesBufferAsync, tbNumber, tbStringify } from './tb-json.js';
 import { markdownToSafeHtml, textTensorToHtml } from './text-html.js';
 
 /**
@@ -49,12 +64,19 @@ function describedTags(logdir: Logdir, kind: SeriesKind, withSamples = false): P
 /** Series this long are written in slices that yield to the event loop (samples=all on big tags). */
 const ASYNC_JSON_POINTS = 100_000;
 
-function scalarBody(logdir: Logdir, run: string, tag: string, limit: number, format: 'json' | 'csv' = 'json'): Buffer | Promise<Buffer> {
+async function scalarBody(logdir: Logdir, run: string, tag: string, limit: number, b: ResponseBudget, format: 'json' | 'csv' = 'json'): Promise<Buffer> {
   const s = logdir.scalars(run, tag);
   if (!s) throw notFound(`no scalar data for run=${run} tag=${tag}`);
   const idx = downsampleIndices(s.values, s.length, limit);
   const n = idx ? idx.length : s.length;
-  return n > ASYNC_JSON_POINTS ? scalarTriplesBufferAsync(s, idx, s.length, format) : scalarTriplesBuffer(s, idx, s.length, format);
+  try {
+    const body = n > ASYNC_JSON_POINTS ? await scalarTriplesBufferAsync(s, idx, s.length, format) : scalarTriplesBuffer(s, idx, s.length, format);
+    b.add(body.length);
+    return body;
+  } catch (err) {
+    if (err instanceof ResponseTooLarge) throw b.refuse(err.bytes);
+    throw err;
+  }
 }
 
 /** Sample index of a blob key's step (latest sample with that step: a purge may have rewritten it). */
@@ -63,7 +85,9 @@ function sampleAtStep(steps: Float64Array, length: number, step: number): number
   return -1;
 }
 
-function prEntry(wallTime: number, step: number, data: Float64Array, n: number): Record<string, unknown> {
+function prEntry(wallTime: number, step: number, data: Float64Array, claimed: number): Record<string, unknown> {
+  // Rows are sliced from the data present, whatever the sample's threshold count says.
+  const n = Math.min(claimed, Math.floor(data.length / 6));
   const row = (r: number): number[] => Array.from(data.subarray(r * n, r * n + n));
   const tp = row(0).map(Math.trunc);
   const fp = row(1).map(Math.trunc);
@@ -147,7 +171,7 @@ export function registerPluginRoutes(route: RouteFn): void {
       reply,
       v,
       key,
-      () => scalarBody(v.logdir, run, tag, limit, csv ? 'csv' : 'json'),
+      () => scalarBody(v.logdir, run, tag, limit, new ResponseBudget(v, [run], `scalars of ${tag}`), csv ? 'csv' : 'json'),
       csv ? 'text/csv; charset=utf-8' : undefined,
     );
   });
@@ -160,9 +184,10 @@ export function registerPluginRoutes(route: RouteFn): void {
     const limit = budget({ samples: one(body, 'samples') ?? one(q, 'samples') });
     return sendCached(req, reply, v, `multirun\0${tag}\0${limit}\0${JSON.stringify(runs)}`, async () => {
       const parts: Buffer[] = [];
+      const b = new ResponseBudget(v, runs.filter((r) => v.logdir.scalars(r, tag)), `scalars_multirun of ${tag}`);
       for (const run of runs) {
         if (!v.logdir.scalars(run, tag)) continue;
-        parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(run)}:`), await scalarBody(v.logdir, run, tag, limit));
+        parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(run)}:`), await scalarBody(v.logdir, run, tag, limit, b));
       }
       return Buffer.concat([Buffer.from('{'), ...parts, Buffer.from('}')]);
     });
@@ -180,12 +205,14 @@ export function registerPluginRoutes(route: RouteFn): void {
       return sendCached(req, reply, v, `${plugin}\0${run}\0${tag}\0${limit}`, () => {
         const h = v.logdir.histograms(run, tag);
         if (!h) throw notFound(`no histogram data for run=${run} tag=${tag}`);
-        return evenIndices(h.length, limit).map((i) => {
+        const rb = new ResponseBudget(v, [run], `${plugin} of ${tag}`);
+        return boundedArray(evenIndices(h.length, limit), rb, (i) => {
           const b = h.buckets[i];
-          if (plugin === 'distributions') return [h.wallTimes[i], h.steps[i], compressHistogram(b)];
+          if (plugin === 'distributions') return tbStringify([h.wallTimes[i], h.steps[i], compressHistogram(b)]);
+          rb.reserve(b.length * (MAX_NUMBER_JSON + 1) + 64);
           const triples: number[][] = [];
           for (let k = 0; k + 2 < b.length; k += 3) triples.push([b[k], b[k + 1], b[k + 2]]);
-          return [h.wallTimes[i], h.steps[i], triples];
+          return tbStringify([h.wallTimes[i], h.steps[i], triples]);
         });
       });
     });
@@ -205,13 +232,13 @@ export function registerPluginRoutes(route: RouteFn): void {
       const s = v.logdir.images(run, tag);
       if (!s) throw notFound(`no image data for run=${run} tag=${tag}`);
       const with_ = evenIndices(s.length, Infinity).filter((i) => s.blobs[i].length > sample);
-      return evenIndices(with_.length, limit).map((k) => {
+      return boundedArray(evenIndices(with_.length, limit), new ResponseBudget(v, [run], `images of ${tag}`), (k) => {
         const i = with_[k];
-        return {
+        return tbStringify({
           wall_time: s.wallTimes[i],
           step: s.steps[i],
           query: `blob_key=${encodeBlobKey({ plugin: 'images', run, tag, step: s.steps[i], index: sample + 2 })}`,
-        };
+        });
       });
     });
   });
@@ -239,16 +266,18 @@ export function registerPluginRoutes(route: RouteFn): void {
       const s = v.logdir.audio(run, tag);
       if (!s) throw notFound(`no audio data for run=${run} tag=${tag}`);
       const with_ = evenIndices(s.length, Infinity).filter((i) => s.blobs[i].length > sample);
-      return evenIndices(with_.length, limit).map((k) => {
+      const rb = new ResponseBudget(v, [run], `audio of ${tag}`);
+      return boundedArray(evenIndices(with_.length, limit), rb, (k) => {
         const i = with_[k];
         const ref = s.blobs[i][sample];
-        return {
+        rb.reserve(ref.label.length * 2);
+        return tbStringify({
           wall_time: s.wallTimes[i],
           step: s.steps[i],
           label: ref.label ? markdownToSafeHtml(ref.label) : '',
-          contentType: ref.contentType || 'audio/wav',
+          contentType: audioContentType(ref.contentType || 'audio/wav'),
           query: `blob_key=${encodeBlobKey({ plugin: 'audio', run, tag, step: s.steps[i], index: sample })}`,
-        };
+        });
       });
     });
   });
@@ -260,9 +289,9 @@ export function registerPluginRoutes(route: RouteFn): void {
     const ref = s && i >= 0 ? s.blobs[i][key.index] : undefined;
     if (!ref) throw notFound('no such audio clip');
     const bytes = await v.logdir.readBlob(ref);
-    // Only audio types are echoed back, so the parameter cannot turn a clip into a page.
+    // Only allowlisted audio types are echoed back (asked or logged), so neither can turn a clip into a page.
     const asked = one(q, 'content_type');
-    const type = asked && /^audio\/[a-z0-9.+-]+$/i.test(asked) ? asked : ref.contentType || 'audio/wav';
+    const type = audioContentType(asked || ref.contentType || 'audio/wav');
     return sendBlob(reply, type, bytes);
   });
 
@@ -277,11 +306,12 @@ export function registerPluginRoutes(route: RouteFn): void {
     return sendCached(req, reply, v, `text\0${run}\0${tag}\0${limit}`, () => {
       const s = v.logdir.text(run, tag);
       if (!s) throw notFound(`no text data for run=${run} tag=${tag}`);
-      return evenIndices(s.length, limit).map((i) => ({
-        wall_time: s.wallTimes[i],
-        step: s.steps[i],
-        text: textTensorToHtml(s.values[i].strings, s.values[i].shape),
-      }));
+      const rb = new ResponseBudget(v, [run], `text of ${tag}`);
+      return boundedArray(evenIndices(s.length, limit), rb, (i) => {
+        // The HTML is at least as long as the markdown: refused before rendering what cannot fit.
+        rb.reserve(s.values[i].strings.reduce((a, x) => a + x.length, 0));
+        return tbStringify({ wall_time: s.wallTimes[i], step: s.steps[i], text: textTensorToHtml(s.values[i].strings, s.values[i].shape) });
+      });
     });
   });
 
@@ -295,13 +325,21 @@ export function registerPluginRoutes(route: RouteFn): void {
     if (runs.length === 0) throw new HttpError(new ApiError('badParameter', 'Invalid parameter run: required'));
     const limit = budget(q);
     return sendCached(req, reply, v, `pr\0${tag}\0${limit}\0${JSON.stringify(runs)}`, () => {
-      const out: Record<string, unknown[]> = {};
+      const parts: string[] = [];
+      const seen = new Set<string>();
+      const rb = new ResponseBudget(v, runs.filter((r) => v.logdir.prCurves(r, tag)), `pr_curves of ${tag}`);
       for (const run of runs) {
         const s = v.logdir.prCurves(run, tag);
-        if (!s) continue;
-        out[run] = evenIndices(s.length, limit).map((i) => prEntry(s.wallTimes[i], s.steps[i], s.data[i], s.thresholds[i]));
+        if (!s || seen.has(run)) continue;
+        seen.add(run);
+        const series = boundedArray(evenIndices(s.length, limit), rb, (i) => {
+          // Seven number rows (thresholds too) of at most data.length / 6 each.
+          rb.reserve(((s.data[i].length * 7) / 6) * (MAX_NUMBER_JSON + 1) + 256);
+          return tbStringify(prEntry(s.wallTimes[i], s.steps[i], s.data[i], s.thresholds[i]));
+        });
+        parts.push(`${JSON.stringify(run)}:${series}`);
       }
-      return out;
+      return `{${parts.join(',')}}`;
     });
   });
 
@@ -338,7 +376,21 @@ export function registerPluginRoutes(route: RouteFn): void {
     const ref = v.logdir.graph(run);
     if (!ref) throw notFound(`no graph for run=${run}`);
     const bytes = await v.logdir.readBlob(ref);
-    return sendCached(req, reply, v, `graph\0${run}`, () => graphDefToPbtxt(bytes), 'text/x-protobuf; charset=utf-8');
+    return sendCached(
+      req,
+      reply,
+      v,
+      `graph\0${run}`,
+      () => {
+        try {
+          return graphDefToPbtxt(bytes);
+        } catch (err) {
+          if (err instanceof ResponseTooLarge) throw new ResponseBudget(v, [run], 'graph').refuse(err.bytes);
+          throw err;
+        }
+      },
+      'text/x-protobuf; charset=utf-8',
+    );
   });
 
 }

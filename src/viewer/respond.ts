@@ -2,10 +2,14 @@
 // as they are — compressing them costs more than it saves), and a per-job cache of encoded
 // bodies so a UI polling a 1,000,000-point tag pays for the downsampling, JSON and gzip once per
 // data change, not once per poll. The cache is keyed by the job's data generation, so new data
-// is never hidden behind it.
+// is never hidden behind it. No body over LIMITS.responseBytes is sent (routes refuse earlier, while
+// building; this is the last check).
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../api/errors.js';
+import { LIMITS } from '../events/index.js';
+import { HttpError } from './routing.js';
 import { cachePut, type ViewedJob } from './runtime.js';
 import { tbStringify } from './tb-json.js';
 
@@ -95,6 +99,7 @@ export async function sendCached(
   if (!enc) {
     const v = await make();
     const body = Buffer.isBuffer(v) ? v : Buffer.from(typeof v === 'string' ? v : tbStringify(v), 'utf8');
+    checkSize(body);
     enc = { body, contentType };
     let cost = body.length * 2;
     if (body.length > MAX_CACHED_BODY_BYTES) {
@@ -115,5 +120,13 @@ export async function sendCached(
 
 /** Sends a value as TensorBoard JSON, uncached. */
 export function sendJson(request: FastifyRequest, reply: FastifyReply, value: unknown): Promise<FastifyReply> {
-  return sendEncoded(request, reply, { body: Buffer.from(tbStringify(value), 'utf8'), contentType: JSON_TYPE });
+  const body = Buffer.from(tbStringify(value), 'utf8');
+  checkSize(body);
+  return sendEncoded(request, reply, { body, contentType: JSON_TYPE });
+}
+
+function checkSize(body: Buffer): void {
+  if (body.length > LIMITS.responseBytes) {
+    throw new HttpError(new ApiError('responseTooLarge', `Invalid Argument. The answer would be ${body.length} bytes, over the cap of ${LIMITS.responseBytes}; ask for fewer samples.`));
+  }
 }

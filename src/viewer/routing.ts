@@ -1,8 +1,10 @@
 // Shared pieces of the data routes: query parameters (TensorBoard sends repeated ones, e.g.
 // `runs`), the §4 point budget, and HttpError — thrown by a handler, answered by the plugin's
 // error handler with the API's envelope, so a handler never writes an error body itself.
+// ResponseBudget keeps an answer under LIMITS.responseBytes while it is built.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../api/errors.js';
+import { LIMITS } from '../events/index.js';
 import { parseSamples } from './downsample.js';
 import type { ViewedJob } from './runtime.js';
 
@@ -53,6 +55,53 @@ export function need(q: Query, name: string): string {
 
 export function notFound(what: string): HttpError {
   return new HttpError(new ApiError('notFound', `The resource you requested is not exist: ${what}`));
+}
+
+/** The most characters one number takes in JSON ("-1.2345678901234567e-308" and a comma). */
+export const MAX_NUMBER_JSON = 25;
+
+/**
+ * The bytes of one answer as it is built: each part is counted before the next is made, and a part
+ * whose worst case alone is over the cap is refused before it is made, so no answer grows past
+ * about twice LIMITS.responseBytes in memory. A refusal is reported in the runs' problem lists.
+ */
+export class ResponseBudget {
+  private used = 0;
+  constructor(
+    private readonly v: ViewedJob,
+    private readonly runs: readonly string[],
+    private readonly what: string,
+  ) {}
+
+  /** Refuses now if `bytes` more (an upper bound) cannot fit. */
+  reserve(bytes: number): void {
+    if (this.used + bytes > LIMITS.responseBytes) throw this.refuse(this.used + bytes);
+  }
+
+  /** Counts `bytes` (the exact size of a part just made). */
+  add(bytes: number): void {
+    this.used += bytes;
+    if (this.used > LIMITS.responseBytes) throw this.refuse(this.used);
+  }
+
+  refuse(bytes: number): HttpError {
+    // The problem names only what was asked (one entry per tag and route however often it is asked).
+    const cap = `over the cap of ${LIMITS.responseBytes} bytes`;
+    for (const run of this.runs) this.v.logdir.reportProblem(run, { file: '', offset: 0, kind: 'limit', message: `${this.what}: an answer was refused, ${cap}` });
+    const size = Number.isFinite(bytes) ? `${bytes} bytes` : 'too large';
+    return new HttpError(new ApiError('responseTooLarge', `Invalid Argument. ${this.what}: the answer would be ${size}, ${cap}; ask for fewer samples.`));
+  }
+}
+
+/** `[part, part, …]` of parts made one at a time under `b`. */
+export function boundedArray<T>(items: readonly T[], b: ResponseBudget, part: (item: T) => string): string {
+  const parts: string[] = [];
+  for (const it of items) {
+    const s = part(it);
+    b.add(s.length + 1);
+    parts.push(s);
+  }
+  return `[${parts.join(',')}]`;
 }
 
 export function budget(q: Query): number {

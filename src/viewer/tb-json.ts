@@ -1,6 +1,15 @@
 // TensorBoard's JSON dialect: Python's json module writes NaN and ±Infinity, which JSON lacks, so
 // TensorBoard sends them as the strings "NaN", "Infinity" and "-Infinity". Every JSON body the
 // viewer sends goes through here so no non-finite number is ever turned into `null`.
+// The scalar writer stops at LIMITS.responseBytes (ResponseTooLarge) rather than growing past it.
+import { LIMITS } from '../events/index.js';
+
+/** Thrown by the scalar writer when the answer would pass LIMITS.responseBytes. */
+export class ResponseTooLarge extends Error {
+  constructor(readonly bytes: number) {
+    super(`response over ${LIMITS.responseBytes} bytes`);
+  }
+}
 
 /** A finite number as itself; NaN and infinities as TensorBoard's strings. */
 export function tbNumber(x: number): number | string {
@@ -60,14 +69,15 @@ class TriplesWriter {
     /** CSV rows (`w,s,v\r\n`, non-finite as nan/inf) instead of JSON triples. */
     private readonly csv = false,
   ) {
-    this.buf = Buffer.allocUnsafe(Math.max(64, Math.min(n, 1 << 20) * 48));
+    this.buf = Buffer.allocUnsafe(Math.max(64, Math.min(Math.min(n, 1 << 20) * 48, LIMITS.responseBytes)));
     if (csv) this.o += this.buf.write('Wall time,Step,Value\r\n', 0, 'latin1');
     else this.buf[this.o++] = 0x5b;
   }
 
   private ensure(extra: number): void {
     if (this.o + extra <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.o + extra));
+    if (this.o + extra > LIMITS.responseBytes) throw new ResponseTooLarge(this.o + extra);
+    const next = Buffer.allocUnsafe(Math.min(Math.max(this.buf.length * 2, this.o + extra), LIMITS.responseBytes));
     this.buf.copy(next, 0, 0, this.o);
     this.buf = next;
   }

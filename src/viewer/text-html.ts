@@ -2,8 +2,10 @@
 // sanitized with the same allow-list TensorBoard uses, so no script, event handler or
 // javascript: URL from a log file ever reaches the browser. A rank-0 tensor is one markdown
 // block; rank 1 and 2 become a table with one cell per element (rank 1: one column); higher ranks
-// are reduced to their first 2-D slice with a warning, like TensorBoard.
+// are reduced to their first 2-D slice with a warning, like TensorBoard. The table is laid out over
+// the values present: a shape they do not fill is shown as one column of them (never looped over).
 import { Marked } from 'marked';
+import { shapeProduct } from '../events/index.js';
 import sanitizeHtml from 'sanitize-html';
 
 // TensorBoard's plugin_util allow-list.
@@ -44,6 +46,7 @@ function tableRow(cells: string[]): string {
  * A string tensor (values in row-major order, with its shape) as TensorBoard's text plugin HTML.
  */
 export function textTensorToHtml(values: readonly string[], shape: readonly number[]): string {
+  if (shape.length !== 0 && shapeProduct(shape) !== values.length) shape = [values.length];
   if (shape.length === 0) return markdownToSafeHtml(values[0] ?? '');
   let warning = '';
   let rows: number;
