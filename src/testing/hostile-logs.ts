@@ -7,21 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProtoWriter } from '../events/proto.js';
 import { encodeRecord } from '../events/writer.js';
-
-const DT_FLOAT = 1;
-const DT_STRING = 7;
-
-function shape(dims: number[]): ProtoWriter {
-  const s = new ProtoWriter();
-  for (const d of dims) s.message(2, new ProtoWriter().varint(1, d));
-  return s;
-}
-
-function plugin(name: string, content?: Uint8Array): ProtoWriter {
-  const pd = new ProtoWriter().string(1, name);
-  if (content) pd.bytes(2, content);
-  return new ProtoWriter().message(1, pd);
-}
+import { audioRecord, deepRecord, DT_FLOAT, DT_STRING, tensorProto, tensorRecord } from './hostile.js';
 
 function summaryRecord(value: ProtoWriter, step = 1, wallTime = 1_780_000_000): Buffer {
   const e = new ProtoWriter().double(1, wallTime).varint(2, step).message(5, new ProtoWriter().message(1, value));
@@ -34,31 +20,20 @@ function fileVersion(): Buffer {
 
 /** A text summary whose string tensor claims `dims` but holds one short string. */
 export function textShapeBomb(dims: number[]): Buffer[] {
-  const t = new ProtoWriter().varint(1, DT_STRING).message(2, shape(dims)).bytes(8, Buffer.from('boom'));
-  return [fileVersion(), summaryRecord(new ProtoWriter().string(1, 'bomb/text').message(9, plugin('text')).message(8, t))];
+  return [fileVersion(), tensorRecord('bomb/text', 'text', tensorProto({ dtype: DT_STRING, shape: dims, strings: ['boom'] }), 1)];
 }
 
 /** A PR-curve tensor claiming [6, n] floats while holding one. */
 export function prCurveShapeBomb(n: number): Buffer[] {
   const content = new ProtoWriter().varint(2, n).finish();
-  const t = new ProtoWriter().varint(1, DT_FLOAT).message(2, shape([6, n])).packedFloats(5, [0.5]);
-  return [fileVersion(), summaryRecord(new ProtoWriter().string(1, 'bomb/pr').message(9, plugin('pr_curves', content)).message(8, t))];
+  const meta = new ProtoWriter().message(1, new ProtoWriter().string(1, 'pr_curves').bytes(2, content));
+  const value = new ProtoWriter().string(1, 'bomb/pr').message(9, meta).message(8, tensorProto({ dtype: DT_FLOAT, shape: [6, n], floats: [0.5] }));
+  return [fileVersion(), summaryRecord(value)];
 }
 
 /** A histogram tensor claiming [n, 3] buckets while holding one bucket. */
 export function histogramShapeBomb(n: number): Buffer[] {
-  const t = new ProtoWriter().varint(1, DT_FLOAT).message(2, shape([n, 3])).packedFloats(5, [0, 1, 1]);
-  return [fileVersion(), summaryRecord(new ProtoWriter().string(1, 'bomb/hist').message(9, plugin('histograms')).message(8, t))];
-}
-
-/** A summary value nested `depth` levels deep through the Summary/Value message fields. */
-export function deepProto(depth: number): Buffer[] {
-  // Field 5 of Event is a Summary; a Summary's field 1 is a Value; an unknown length-delimited
-  // field nested inside itself makes a message a naive recursive walker descends `depth` times.
-  let inner = new ProtoWriter().string(1, 'deep');
-  for (let i = 0; i < depth; i++) inner = new ProtoWriter().message(15, inner);
-  const v = new ProtoWriter().string(1, 'bomb/deep').message(9, plugin('text')).message(8, inner);
-  return [fileVersion(), summaryRecord(v)];
+  return [fileVersion(), tensorRecord('bomb/hist', 'histograms', tensorProto({ dtype: DT_FLOAT, shape: [n, 3], floats: [0, 1, 1] }), 1)];
 }
 
 /** An image summary whose claimed width × height is absurd and whose content type is hostile. */
@@ -70,9 +45,7 @@ export function imageLies(): Buffer[] {
 
 /** An audio summary whose content type would make a browser run it as a page. */
 export function audioHtml(): Buffer[] {
-  const html = Buffer.from('<script>alert(document.cookie)</script>');
-  const au = new ProtoWriter().float(1, 44100).varint(2, 1).varint(3, 1_000_000_000).bytes(4, html).string(5, 'text/html');
-  return [fileVersion(), summaryRecord(new ProtoWriter().string(1, 'bomb/audio').message(6, au))];
+  return [fileVersion(), audioRecord('bomb/audio', Buffer.from('<script>alert(document.cookie)</script>'), 'text/html', 1)];
 }
 
 /** A record whose framing claims ~4 GiB of data in a file of a few bytes. */
@@ -96,7 +69,7 @@ export function hostileLogs(root: string): HostileCase[] {
     { name: 'text-1e5x1e5', records: textShapeBomb([100_000, 100_000]), routes: ['plugin/text/text?run=.&tag=bomb%2Ftext'] },
     { name: 'pr-1e8', records: prCurveShapeBomb(16_666_667), routes: ['plugin/pr_curves/tags', 'plugin/pr_curves/pr_curves?run=.&tag=bomb%2Fpr'] },
     { name: 'hist-1e7', records: histogramShapeBomb(10_000_000), routes: ['plugin/histograms/histograms?run=.&tag=bomb%2Fhist', 'plugin/distributions/distributions?run=.&tag=bomb%2Fhist'] },
-    { name: 'deep', records: deepProto(20_000), routes: ['runs', 'plugin/text/tags'] },
+    { name: 'deep', records: [fileVersion(), deepRecord(20_000)], routes: ['runs', 'plugin/text/tags'] },
     { name: 'image', records: imageLies(), routes: ['plugin/images/images?run=.&tag=bomb%2Fimage'] },
     { name: 'audio', records: audioHtml(), routes: ['plugin/audio/audio?run=.&tag=bomb%2Faudio'] },
     { name: 'huge-claim', records: [fileVersion(), truncatedHugeClaim()], routes: ['runs', 'problems'] },
