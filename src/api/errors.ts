@@ -23,6 +23,10 @@ export const ERRORS = {
   methodNotAllowed: { code: 'ModelArts.0107', http: 405, message: 'Method Not Allowed.' },
   bodyTooLarge: { code: 'ModelArts.0101', http: 413, message: 'Invalid Argument. Request body is larger than 1 MiB.' },
   notRunning: { code: 'ModelArts.0105', http: 409, message: 'The job is not running.' },
+  // Answers written below Fastify, on the socket, when Node's HTTP parser refuses a request.
+  malformedRequest: { code: 'ModelArts.0101', http: 400, message: 'Invalid Argument. Malformed HTTP request.' },
+  headersTooLarge: { code: 'ModelArts.0101', http: 431, message: 'Invalid Argument. Request headers are too large.' },
+  requestTimeout: { code: 'ModelArts.0101', http: 408, message: 'Invalid Argument. The request was not received in time.' },
 } as const;
 
 export type ErrorKind = keyof typeof ERRORS;
