@@ -6,8 +6,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
 import { configuredAuth, type AdminToken, type Authorizer, type ConfiguredAuth } from './api/auth.js';
-import { clientErrorHandler, drainUnreadBody } from './api/client-errors.js';
-import { installErrorHandling } from './api/http-errors.js';
+import { clientErrorHandler, drainUnreadBody, requireHost, trackExchanges } from './api/client-errors.js';
+import { frameworkError, installErrorHandling } from './api/http-errors.js';
 import { parseClientJson } from './api/json-body.js';
 import { jobRoutes } from './api/routes.js';
 import { JobService } from './jobs/service.js';
@@ -102,6 +102,10 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, allowUnionTypes: true } },
     // Requests Node's own parser refuses still get the §3 envelope (api/client-errors.ts).
     clientErrorHandler,
+    // Node answers a missing Host with an empty 400; the requireHost hook answers in the envelope.
+    http: { requireHostHeader: false },
+    // URLs the router refuses (bad percent-encoding, overlong segments): the envelope too.
+    frameworkErrors: (err, _req, reply) => frameworkError(err, reply),
   });
   // Empty JSON bodies are accepted as "no body": SDKs send `Content-Type: application/json` on
   // stop/restart without one. Everything else must parse, within the nesting bound.
@@ -117,6 +121,8 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
   });
   installErrorHandling(app, log);
   // Root hook, so the viewer and every plugin have it too.
+  trackExchanges(app.server);
+  app.addHook('onRequest', requireHost);
   app.addHook('onSend', drainUnreadBody);
 
   await app.register(swagger, {

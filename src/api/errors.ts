@@ -41,11 +41,14 @@ export interface ErrorBody {
 export class ApiError extends Error {
   readonly code: string;
   readonly http: number;
+  /** The same as `http`, under the name Fastify's error handlers read (one thrown from a body parser reaches them all). */
+  readonly statusCode: number;
   constructor(kind: ErrorKind, message?: string) {
     const e = ERRORS[kind];
     super(message ?? e.message);
     this.code = e.code;
     this.http = e.http;
+    this.statusCode = e.http;
     this.name = 'ApiError';
   }
   body(): ErrorBody {

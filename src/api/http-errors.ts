@@ -51,6 +51,20 @@ function send(reply: FastifyReply, kind: ErrorKind, message?: string, http?: num
   });
 }
 
+/**
+ * Fastify's `frameworkErrors`: the router refused the URL before any route or hook (bad
+ * percent-encoding, a path segment over maxParamLength); Fastify's own body would not be the envelope.
+ */
+export function frameworkError(err: FastifyError, reply: FastifyReply): FastifyReply {
+  const rule =
+    err.code === 'FST_ERR_BAD_URL'
+      ? 'not a valid URL (bad percent-encoding)'
+      : err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? 'a path segment is too long'
+        : 'not a valid URL';
+  return send(reply, 'badParameter', `Invalid parameter path: ${rule}`);
+}
+
 // Routes of the job API by shape, to tell a wrong method (405) from an unknown path (404).
 const API_SHAPES: [RegExp, string][] = [
   [/^\/v1\/[^/]+\/visualization-jobs\/?$/, 'GET, POST'],
