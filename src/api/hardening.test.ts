@@ -1,10 +1,17 @@
 // Issue 8 (one tenant must not hurt the others): strict request shapes, bounded nesting and row
 // size, one job-id rule, and the §3 envelope for answers shaped below the routes — the HTTP parser's
 // refusals and bodies answered before they were read — checked over raw sockets where inject
-// cannot reach (a client that writes its whole body before it reads the answer).
+// cannot reach (a client that writes its whole body before it reads the answer) — and the repair
+// of rows stored before requests were strict.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SQLITE_MIGRATIONS } from '../store/migrations.js';
+import { SqliteJobStore } from '../store/sqlite.js';
 import { startTestServer, BASE, type TestServer } from '../jobs/test-server.js';
 import { badJobId, parseJobId } from './job-id.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-body.js';
@@ -205,5 +212,35 @@ describe('answers shaped below the routes, over raw sockets', () => {
     assert.equal(noToken.body.error_code, 'ModelArts.0201');
     // And the server still answers.
     assert.equal((await ts.call('GET', BASE)).status, 200);
+  });
+});
+
+describe('rows stored before requests were strict', () => {
+  test('a schema-1 database with megabyte schedules and flavors is repaired on open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vizjobs-repair-'));
+    try {
+      const path = join(dir, 'db.sqlite');
+      const old = new Database(path);
+      old.exec(SQLITE_MIGRATIONS[0].sql);
+      old.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (1)');
+      const insert = old.prepare(
+        `INSERT INTO jobs (project_id, job_name, job_type, status, desired, create_time, train_url, resource_id, schedule_json, schedule_ms, queue_pos, flavor_json)
+         VALUES ('p', ?, 'tensorboard', 7, 'running', 1, '/demo/x/', 'r', ?, ?, ?, ?)`,
+      );
+      const huge = JSON.stringify({ type: 'stop', time_unit: 'HOURS', duration: 2, pad: 'x'.repeat(1_000_000) });
+      insert.run('big', huge, 2 * 3_600_000, 1, JSON.stringify({ code: 'c', pad: 'y'.repeat(100_000) }));
+      const fine = JSON.stringify([{ type: 'stop', timeUnit: 'HOURS', duration: 3 }]);
+      insert.run('fine', fine, 3 * 3_600_000, 2, JSON.stringify({ code: 'c' }));
+      old.close();
+      const store = new SqliteJobStore(path);
+      const [big, ok] = [await store.get(1), await store.get(2)];
+      assert.deepEqual(JSON.parse(big?.scheduleJson ?? 'null'), { type: 'stop', time_unit: 'HOURS', duration: 2 });
+      assert.equal(big?.flavorJson, null);
+      assert.equal(ok?.scheduleJson, fine, 'valid rows are untouched');
+      assert.equal(ok?.flavorJson, '{"code":"c"}');
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,7 @@
 // own transaction, schema_version recording what ran. Never edit a shipped migration: append one.
 // Job ids come from an identity column (a sequence: never reused, even after deletes or rolled
 // back inserts); epoch-ms columns are BIGINT and read back as JS numbers (see postgres.ts).
-import type { Migration } from './migrations.js';
+import { REPAIR_UNBOUNDED_ROWS, type Migration } from './migrations.js';
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
@@ -44,5 +44,10 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE project_jobs (project_id TEXT PRIMARY KEY, jobs BIGINT NOT NULL CHECK (jobs >= 0));
       INSERT INTO project_jobs (project_id, jobs) SELECT project_id, COUNT(*) FROM jobs GROUP BY project_id;
     `,
+  },
+  {
+    // Rows stored before requests were strict (migrations.ts, REPAIR_UNBOUNDED_ROWS).
+    version: 3,
+    sql: REPAIR_UNBOUNDED_ROWS,
   },
 ];
