@@ -77,6 +77,24 @@ describe('strict request shapes', () => {
     assert.equal(list.status, 200);
   });
 
+  test('wrong content types and undecodable bodies are 0101 in the envelope', async () => {
+    const body = JSON.stringify(mlp);
+    for (const type of ['application/xml', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const r = await ts.call('POST', BASE, { raw: body, headers: { 'content-type': type } });
+      assert.equal(r.status, 400, `${type}: ${r.text}`);
+      assert.deepEqual(Object.keys(r.body).sort(), ENVELOPE, type);
+      assert.match(String(r.body.error_code), /^ModelArts\.010[14]$/, type);
+    }
+    const invalidUtf8 = await ts.built.app.inject({
+      method: 'POST',
+      url: BASE,
+      headers: { 'x-auth-token': 'test-token-p1', 'content-type': 'application/json' },
+      payload: Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d]),
+    });
+    assert.equal(invalidUtf8.statusCode, 400, invalidUtf8.body);
+    assert.deepEqual(Object.keys(invalidUtf8.json() as object).sort(), ENVELOPE);
+  });
+
   test('the depth scan counts only structure', () => {
     assert.equal(jsonDepthExceeds(nested(32)), false);
     assert.equal(jsonDepthExceeds(nested(33)), true);
