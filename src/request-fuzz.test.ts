@@ -118,11 +118,16 @@ describe('one job-id rule and linear-time regexes, full stack', () => {
     const warm = await call('POST', url, { headers: { 'content-type': 'application/json' }, payload: body('a!$') });
     assert.equal(warm.status, 200, warm.text);
     assert.equal((warm.json as { totalSize: number }).totalSize, 3);
-    const t0 = performance.now();
-    const r = await call('POST', url, { headers: { 'content-type': 'application/json' }, payload: body('^(a+)+$') });
-    const ms = performance.now() - t0;
-    assert.equal(r.status, 200, r.text);
-    assert.equal((r.json as { totalSize: number }).totalSize, 0);
+    // Best of three: the machine is shared and a GC pause is not what this measures (a backtracking
+    // engine takes seconds here, doubling with each extra 'a').
+    let ms = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      const r = await call('POST', url, { headers: { 'content-type': 'application/json' }, payload: body('^(a+)+$') });
+      ms = Math.min(ms, performance.now() - t0);
+      assert.equal(r.status, 200, r.text);
+      assert.equal((r.json as { totalSize: number }).totalSize, 0);
+    }
     assert.ok(ms <= 50, `answered in ${ms.toFixed(1)} ms`);
     const get = await call('GET', `${url}?request=${encodeURIComponent(body('^(a+)+$'))}`);
     assert.equal(get.status, 200, get.text);
