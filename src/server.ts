@@ -7,7 +7,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
 import { configuredAuth, type AdminToken, type Authorizer, type ConfiguredAuth } from './api/auth.js';
 import type { AuthFailureLimiter } from './api/auth-limit.js';
-import { installErrorHandling } from './api/http-errors.js';
+import { clientErrorHandler, drainUnreadBody, requireHost, trackExchanges } from './api/client-errors.js';
+import { frameworkError, installErrorHandling } from './api/http-errors.js';
+import { parseClientJson } from './api/json-body.js';
 import { jobRoutes } from './api/routes.js';
 import { JobService } from './jobs/service.js';
 import { Reconciler } from './jobs/reconciler.js';
@@ -99,23 +101,32 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: MAX_BODY_BYTES,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+    // allowUnionTypes: `schedule` is declared as type [object, array] (one schema, not anyOf).
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, allowUnionTypes: true } },
+    // Requests Node's own parser refuses still get the §3 envelope (api/client-errors.ts).
+    clientErrorHandler,
+    // Node answers a missing Host with an empty 400; the requireHost hook answers in the envelope.
+    http: { requireHostHeader: false },
+    // URLs the router refuses (bad percent-encoding, overlong segments): the envelope too.
+    frameworkErrors: (err, _req, reply) => frameworkError(err, reply),
   });
   // Empty JSON bodies are accepted as "no body": SDKs send `Content-Type: application/json` on
-  // stop/restart without one. Everything else must parse.
+  // stop/restart without one. Everything else must parse, within the nesting bound.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text) as unknown);
+      done(null, parseClientJson(text));
     } catch (err) {
-      const e = new Error(`Body is not valid JSON: ${(err as Error).message}`) as Error & { statusCode: number };
-      e.statusCode = 400;
-      done(e, undefined);
+      done(err as Error, undefined);
     }
   });
   installErrorHandling(app, log);
+  // Root hook, so the viewer and every plugin have it too.
+  trackExchanges(app.server);
+  app.addHook('onRequest', requireHost);
+  app.addHook('onSend', drainUnreadBody);
 
   await app.register(swagger, {
     openapi: {

@@ -33,6 +33,10 @@ export const ERRORS = {
   // A RUNNING job's storage does not answer; its viewer retries (the code is the one this case had before).
   storageUnavailable: { code: 'ModelArts.0010', http: 503, message: 'storage unavailable, retrying' },
   responseTooLarge: { code: 'ModelArts.0101', http: 400, message: 'Invalid Argument. The response would be larger than the cap; ask for fewer samples.' },
+  // Answers written below Fastify, on the socket, when Node's HTTP parser refuses a request.
+  malformedRequest: { code: 'ModelArts.0101', http: 400, message: 'Invalid Argument. Malformed HTTP request.' },
+  headersTooLarge: { code: 'ModelArts.0101', http: 431, message: 'Invalid Argument. Request headers are too large.' },
+  requestTimeout: { code: 'ModelArts.0101', http: 408, message: 'Invalid Argument. The request was not received in time.' },
 } as const;
 
 export type ErrorKind = keyof typeof ERRORS;
@@ -49,12 +53,15 @@ export class ApiError extends Error {
   readonly http: number;
   /** Response headers that belong to this error (Retry-After on a 429). */
   readonly headers: Readonly<Record<string, string>>;
+  /** The same as `http`, under the name Fastify's error handlers read (one thrown from a body parser reaches them all). */
+  readonly statusCode: number;
   constructor(kind: ErrorKind, message?: string, headers: Readonly<Record<string, string>> = {}) {
     const e = ERRORS[kind];
     super(message ?? e.message);
     this.code = e.code;
     this.http = e.http;
     this.headers = headers;
+    this.statusCode = e.http;
     this.name = 'ApiError';
   }
   body(): ErrorBody {

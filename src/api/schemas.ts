@@ -3,7 +3,13 @@
 // Query and path parameters are declared as strings (type coercion is off, so a wrong JSON type
 // in a body is a ModelArts.0101); their numeric ranges are checked by the service with messages
 // that name the rule.
+//
+// Every request field has a bounded size and shape: `schedule` and `flavor` take only their
+// documented keys, strings have maximum lengths, and nesting is bounded by the body parser
+// (json-body.ts). Unknown top-level fields of the create body are ignored (API.md §1) and never
+// stored, so a stored job row has a bounded size.
 import { Type, type Static } from '@sinclair/typebox';
+import { JOB_ID_PATTERN } from './job-id.js';
 
 type JobType = 'tensorboard' | 'mindinsight';
 const JobTypeSchema = Type.Unsafe<JobType>({ type: 'string', enum: ['tensorboard', 'mindinsight'], description: 'default tensorboard' });
@@ -14,16 +20,44 @@ export const ProjectParams = Type.Object({
 
 export const JobParams = Type.Object({
   project_id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Project id' }),
-  job_id: Type.String({ pattern: '^[0-9]{1,15}$', description: 'Job id (a positive integer)' }),
+  job_id: Type.String({ pattern: JOB_ID_PATTERN, description: 'Job id: a positive integer, no sign or leading zeros, at most 15 digits' }),
 });
 
-export const Schedule = Type.Object(
-  {
-    type: Type.Literal('stop'),
-    time_unit: Type.Literal('HOURS', { description: 'alias: timeUnit' }),
-    duration: Type.Integer({ minimum: 0, maximum: 24, description: '0 = no auto-stop' }),
-  },
-  { description: 'Auto-stop after `duration` hours of RUNNING' },
+const SCHEDULE_KEYS = {
+  type: { type: 'string', enum: ['stop'] },
+  time_unit: { type: 'string', enum: ['HOURS'], description: 'alias: timeUnit' },
+  timeUnit: { type: 'string', enum: ['HOURS'], description: 'alias of time_unit' },
+  // A number, not an integer, so 1.5 is a rule broken (0104), not a wrong JSON type (0101).
+  duration: { type: 'number', minimum: 0, maximum: 24, multipleOf: 1, description: 'hours; 0 = no auto-stop' },
+} as const;
+
+/** One schedule object: only the documented keys (time_unit or its alias is checked by parseSchedule). */
+export const ScheduleItem = Type.Unsafe<Record<string, unknown>>({
+  type: 'object',
+  properties: SCHEDULE_KEYS,
+  required: ['type', 'duration'],
+  additionalProperties: false,
+  description: 'Auto-stop after `duration` hours of RUNNING',
+});
+
+/**
+ * `schedule`: the object, or an array holding exactly one (the published example). Declared as
+ * one schema with both types rather than anyOf, so a client gets the one error that applies.
+ */
+export const Schedule = Type.Unsafe<unknown>({
+  type: ['object', 'array'],
+  properties: SCHEDULE_KEYS,
+  required: ['type', 'duration'],
+  additionalProperties: false,
+  items: ScheduleItem,
+  minItems: 1,
+  maxItems: 1,
+  description: 'Auto-stop: {type: "stop", time_unit: "HOURS" (alias timeUnit), duration: 0..24}, or an array holding one such object',
+});
+
+export const Flavor = Type.Object(
+  { code: Type.String({ maxLength: 128 }) },
+  { additionalProperties: false, description: 'Accepted and stored; only `code`' },
 );
 
 export const CreateBody = Type.Object({
@@ -31,14 +65,8 @@ export const CreateBody = Type.Object({
   job_desc: Type.Optional(Type.String({ maxLength: 256 })),
   train_url: Type.String({ minLength: 1, maxLength: 2048, description: '/bucket/dir/, obs://bucket/dir/ or s3://bucket/dir/' }),
   job_type: Type.Optional(JobTypeSchema),
-  flavor: Type.Optional(Type.Object({ code: Type.String({ maxLength: 128 }) })),
-  // Validated by the service (object or one-element array, timeUnit alias); documented as the
-  // object form, which is what clients should send.
-  schedule: Type.Optional(
-    Type.Unsafe<unknown>({
-      description: 'Auto-stop: {type: "stop", time_unit: "HOURS" (alias timeUnit), duration: 0..24}, or an array holding one such object',
-    }),
-  ),
+  flavor: Type.Optional(Flavor),
+  schedule: Type.Optional(Schedule),
   workspace_id: Type.Optional(Type.String({ maxLength: 64 })),
 });
 export type CreateBody = Static<typeof CreateBody>;

@@ -31,8 +31,12 @@ export interface ReconcilerOptions {
   log?: (msg: string) => void;
 }
 
+/** failure_reason is stored and listed: bounded like every other field of a job row. */
+const MAX_REASON_CHARS = 1024;
+
 function reasonOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  const m = err instanceof Error ? err.message : String(err);
+  return m.length > MAX_REASON_CHARS ? `${m.slice(0, MAX_REASON_CHARS - 1)}…` : m;
 }
 
 export const DEFAULT_RETRY_BASE_MS = 1_000;

@@ -1,10 +1,13 @@
 // The create body's `schedule`: an object or an array holding one (the published example sends
-// an array), `timeUnit` accepted as an alias of `time_unit`. Validated by hand because a
-// union of shapes gives clients unreadable schema errors; the rule is stated in the message.
+// an array), `timeUnit` accepted as an alias of `time_unit`. The route schema (api/schemas.ts)
+// already refuses other keys and wrong types; this states the rules a schema cannot (one of
+// time_unit/timeUnit) and turns the schedule into milliseconds. It refuses unknown keys too, so
+// the stored schedule is bounded whoever calls it.
 import { ApiError, badParameter } from '../api/errors.js';
 
 const RULE = 'must be {type: "stop", time_unit: "HOURS", duration: 0..24} or an array holding one such object';
 const HOUR_MS = 3_600_000;
+const KEYS = new Set(['type', 'time_unit', 'timeUnit', 'duration']);
 
 /** Auto-stop after this many ms (0 = never), or an ApiError naming the rule broken. */
 export function parseSchedule(raw: unknown): number {
@@ -17,6 +20,9 @@ export function parseSchedule(raw: unknown): number {
     throw new ApiError('invalidArgument', `Invalid Argument. schedule ${RULE}`);
   }
   const o = item as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!KEYS.has(k)) throw badParameter(`schedule.${k.slice(0, 64)}`, 'unknown field (schedule takes only type, time_unit or timeUnit, duration)');
+  }
   const type = o.type;
   const unit = o.time_unit ?? o.timeUnit;
   const duration = o.duration;

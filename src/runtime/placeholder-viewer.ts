@@ -4,7 +4,8 @@
 // for the viewer's in one place (deps.viewer).
 import type { FastifyPluginAsync } from 'fastify';
 import type {} from '@fastify/swagger';
-import { ApiError, sendError } from '../api/errors.js';
+import { sendError } from '../api/errors.js';
+import { badJobId, parseJobId } from '../api/job-id.js';
 import type { Authorizer } from '../api/auth.js';
 import type { AuthFailureLimiter } from '../api/auth-limit.js';
 import { tokenFromHeader } from '../api/auth.js';
@@ -26,8 +27,9 @@ export const placeholderViewer: FastifyPluginAsync<PlaceholderViewerOptions> = a
     const { project_id: projectId, job_id: jobIdRaw } = req.params;
     const denied = opts.limiter.judge(req.ip, opts.auth.authorize(tokenFromHeader(req.headers['x-auth-token']), projectId));
     if (denied) return sendError(reply, denied);
-    if (!/^[0-9]{1,15}$/.test(jobIdRaw)) return sendError(reply, new ApiError('badParameter', 'Invalid parameter job_id: must be a positive integer'));
-    const job = await opts.store.get(Number(jobIdRaw));
+    const jobId = parseJobId(jobIdRaw);
+    if (jobId === undefined) return sendError(reply, badJobId());
+    const job = await opts.store.get(jobId);
     if (!job || job.projectId !== projectId) return sendError(reply, 'notFound');
     const runs = job.status === Status.RUNNING ? await opts.runtime.runs(job.jobId) : undefined;
     if (!runs) {

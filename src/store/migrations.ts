@@ -5,6 +5,19 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * Before requests were strict (issue 8), `schedule` and `flavor` were stored with any extra keys:
+ * rows of megabytes that every list and reconcile pass re-read. A valid schedule is under 100
+ * characters and a valid flavor under 800: larger ones are rewritten to what the job actually
+ * runs with (schedule_ms) and dropped (flavor, which nothing reads). SQL common to SQLite and
+ * PostgreSQL (postgres-migrations.ts applies the same text).
+ */
+export const REPAIR_UNBOUNDED_ROWS = `
+  UPDATE jobs SET schedule_json = '{"type":"stop","time_unit":"HOURS","duration":' || (schedule_ms / 3600000) || '}'
+    WHERE schedule_json IS NOT NULL AND length(schedule_json) > 256;
+  UPDATE jobs SET flavor_json = NULL WHERE flavor_json IS NOT NULL AND length(flavor_json) > 1024;
+`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -44,5 +57,10 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE revoked_sessions (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
       CREATE INDEX revoked_sessions_expiry ON revoked_sessions(expires_at);
     `,
+  },
+  {
+    // Rows stored before requests were strict (REPAIR_UNBOUNDED_ROWS).
+    version: 3,
+    sql: REPAIR_UNBOUNDED_ROWS,
   },
 ];

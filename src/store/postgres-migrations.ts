@@ -2,7 +2,7 @@
 // own transaction, schema_version recording what ran. Never edit a shipped migration: append one.
 // Job ids come from an identity column (a sequence: never reused, even after deletes or rolled
 // back inserts); epoch-ms columns are BIGINT and read back as JS numbers (see postgres.ts).
-import type { Migration } from './migrations.js';
+import { REPAIR_UNBOUNDED_ROWS, type Migration } from './migrations.js';
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
@@ -53,5 +53,10 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE revoked_sessions (id TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);
       CREATE INDEX revoked_sessions_expiry ON revoked_sessions (expires_at);
     `,
+  },
+  {
+    // Rows stored before requests were strict (migrations.ts, REPAIR_UNBOUNDED_ROWS).
+    version: 4,
+    sql: REPAIR_UNBOUNDED_ROWS,
   },
 ];

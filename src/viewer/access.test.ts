@@ -70,9 +70,13 @@ describe('viewer access', () => {
     const r = await t.app.inject({ url: '/visualization/proj-b/1/data/runs', headers: { 'x-auth-token': 'tok-b' } });
     assert.equal(r.statusCode, 404);
     assert.equal(errorOf(r.body).error_code, 'ModelArts.0015');
-    for (const bad of ['999', 'abc', '0', '1e3']) {
+    const missing = await t.app.inject({ url: '/visualization/proj-a/999/data/runs', headers: { 'x-auth-token': 'tok-a' } });
+    assert.equal(missing.statusCode, 404);
+    // A segment that is not a job id at all is the job API's 400 0104 (api/job-id.ts), not a 404.
+    for (const bad of ['abc', '0', '1e3', '01']) {
       const r2 = await t.app.inject({ url: `/visualization/proj-a/${bad}/data/runs`, headers: { 'x-auth-token': 'tok-a' } });
-      assert.equal(r2.statusCode, 404, bad);
+      assert.equal(r2.statusCode, 400, bad);
+      assert.equal(errorOf(r2.body).error_code, 'ModelArts.0104', bad);
     }
   });
 

@@ -5,11 +5,13 @@
 // Beyond TensorBoard: `data/status` (load progress: state, bytes read, points…) and
 // `data/problems` ({run: [{file, offset, kind, message}]}: what the engine could not read).
 // Every request is checked in this order: token (header or cookie) for the URL's project →
-// the job exists in that project (404) → it is RUNNING (409 page) → its storage answers (503
-// "storage unavailable, retrying"; the lifecycle retries) → its data.
+// the job id is canonical (400 0104, as in the job API) → the job exists in that project (404) →
+// it is RUNNING (409 page) → its storage answers (503 "storage unavailable, retrying"; the
+// lifecycle retries) → its data.
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, sendError } from '../api/errors.js';
+import { badJobId, parseJobId } from '../api/job-id.js';
 import type { SeriesKind } from '../events/index.js';
 import { JobRuntimeError } from '../runtime/runtime.js';
 import { authenticateViewer, type ViewerAccess } from './access.js';
@@ -107,8 +109,13 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
       sendError(reply, authErr);
       return undefined;
     }
-    const jobId = /^[1-9][0-9]{0,15}$/.test(rawId) ? Number(rawId) : NaN;
-    const job = Number.isSafeInteger(jobId) ? await opts.jobs.get(jobId) : undefined;
+    // The job API's rule (api/job-id.ts): `04` or `1e3` is the same 400 here as there.
+    const jobId = parseJobId(rawId);
+    if (jobId === undefined) {
+      sendError(reply, badJobId());
+      return undefined;
+    }
+    const job = await opts.jobs.get(jobId);
     if (!job || job.projectId !== projectId) {
       sendError(reply, 'notFound');
       return undefined;

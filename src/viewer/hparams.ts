@@ -2,6 +2,7 @@
 // frontend expects: the Experiment (declared by an `_hparams_/experiment` summary, or — like
 // TensorBoard — inferred from the sessions' hparams and scalar tags when no run declares one) and
 // the session groups, one per session run, with each metric's latest value.
+import type { UserRegex } from '../api/user-regex.js';
 import type { HparamValue, Logdir, MetricInfo, RunInfo } from '../events/index.js';
 import { tbNumber } from './tb-json.js';
 
@@ -141,11 +142,15 @@ export interface SessionGroupJson {
   monitorUrl?: string;
 }
 
-/** The parts of a ListSessionGroupsRequest we honour: paging, one sort column, regex filters. */
+/**
+ * The parts of a ListSessionGroupsRequest we honour: paging, one sort column, regex filters. A
+ * filter arrives compiled (src/api/user-regex.ts, linear time): a client's pattern never reaches
+ * V8's backtracking RegExp.
+ */
 export interface SessionGroupsRequest {
   startIndex?: number;
   sliceSize?: number;
-  colParams?: { hparam?: string; metric?: { group?: string; tag?: string }; order?: string; filterRegexp?: string }[];
+  colParams?: { hparam?: string; metric?: { group?: string; tag?: string }; order?: string; filter?: UserRegex }[];
 }
 
 export function sessionGroupsJson(logdir: Logdir, request: SessionGroupsRequest): { sessionGroups: SessionGroupJson[]; totalSize: number } {
@@ -183,13 +188,8 @@ export function sessionGroupsJson(logdir: Logdir, request: SessionGroupsRequest)
     };
   });
   for (const col of request.colParams ?? []) {
-    if (col.hparam && col.filterRegexp) {
-      let re: RegExp;
-      try {
-        re = new RegExp(col.filterRegexp);
-      } catch {
-        continue;
-      }
+    const re = col.filter;
+    if (col.hparam && re) {
       const name = col.hparam;
       groups = groups.filter((g) => re.test(String(g.hparams[name] ?? '')));
     }

@@ -4,7 +4,9 @@
 // Every answer is built under a ResponseBudget (LIMITS.responseBytes): refused with the API's
 // envelope, and reported in the run's problems, before it is built past the cap.
 import type { FastifyReply } from 'fastify';
-import { ApiError } from '../api/errors.js';
+import { ApiError, badParameter } from '../api/errors.js';
+import { parseClientJson } from '../api/json-body.js';
+import { compileUserRegex, MAX_PROGRAM_SIZE } from '../api/user-regex.js';
 import type { Logdir, SeriesKind, TagInfo } from '../events/index.js';
 import { audioContentType, decodeBlobKey, encodeBlobKey, imageContentType } from './blob-key.js';
 import { compressHistogram } from './distributions.js';
@@ -124,9 +126,22 @@ function sendBlob(reply: FastifyReply, contentType: string, bytes: Buffer): Fast
 function parseJsonParam(raw: string | undefined): unknown {
   if (raw === undefined || raw === '') return {};
   try {
-    return JSON.parse(raw);
-  } catch {
-    throw new HttpError(new ApiError('invalidArgument', 'Invalid Argument. request must be JSON'));
+    return parseClientJson(raw, 'request');
+  } catch (err) {
+    throw err instanceof ApiError ? new HttpError(err) : err;
+  }
+}
+
+/** TensorBoard sends one column per hparam and metric; far more is not a dashboard's request. */
+const MAX_COLUMNS = 1000;
+
+/** A column's filterRegexp compiled for linear-time matching; a bad one is 0104 naming it. */
+function columnFilter(raw: unknown, index: number): ReturnType<typeof compileUserRegex> | undefined {
+  if (typeof raw !== 'string' || raw === '') return undefined;
+  try {
+    return compileUserRegex(`colParams[${index}].filterRegexp`, raw);
+  } catch (err) {
+    throw err instanceof ApiError ? new HttpError(err) : err;
   }
 }
 
@@ -137,18 +152,28 @@ function sessionGroupsRequest(raw: unknown): SessionGroupsRequest {
   const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   const cols = Array.isArray(r.colParams) ? r.colParams : [];
+  // Filters cost O(program size × value length) per session group: their sum is bounded per
+  // request, so many cheap patterns cannot add up to what one expensive pattern may not do.
+  if (cols.length > MAX_COLUMNS) throw new HttpError(badParameter('colParams', `must have at most ${MAX_COLUMNS} columns`));
+  let cost = 0;
+  const tooComplex = (): HttpError =>
+    new HttpError(badParameter('colParams', `filterRegexp patterns are too complex together (program sizes add up to more than ${MAX_PROGRAM_SIZE})`));
   return {
     startIndex: num(r.startIndex),
     sliceSize: num(r.sliceSize),
     colParams: cols
-      .filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null)
-      .map((c) => {
+      .map((c: unknown, index) => ({ c, index }))
+      .filter((x): x is { c: Record<string, unknown>; index: number } => typeof x.c === 'object' && x.c !== null)
+      .map(({ c, index }) => {
         const m = typeof c.metric === 'object' && c.metric !== null ? (c.metric as Record<string, unknown>) : undefined;
+        const filter = columnFilter(c.filterRegexp, index);
+        cost += filter?.programSize ?? 0;
+        if (cost > MAX_PROGRAM_SIZE) throw tooComplex();
         return {
           hparam: str(c.hparam),
           metric: m ? { group: str(m.group), tag: str(m.tag) } : undefined,
           order: str(c.order),
-          filterRegexp: str(c.filterRegexp)?.slice(0, 256),
+          filter,
         };
       }),
   };

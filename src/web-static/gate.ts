@@ -2,10 +2,12 @@
 // access gets the API's status for it (401, or 403 for another project's token) with the page as
 // the body: the page shows a sign-in form and reveals nothing, since every byte of data comes from
 // the data API, which refuses it. An address that failed too often gets 429 with Retry-After
-// (and the same page) instead. A signed-in request for a job that is missing or in another
-// project gets the API's 404, and one for a job that is not RUNNING gets the 409 page.
+// (and the same page) instead. A signed-in request whose job id breaks the API's job-id rule gets
+// the API's 400; one for a job that is missing or in another project gets the API's 404, and one
+// for a job that is not RUNNING gets the 409 page.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from '../api/errors.js';
+import { badJobId, parseJobId } from '../api/job-id.js';
 import { authenticateViewer, sendNotRunning, RUNNING, type ViewerAccess, type ViewerJobs } from '../viewer/index.js';
 import type { ViewerPageGate } from './plugin.js';
 
@@ -18,8 +20,12 @@ export function viewerPageGate(jobs: ViewerJobs, access: ViewerAccess): ViewerPa
       return 429;
     }
     if (refused) return refused.http === 403 ? 403 : 401;
-    const id = /^[1-9][0-9]{0,15}$/.test(jobId) ? Number(jobId) : NaN;
-    const job = Number.isSafeInteger(id) ? await jobs.get(id) : undefined;
+    const id = parseJobId(jobId);
+    if (id === undefined) {
+      sendError(reply, badJobId());
+      return false;
+    }
+    const job = await jobs.get(id);
     if (!job || job.projectId !== projectId) {
       sendError(reply, 'notFound');
       return false;
