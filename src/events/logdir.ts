@@ -27,6 +27,7 @@ import type {
 } from './model.js';
 import { ProtoError } from './proto.js';
 import { scanRecords, type FrameProblem, type FrameSink } from './records.js';
+import { Slices } from './slices.js';
 import { RunState, type FileState, type PrItem, type SeriesItem, type TagState } from './run.js';
 
 // Reads of 1 MiB: few enough requests for object storage (52 for 52 MB), small enough that read
@@ -132,7 +133,10 @@ class LogdirImpl implements Logdir {
     const work: Array<{ run: RunState; file: FileState; size: number }> = [];
     let files = 0;
     const touchedRuns = new Set<RunState>();
+    // A listing of 10,000 runs is ~50 ms of bookkeeping: done in slices, like every read below.
+    const slices = new Slices();
     for (const info of listing) {
+      await slices.pause();
       if (!isEventFile(info.key)) continue;
       files++;
       const name = runNameOf(prefix, info.key);
@@ -156,6 +160,7 @@ class LogdirImpl implements Logdir {
     const sizes = new Map<string, ObjectInfo>();
     for (const info of listing) sizes.set(info.key, info);
     for (const run of touchedRuns) {
+      await slices.pause();
       const keys = [...run.files.keys()].sort();
       for (const key of keys) {
         const file = run.files.get(key) as FileState;
@@ -286,6 +291,10 @@ class LogdirImpl implements Logdir {
   private ordered(): RunState[] {
     const key = (r: RunState): number => (Number.isNaN(r.firstWallTime) ? Infinity : r.firstWallTime);
     return [...this.runStates.values()].sort((a, b) => key(a) - key(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  runNames(): string[] {
+    return this.ordered().map((r) => r.name);
   }
 
   runs(): RunInfo[] {

@@ -248,6 +248,8 @@ export interface Logdir {
   reload(): Promise<ReloadStats>;
   /** Runs in TensorBoard's order: first event's wall time, then name. */
   runs(): RunInfo[];
+  /** The names of runs(), without describing each run. */
+  runNames(): string[];
   run(name: string): RunInfo | undefined;
   scalars(run: string, tag: string): ScalarSeries | undefined;
   histograms(run: string, tag: string): HistogramSeries | undefined;

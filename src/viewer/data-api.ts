@@ -167,7 +167,7 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
   };
 
   // --- core -------------------------------------------------------------------------------
-  route('GET', 'runs', (v, _q, req, reply) => sendCached(req, reply, v, 'runs', () => v.logdir.runs().map((r) => r.name)));
+  route('GET', 'runs', (v, _q, req, reply) => sendCached(req, reply, v, 'runs', () => v.logdir.runNames()));
 
   route('GET', 'environment', (v, _q, req, reply) =>
     sendJson(req, reply, {

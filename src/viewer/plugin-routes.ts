@@ -28,7 +28,7 @@ import {
   type Query,
   type RouteFn,
 } from './routing.js';
-import { Slices } from './slices.js';
+import { Slices } from '../events/slices.js';
 import { ResponseTooLarge, scalarTriplesBuffer, scalarTriplesBufferAsync, tbNumber, tbStringify } from './tb-json.js';
 import { markdownToSafeHtml, textTensorToHtml } from './text-html.js';
 
@@ -39,8 +39,9 @@ import { markdownToSafeHtml, textTensorToHtml } from './text-html.js';
 async function tagsBody(logdir: Logdir, kind: SeriesKind, perRun: (tags: TagInfo[]) => unknown): Promise<Buffer> {
   const slices = new Slices();
   const parts: string[] = [];
-  for (const r of logdir.runs()) {
-    if (!r.kinds.has(kind)) continue;
+  for (const name of logdir.runNames()) {
+    const r = logdir.run(name);
+    if (!r?.kinds.has(kind)) continue;
     parts.push(`${JSON.stringify(r.name)}:${tbStringify(perRun(r.tags.filter((t) => t.kind === kind)))}`);
     await slices.pause();
   }
