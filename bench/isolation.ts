@@ -64,7 +64,8 @@ const hparamsUrl = once('hparams', (dir) => {
 // ---------------------------------------------------------------------------------------------
 // The server, in its own process.
 
-const { startServeProcess } = (await import(dist('testing/serve-process.js'))) as typeof import('../src/testing/serve-process.js');
+const { startServeProcess, callWithToken } = (await import(dist('testing/serve-process.js'))) as typeof import('../src/testing/serve-process.js');
+type TokenCallAnswer = import('../src/testing/serve-process.js').TokenCallAnswer;
 type Server = Awaited<ReturnType<typeof startServeProcess>>;
 
 async function startServer(): Promise<Server> {
@@ -109,21 +110,8 @@ function quantile(sorted: number[], q: number): number {
 // ---------------------------------------------------------------------------------------------
 // Project A's scenarios.
 
-async function call(base: string, method: string, path: string, body?: unknown, token = TOKEN_A): Promise<{ status: number; json: Record<string, unknown> | undefined; bytes: number }> {
-  const r = await fetch(base + path, {
-    method,
-    headers: { 'X-Auth-Token': token, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    signal: AbortSignal.timeout(120_000),
-  });
-  const buf = Buffer.from(await r.arrayBuffer());
-  let json: Record<string, unknown> | undefined;
-  try {
-    json = JSON.parse(buf.toString('utf8')) as Record<string, unknown>;
-  } catch {
-    json = undefined;
-  }
-  return { status: r.status, json, bytes: buf.length };
+function call(base: string, method: string, path: string, body?: unknown, token = TOKEN_A): Promise<TokenCallAnswer> {
+  return callWithToken(base, method, path, token, body, 120_000);
 }
 
 const JOBS_A = '/v1/proj-a/visualization-jobs';

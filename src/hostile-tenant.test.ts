@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SummaryWriter } from './events/index.js';
 import { hostileLogs, REDOS_PATTERN, REDOS_VALUE } from './testing/hostile-logs.js';
-import { startServeProcess } from './testing/serve-process.js';
+import { callWithToken, startServeProcess, type TokenCallAnswer } from './testing/serve-process.js';
 
 const TOKEN_A = 'tenant-a-token';
 const TOKEN_B = 'tenant-b-token';
@@ -20,13 +20,6 @@ const JOBS_A = '/v1/proj-a/visualization-jobs';
 const JOBS_B = '/v1/proj-b/visualization-jobs';
 /** Generous on purpose: this checks that B keeps being answered, bench:isolation measures how fast. */
 const B_PATIENCE_MS = 2_000;
-
-interface Answer {
-  status: number;
-  type: string;
-  bytes: number;
-  json: Record<string, unknown> | undefined;
-}
 
 function isEnvelope(j: Record<string, unknown> | undefined): boolean {
   return !!j && j.is_success === false && typeof j.error_code === 'string' && typeof j.error_message === 'string';
@@ -46,22 +39,7 @@ test('a hostile tenant cannot stall, crash or bloat the service for another proj
   mkdirSync(join(obs, 'bkt-b', 'logs'), { recursive: true });
   const server = await startServeProcess(['--data-dir', join(dir, 'data'), '--obs-root', obs], { VIZJOBS_TOKENS: `${TOKEN_A}=proj-a,${TOKEN_B}=proj-b` });
 
-  const call = async (method: string, path: string, body?: unknown, token = TOKEN_A): Promise<Answer> => {
-    const r = await fetch(server.base + path, {
-      method,
-      headers: { 'X-Auth-Token': token, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const buf = Buffer.from(await r.arrayBuffer());
-    let json: Record<string, unknown> | undefined;
-    try {
-      json = JSON.parse(buf.toString('utf8')) as Record<string, unknown>;
-    } catch {
-      json = undefined;
-    }
-    return { status: r.status, type: r.headers.get('content-type') ?? '', bytes: buf.length, json };
-  };
+  const call = (method: string, path: string, body?: unknown, token = TOKEN_A): Promise<TokenCallAnswer> => callWithToken(server.base, method, path, token, body);
   const settle = async (id: unknown): Promise<Record<string, unknown>> => {
     for (let i = 0; i < 500; i++) {
       const d = await call('GET', `${JOBS_A}/${String(id)}`);

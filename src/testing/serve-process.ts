@@ -65,3 +65,33 @@ export async function startServeProcess(args: string[], env: Record<string, stri
     },
   };
 }
+
+export interface TokenCallAnswer {
+  status: number;
+  /** The response's Content-Type ('' when absent). */
+  type: string;
+  bytes: number;
+  /** The body parsed as JSON, or undefined when it is not JSON. */
+  json: Record<string, unknown> | undefined;
+}
+
+/**
+ * One request with `token` in X-Auth-Token; `body` is sent as JSON (a string as it is, so a test
+ * can send JSON no serializer would write). The whole answer is read, whatever its type.
+ */
+export async function callWithToken(base: string, method: string, path: string, token: string, body?: unknown, timeoutMs = 30_000): Promise<TokenCallAnswer> {
+  const r = await fetch(base + path, {
+    method,
+    headers: { 'X-Auth-Token': token, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const buf = Buffer.from(await r.arrayBuffer());
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = JSON.parse(buf.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    json = undefined;
+  }
+  return { status: r.status, type: r.headers.get('content-type') ?? '', bytes: buf.length, json };
+}
