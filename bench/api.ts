@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { SqliteJobStore } from '../dist/store/sqlite.js';
 import { PostgresJobStore } from '../dist/store/postgres.js';
-import { createTestSchema } from '../dist/store/postgres-testing.js';
+import { createTestSchema } from '../dist/testing/postgres.js';
 import { Status } from '../dist/jobs/status.js';
 
 const root = resolve(import.meta.dirname, '..');

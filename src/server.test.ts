@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyPluginAsync } from 'fastify';
-import { startTestServer, TOKEN, BASE, waitFor } from './jobs/test-server.js';
+import { startTestServer, TOKEN, BASE, waitFor } from './testing/test-server.js';
 import type { ServerContext } from './server.js';
 
 test('deps.viewer owns the viewer prefix and deps.plugins get the context (auth, jobs)', async () => {

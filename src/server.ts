@@ -13,8 +13,6 @@ import { parseClientJson } from './api/json-body.js';
 import { jobRoutes } from './api/routes.js';
 import { JobService } from './jobs/service.js';
 import { Reconciler } from './jobs/reconciler.js';
-import { InProcessRuntime } from './runtime/in-process.js';
-import { placeholderViewer } from './runtime/placeholder-viewer.js';
 import type { JobRuntime } from './runtime/runtime.js';
 import { PostgresJobStore } from './store/postgres.js';
 import { SqliteJobStore } from './store/sqlite.js';
@@ -40,13 +38,16 @@ export interface ViewerJobs {
 }
 
 export interface ServerDeps {
-  /** Viewer runtime; default: the in-process placeholder runtime. */
-  runtime?: JobRuntime;
   /**
-   * Replaces the placeholder viewer: owns everything under /visualization/:project_id/:job_id/
-   * (register the real viewer, and the viewer's page, here). Receives the ServerContext.
+   * What the lifecycle starts and stops jobs' viewers with. No default: production wiring is
+   * src/app.ts alone, and tests bring theirs from src/testing/, so no stand-in ships by accident.
    */
-  viewer?: FastifyPluginAsync<ServerContext>;
+  runtime: JobRuntime;
+  /**
+   * Owns everything under /visualization/:project_id/:job_id/ (the viewer's data API and page),
+   * served by `runtime`. Receives the ServerContext.
+   */
+  viewer: FastifyPluginAsync<ServerContext>;
   /** Registered after the job routes, in order, each with the ServerContext (web console, static assets, …). */
   plugins?: FastifyPluginAsync<ServerContext>[];
   store?: JobStore;
@@ -83,12 +84,11 @@ export function openStore(config: Config, warn?: (msg: string) => void): JobStor
   return new SqliteJobStore(config.db, { warn });
 }
 
-export async function buildServer(config: Config, deps: ServerDeps = {}): Promise<BuiltServer> {
+export async function buildServer(config: Config, deps: ServerDeps): Promise<BuiltServer> {
   const log = deps.log ?? ((m: string) => console.error(m));
   const { authorizer: auth, adminToken, limiter } = deps.auth ?? configuredAuth(config, log);
   const store = deps.store ?? openStore(config, log);
-  const runtime: JobRuntime = deps.runtime ?? new InProcessRuntime(config);
-  const inProcess = runtime instanceof InProcessRuntime ? runtime : undefined;
+  const runtime = deps.runtime;
   const now = deps.now ?? Date.now;
   const reconciler = new Reconciler(store, runtime, { runningQuota: config.runningQuota, intervalMs: deps.reconcileIntervalMs, now, log });
   const service = new JobService(
@@ -139,8 +139,7 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
 
   await app.register(jobRoutes, { auth, limiter, service });
   const ctx: ServerContext = { config, auth, limiter, store, runtime, service, jobs: viewerJobs(store) };
-  if (deps.viewer) await app.register(deps.viewer, ctx);
-  else if (inProcess) await app.register(placeholderViewer, { auth, limiter, store, runtime: inProcess });
+  await app.register(deps.viewer, ctx);
   for (const p of deps.plugins ?? []) await app.register(p, ctx);
 
   app.addHook('onReady', async () => {

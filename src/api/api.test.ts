@@ -4,7 +4,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestServer, waitFor, BASE, TOKEN_P2, EXPIRED, type TestServer } from '../jobs/test-server.js';
+import { startTestServer, waitFor, BASE, TOKEN_P2, EXPIRED, type TestServer } from '../testing/test-server.js';
 
 const create = (ts: TestServer, body: Record<string, unknown>) => ts.call('POST', BASE, { body });
 const mlp = { job_name: 'mlp', train_url: '/demo/pytorch-mlp/' };

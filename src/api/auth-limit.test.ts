@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { AuthFailureLimiter, clientKey } from './auth-limit.js';
 import { BoundedMap } from './bounded-map.js';
 import { ApiError } from './errors.js';
-import { BASE, TOKEN, startTestServer } from '../jobs/test-server.js';
+import { BASE, TOKEN, startTestServer } from '../testing/test-server.js';
 
 const bad = (): ApiError => new ApiError('badToken');
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from '../store/migrations.js';
 import { SqliteJobStore } from '../store/sqlite.js';
-import { startTestServer, BASE, type TestServer } from '../jobs/test-server.js';
+import { startTestServer, BASE, type TestServer } from '../testing/test-server.js';
 import { badJobId, parseJobId } from './job-id.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-body.js';
 import { compileUserRegex } from './user-regex.js';

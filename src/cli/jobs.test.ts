@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startTestServer, waitFor, BASE, TOKEN, type TestServer } from '../jobs/test-server.js';
+import { startTestServer, waitFor, BASE, TOKEN, type TestServer } from '../testing/test-server.js';
 import { cliPath } from '../testing/paths.js';
 
 const run = promisify(execFile);

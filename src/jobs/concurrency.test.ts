@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { startTestServer, waitFor, BASE, type TestServer } from './test-server.js';
+import { startTestServer, waitFor, BASE, type TestServer } from '../testing/test-server.js';
 import { DELETABLE, RESTARTABLE, STOPPABLE } from './status.js';
 
 type Op = 'stop' | 'restart' | 'delete';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestServer, until, waitFor, BASE, type TestServer } from './test-server.js';
+import { startTestServer, until, waitFor, BASE, type TestServer } from '../testing/test-server.js';
 
 const mlp = { job_name: 'mlp', train_url: '/demo/pytorch-mlp/' };
 const HOUR = 3_600_000;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestServer, until, waitFor, BASE, type TestServer } from './test-server.js';
+import { startTestServer, until, waitFor, BASE, type TestServer } from '../testing/test-server.js';
 
 async function create(ts: TestServer, name: string, trainUrl: string): Promise<number> {
   const r = await ts.call('POST', BASE, { body: { job_name: name, train_url: trainUrl } });

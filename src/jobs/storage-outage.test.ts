@@ -16,7 +16,7 @@ import { s3ClientConfig } from '../storage/s3.js';
 import { repoRoot } from '../testing/paths.js';
 import { startS3rver, S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, type S3rverHandle } from '../testing/s3rver.js';
 import { createViewer, type MountedViewer } from '../viewer/index.js';
-import { until } from './test-server.js';
+import { until } from '../testing/test-server.js';
 
 const TOKEN = 'outage-token';
 const BASE = '/v1/p1/visualization-jobs';

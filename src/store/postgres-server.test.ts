@@ -1,11 +1,11 @@
 // The job service on PostgreSQL: the lifecycle and concurrency suites of src/jobs run again here
 // with every test server on its own fresh schema (VIZJOBS_TEST_STORE=postgres, read by
-// src/jobs/test-server.ts), and two real servers sharing one schema — two replicas, each with its
+// src/testing/test-server.ts), and two real servers sharing one schema — two replicas, each with its
 // own reconciler — keep the running quota and its first-come-first-served order between them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TEST_STORE_ENV, createTestSchema } from './postgres-testing.js';
-import { startTestServer, waitFor, BASE, type TestServer } from '../jobs/test-server.js';
+import { TEST_STORE_ENV, createTestSchema } from '../testing/postgres.js';
+import { startTestServer, waitFor, BASE, type TestServer } from '../testing/test-server.js';
 
 process.env[TEST_STORE_ENV] = 'postgres';
 await import('../jobs/lifecycle.test.js');

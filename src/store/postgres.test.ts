@@ -10,8 +10,8 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { PostgresJobStore } from './postgres.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
-import { TEST_POSTGRES_URL, createTestSchema, withSearchPath, type TestSchema } from './postgres-testing.js';
-import { created, newJob, storeContract } from './store-contract.js';
+import { TEST_POSTGRES_URL, createTestSchema, withSearchPath, type TestSchema } from '../testing/postgres.js';
+import { created, newJob, storeContract } from '../testing/store-contract.js';
 import type { CasResult, JobStore } from './store.js';
 import { DELETABLE, RESTARTABLE, STOPPABLE, Status } from '../jobs/status.js';
 

@@ -1,5 +1,5 @@
 // The SQLite store on a real file: migrations are versioned and re-runnable, and the shared
-// JobStore behaviour suite (store-contract.ts: ids never reused, compare-and-set, listing, …).
+// JobStore behaviour suite (src/testing/store-contract.ts: ids never reused, compare-and-set, listing, …).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteJobStore } from './sqlite.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import { newJob as job, storeContract } from './store-contract.js';
+import { newJob as job, storeContract } from '../testing/store-contract.js';
 
 function withDir(fn: (dir: string) => Promise<void>) {
   return async () => {

@@ -1,13 +1,13 @@
-// The JobRuntime buildServer uses when no viewer is wired in (lifecycle and API tests; `vizjobs
+// Test support: the JobRuntime of the lifecycle and API tests (src/testing/test-server.ts; `vizjobs
 // serve` wires the real ViewerRuntime in src/app.ts): a job "serves" once its train_url resolved
 // inside the object-storage root and the storage answered one listing; a failed listing is
-// reported by the contract of runtime.ts (transient or permanent). Nothing is loaded; the
+// reported by the contract of src/runtime/runtime.ts (transient or permanent). Nothing is loaded; the
 // placeholder viewer lists runs on request. A bucket directory that is itself a symlink out of
 // the root is refused by LocalStorage's listing, like any other escaping path.
 import type { Config } from '../config.js';
 import { resolveTrainUrl } from '../storage/resolve.js';
 import type { LogLocation } from '../storage/storage.js';
-import { runtimeErrorOf, type JobRuntime, type RuntimeJob } from './runtime.js';
+import { runtimeErrorOf, type JobRuntime, type RuntimeJob } from '../runtime/runtime.js';
 
 export class InProcessRuntime implements JobRuntime {
   private readonly serving = new Map<number, { job: RuntimeJob; location: LogLocation }>();

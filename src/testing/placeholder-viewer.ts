@@ -1,7 +1,7 @@
-// What service_url serves until the real viewer (src/viewer) replaces it: a JSON list of the runs
-// under train_url while the job is RUNNING, 409 with a short page otherwise. The whole prefix
-// /visualization/:project_id/:job_id/ is registered here only, so buildServer swaps this plugin
-// for the viewer's in one place (deps.viewer).
+// Test support: what service_url serves in the lifecycle and API tests instead of the real viewer
+// (src/viewer): a JSON list of the runs under train_url while the job is RUNNING, 409 with a short
+// page otherwise. It registers only /visualization/:project_id/:job_id/, as buildServer's
+// deps.viewer, the one place a viewer is plugged in.
 import type { FastifyPluginAsync } from 'fastify';
 import type {} from '@fastify/swagger';
 import { sendError } from '../api/errors.js';
@@ -11,7 +11,7 @@ import type { AuthFailureLimiter } from '../api/auth-limit.js';
 import { tokenFromHeader } from '../api/auth.js';
 import type { JobStore } from '../store/store.js';
 import { Status, STATUS_NAMES } from '../jobs/status.js';
-import type { InProcessRuntime } from './in-process.js';
+import type { InProcessRuntime } from './in-process-runtime.js';
 
 export interface PlaceholderViewerOptions {
   auth: Authorizer;

@@ -62,7 +62,7 @@ export async function createTestSchema(server: string = TEST_POSTGRES_URL): Prom
   };
 }
 
-/** Set to `postgres` to run the server tests (src/jobs/test-server.ts) on PostgreSQL. */
+/** Set to `postgres` to run the server tests (src/testing/test-server.ts) on PostgreSQL. */
 export const TEST_STORE_ENV = 'VIZJOBS_TEST_STORE';
 
 /** A fresh schema when the server tests are asked to run on PostgreSQL, else undefined (SQLite). */

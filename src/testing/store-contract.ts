@@ -6,7 +6,7 @@
 // they expire. Not a test file itself.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JobRecord, JobStore, NewJob, SortKey } from './store.js';
+import type { JobRecord, JobStore, NewJob, SortKey } from '../store/store.js';
 import { DELETABLE, RESTARTABLE, STOPPABLE, Status } from '../jobs/status.js';
 
 export interface StoreHarness {

@@ -1,17 +1,20 @@
 // Test support: a real server (real SQLite file in a temp dir, or its own PostgreSQL schema when
 // VIZJOBS_TEST_STORE=postgres; real object-storage directory with a copy of the PyTorch fixture)
-// driven through Fastify's inject. Not a test itself.
+// driven through Fastify's inject, with the placeholder runtime and viewer of this folder in place
+// of the real viewer (a test may pass its own in `deps`). Not a test itself.
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../config.js';
-import { buildServer, type BuiltServer, type ServerDeps } from '../server.js';
-import { InProcessRuntime } from '../runtime/in-process.js';
+import { buildServer, type BuiltServer, type ServerContext, type ServerDeps } from '../server.js';
+import { InProcessRuntime } from './in-process-runtime.js';
+import { placeholderViewer } from './placeholder-viewer.js';
 import type { RuntimeJob } from '../runtime/runtime.js';
 import { toStorageError } from '../storage/errors.js';
 import type { LogLocation, ObjectStorage } from '../storage/storage.js';
-import { repoRoot } from '../testing/paths.js';
-import { testServerSchema, type TestSchema } from '../store/postgres-testing.js';
+import { repoRoot } from './paths.js';
+import { testServerSchema, type TestSchema } from './postgres.js';
 
 /** The in-process runtime with switches a test can flip: hold teardown open, make it fail. */
 export class ControllableRuntime extends InProcessRuntime {
@@ -102,7 +105,7 @@ export const BASE = '/v1/p1/visualization-jobs';
 
 export async function startTestServer(
   settings: Partial<Record<keyof Config, string | number>> = {},
-  deps: ServerDeps = {},
+  deps: Partial<ServerDeps> = {},
   reuse?: { dir: string; clock: { offset: number }; pg?: TestSchema },
 ): Promise<TestServer> {
   const dir = reuse?.dir ?? mkdtempSync(join(tmpdir(), 'vizjobs-test-'));
@@ -125,7 +128,10 @@ export async function startTestServer(
     {},
   );
   const runtime = new ControllableRuntime(config);
-  const built = await buildServer(config, { runtime: deps.runtime ?? runtime, now: () => Date.now() + clock.offset, reconcileIntervalMs: 50, log: () => {}, ...deps });
+  const viewer = async (app: FastifyInstance, ctx: ServerContext): Promise<void> => {
+    await app.register(placeholderViewer, { auth: ctx.auth, limiter: ctx.limiter, store: ctx.store, runtime });
+  };
+  const built = await buildServer(config, { runtime, viewer, now: () => Date.now() + clock.offset, reconcileIntervalMs: 50, log: () => {}, ...deps });
   await built.app.ready();
   const ts: TestServer = {
     built,

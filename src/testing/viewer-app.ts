@@ -8,11 +8,11 @@ import { AuthFailureLimiter, type AuthLimits } from '../api/auth-limit.js';
 import { SqliteJobStore } from '../store/sqlite.js';
 import { LocalStorage } from '../storage/local.js';
 import type { ObjectInfo, ObjectReader, ObjectStorage } from '../storage/storage.js';
-import { sessionRoutes, type ViewerAccess } from './access.js';
-import { viewerDataRoutes, type ViewerJob } from './data-api.js';
-import { ViewerRuntime } from './runtime.js';
-import { SessionRevocations } from './revocations.js';
-import { SessionSealer } from './session.js';
+import { sessionRoutes, type ViewerAccess } from '../viewer/access.js';
+import { viewerDataRoutes, type ViewerJob } from '../viewer/data-api.js';
+import { ViewerRuntime } from '../viewer/runtime.js';
+import { SessionRevocations } from '../viewer/revocations.js';
+import { SessionSealer } from '../viewer/session.js';
 
 export class CountingStorage implements ObjectStorage {
   /** `read` counts read() calls and reads through openReader() handles alike. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pytorchFixtureDir } from '../testing/paths.js';
 import { SESSION_COOKIE } from './session.js';
-import { viewerTestApp, type ViewerTestApp } from './testing.js';
+import { viewerTestApp, type ViewerTestApp } from '../testing/viewer-app.js';
 
 let t: ViewerTestApp;
 let root: string;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { EventEncoder, LIMITS, withLimits, type Problem } from '../events/index.js';
 import { ProtoWriter } from '../events/proto.js';
 import { audioRecord, doubles, DT_DOUBLE, DT_FLOAT, DT_STRING, floats, tensorProto, tensorRecord } from '../testing/hostile.js';
-import { viewerTestApp, type ViewerTestApp } from './testing.js';
+import { viewerTestApp, type ViewerTestApp } from '../testing/viewer-app.js';
 
 const H = { 'x-auth-token': 'tok' };
 const FILE = 'events.out.tfevents.0000000001.host.1.0';

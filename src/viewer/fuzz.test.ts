@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { pytorchFixtureDir } from '../testing/paths.js';
-import { viewerTestApp, type ViewerTestApp } from './testing.js';
+import { viewerTestApp, type ViewerTestApp } from '../testing/viewer-app.js';
 
 const ROUTES = [
   'runs', 'environment', 'plugins_listing', 'status', 'problems', 'plugin/scalars/tags', 'plugin/scalars/scalars',

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { viewerTestApp } from './testing.js';
+import { viewerTestApp } from '../testing/viewer-app.js';
 
 test('data/problems lists a damaged file relative to the train_url', async () => {
   const root = await mkdtemp(join(tmpdir(), 'vizjobs-problems-'));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFullStack, type FullStack } from '../app.js';
 import { loadConfig } from '../config.js';
-import { createTestSchema } from '../store/postgres-testing.js';
+import { createTestSchema } from '../testing/postgres.js';
 import { pytorchFixtureDir } from '../testing/paths.js';
 
 const expectedRuns = (JSON.parse(readFileSync(join(pytorchFixtureDir, 'expected-tensorboard.json'), 'utf8')) as { runs: string[] }).runs;

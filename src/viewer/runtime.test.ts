@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pytorchFixtureDir } from '../testing/paths.js';
-import { viewerTestApp, type ViewerTestApp } from './testing.js';
+import { viewerTestApp, type ViewerTestApp } from '../testing/viewer-app.js';
 
 const RUN = 'mlp_lr1e-3_adam';
 const H = { 'x-auth-token': 'tok' };

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { buildFullStack, type FullStack } from '../app.js';
 import { loadConfig } from '../config.js';
-import { createTestSchema } from '../store/postgres-testing.js';
+import { createTestSchema } from '../testing/postgres.js';
 import { pytorchFixtureDir } from '../testing/paths.js';
 
 const JOBS = '/v1/p1/visualization-jobs';

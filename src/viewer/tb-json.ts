@@ -39,24 +39,11 @@ export interface ScalarColumns {
 }
 
 /**
- * `[[wall_time, step, value], …]` for the chosen indices (all when `indices` is undefined).
- * Hand-written instead of building arrays for JSON.stringify: a 1,000,000-point series would
- * otherwise allocate millions of small arrays per request.
- */
-export function scalarTriplesJson(s: ScalarColumns, indices?: ArrayLike<number>, count?: number): string {
-  const n = indices ? indices.length : (count ?? s.values.length);
-  const parts: string[] = new Array<string>(n);
-  for (let k = 0; k < n; k++) {
-    const i = indices ? indices[k] : k;
-    parts[k] = `[${numberText(s.wallTimes[i])},${numberText(s.steps[i])},${numberText(s.values[i])}]`;
-  }
-  return `[${parts.join(',')}]`;
-}
-
-/**
- * Writes the same JSON as scalarTriplesJson straight into a Buffer. For long series (samples=all
- * on a 1,000,000-point tag) this is several times faster: no per-sample strings to concatenate
- * and flatten, and integers (steps) are written digit by digit without a number→string call.
+ * Writes `[[wall_time, step, value], …]` (or TensorBoard's CSV) straight into a Buffer rather than
+ * building arrays for JSON.stringify or one string per sample: for long series (samples=all on a
+ * 1,000,000-point tag) this is several times faster, with no per-sample strings to concatenate and
+ * flatten, and integers (steps) written digit by digit without a number→string call. Its tests
+ * compare it with the string-building writers of src/testing/tb-json-oracle.ts.
  */
 class TriplesWriter {
   private buf: Buffer;
@@ -164,16 +151,4 @@ function csvNumber(x: number): string {
   if (Number.isFinite(x)) return String(x);
   if (Number.isNaN(x)) return 'nan';
   return x > 0 ? 'inf' : '-inf';
-}
-
-/** TensorBoard's `format=csv`: a `Wall time,Step,Value` header, then one row per sample. */
-export function scalarCsv(s: ScalarColumns, indices?: ArrayLike<number>, count?: number): string {
-  const n = indices ? indices.length : (count ?? s.values.length);
-  const rows: string[] = new Array<string>(n + 1);
-  rows[0] = 'Wall time,Step,Value';
-  for (let k = 0; k < n; k++) {
-    const i = indices ? indices[k] : k;
-    rows[k + 1] = `${csvNumber(s.wallTimes[i])},${csvNumber(s.steps[i])},${csvNumber(s.values[i])}`;
-  }
-  return rows.join('\r\n') + '\r\n';
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { SummaryWriter } from '../events/index.js';
-import { viewerTestApp, type ViewerTestApp } from './testing.js';
+import { viewerTestApp, type ViewerTestApp } from '../testing/viewer-app.js';
 
 const H = { 'x-auth-token': 'tok' };
 const N = 30_000;
