@@ -2,11 +2,13 @@
 // viewer prefix. Returns the Fastify instance unstarted; plugins the lead adds later (viewer data
 // API, web console, static assets) go in deps.plugins and are registered after the job routes.
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
 import { configuredAuth, type AdminToken, type Authorizer, type ConfiguredAuth } from './api/auth.js';
 import type { AuthFailureLimiter } from './api/auth-limit.js';
+import { compressOptions } from './api/compression.js';
 import { clientErrorHandler, drainUnreadBody, requireHost, trackExchanges } from './api/client-errors.js';
 import { frameworkError, installErrorHandling } from './api/http-errors.js';
 import { parseClientJson } from './api/json-body.js';
@@ -127,6 +129,8 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Bui
   trackExchanges(app.server);
   app.addHook('onRequest', requireHost);
   app.addHook('onSend', drainUnreadBody);
+  // At the root, before any route: compress hooks each route as it is declared.
+  await app.register(compress, compressOptions);
 
   await app.register(swagger, {
     openapi: {

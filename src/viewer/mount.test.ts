@@ -1,12 +1,14 @@
 // createViewer: the whole server as the lead wires it (buildServer + the viewer's runtime and
 // plugin), over the real fixture: a job created through the API serves its data, the sign-in
-// cookie works through the server's own body parsing, and survives a restart (same data dir).
+// cookie works through the server's own body parsing, and survives a restart (same data dir);
+// its gzip and the server's compression do not stack.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gunzipSync } from 'node:zlib';
 import { loadConfig, type Config } from '../config.js';
 import { buildServer, openStore, viewerJobs, type BuiltServer } from '../server.js';
 import { pytorchFixtureDir } from '../testing/paths.js';
@@ -66,6 +68,22 @@ describe('createViewer wired into buildServer', () => {
     assert.equal(r.statusCode, 200, r.body);
     const other = await built.app.inject({ url: runsUrl, headers: { 'x-auth-token': 'tok-b' } });
     assert.equal(other.statusCode, 403);
+
+    // The viewer's own gzip (cached) passes @fastify/compress untouched: encoded once, and a
+    // client that refuses gzip gets no other encoding from the server's compression either.
+    const scalars = `/visualization/proj-a/${jobId}/data/plugin/scalars/scalars?run=mlp_lr1e-3_adam&tag=lr`;
+    const auth = { 'x-auth-token': 'tok-a' };
+    const plain = await built.app.inject({ url: scalars, headers: auth });
+    assert.equal(plain.statusCode, 200, plain.body);
+    assert.ok(plain.rawPayload.length >= 1024, 'a body big enough to gzip');
+    assert.equal(plain.headers['content-encoding'], undefined);
+    const gz = await built.app.inject({ url: scalars, headers: { ...auth, 'accept-encoding': 'gzip' } });
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(gz.headers.vary, 'Accept-Encoding');
+    assert.deepEqual(gunzipSync(gz.rawPayload), plain.rawPayload);
+    const br = await built.app.inject({ url: scalars, headers: { ...auth, 'accept-encoding': 'br, deflate' } });
+    assert.equal(br.headers['content-encoding'], undefined);
+    assert.deepEqual(br.rawPayload, plain.rawPayload);
     await built.app.close();
   });
 });

@@ -1,12 +1,15 @@
-// Sending viewer bodies: gzip when the client accepts it (bodies of a few hundred bytes are sent
-// as they are — compressing them costs more than it saves), and a per-job cache of encoded
-// bodies so a UI polling a 1,000,000-point tag pays for the downsampling, JSON and gzip once per
-// data change, not once per poll. The cache is keyed by the job's data generation, so new data
+// Sending viewer bodies: gzip when the client accepts it (bodies under MIN_GZIP_BYTES are sent as
+// they are), and a per-job cache of encoded bodies so a UI polling a 1,000,000-point tag pays for
+// the downsampling, JSON and gzip once per data change, not once per poll. That cache of gzip is
+// why the viewer encodes here rather than through @fastify/compress, which would gzip the same
+// body again on every request; the policy (gzip only, threshold, level) is shared with it in
+// api/compression.ts, and the Content-Encoding set here tells the plugin to leave the body be. The cache is keyed by the job's data generation, so new data
 // is never hidden behind it. No body over LIMITS.responseBytes is sent (routes refuse earlier, while
 // building; this is the last check).
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { GZIP_LEVEL, MIN_GZIP_BYTES } from '../api/compression.js';
 import { ApiError } from '../api/errors.js';
 import { LIMITS } from '../events/index.js';
 import { HttpError } from './routing.js';
@@ -15,7 +18,6 @@ import { tbStringify } from './tb-json.js';
 
 const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);
-const MIN_GZIP_BYTES = 1024;
 /**
  * Bodies larger than this (e.g. samples=all on a 1,000,000-point tag, ~40 MB of JSON) are cached
  * only as gzip, and only when that fits the job's budget: building one again costs seconds.
@@ -75,8 +77,7 @@ async function sendEncoded(request: FastifyRequest, reply: FastifyReply, enc: En
     return reply.send(await gunzip(enc.gz as Buffer));
   }
   if (enc.body.length >= MIN_GZIP_BYTES && acceptsGzip(request)) {
-    // Level 1: a quarter of level 6's time on scalar JSON for ~10% more bytes; the body is cached.
-    enc.gz ??= await gzip(enc.body, { level: 1 });
+    enc.gz ??= await gzip(enc.body, { level: GZIP_LEVEL });
     return reply.header('content-encoding', 'gzip').send(enc.gz);
   }
   return reply.send(enc.body);
@@ -103,7 +104,7 @@ export async function sendCached(
     enc = { body, contentType };
     let cost = body.length * 2;
     if (body.length > MAX_CACHED_BODY_BYTES) {
-      const gz = await gzip(body, { level: 1 });
+      const gz = await gzip(body, { level: GZIP_LEVEL });
       enc = { gz, contentType };
       if (!acceptsGzip(request)) {
         // Serve this request from the body we have; later ones gunzip the cached copy.
