@@ -31,3 +31,16 @@ test('deps.viewer owns the viewer prefix and deps.plugins get the context (auth,
     await ts.close();
   }
 });
+
+test('every plugin sees the request cookies, parsed once by the server (@fastify/cookie)', async () => {
+  const reader: FastifyPluginAsync<ServerContext> = async (app) => {
+    app.get('/cookies', async (req) => ({ cookies: req.cookies }));
+  };
+  const ts = await startTestServer({}, { plugins: [reader] });
+  try {
+    const r = await ts.call('GET', '/cookies', { token: null, headers: { cookie: 'a=1; vizjobs_session=x.y' } });
+    assert.deepEqual(r.body, { cookies: { a: '1', vizjobs_session: 'x.y' } });
+  } finally {
+    await ts.close();
+  }
+});

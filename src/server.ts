@@ -3,6 +3,7 @@
 // API, web console, static assets) go in deps.plugins and are registered after the job routes.
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import compress from '@fastify/compress';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
@@ -129,8 +130,10 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Bui
   trackExchanges(app.server);
   app.addHook('onRequest', requireHost);
   app.addHook('onSend', drainUnreadBody);
-  // At the root, before any route: compress hooks each route as it is declared.
+  // Both at the root, before any route: compress hooks each route as it is declared, and every
+  // plugin (API, viewer, web console) sees request.cookies and reply.setCookie.
   await app.register(compress, compressOptions);
+  await app.register(cookie);
 
   await app.register(swagger, {
     openapi: {

@@ -3,6 +3,7 @@
 // sessions in an in-memory SQLite store, and a storage wrapper that counts calls, so tests can
 // prove when storage is (not) touched.
 import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
 import { Authorizer, parseTokens } from '../api/auth.js';
 import { AuthFailureLimiter, type AuthLimits } from '../api/auth-limit.js';
 import { SqliteJobStore } from '../store/sqlite.js';
@@ -102,6 +103,8 @@ export async function viewerTestApp(opts: {
     limiter: new AuthFailureLimiter(opts.authLimits, now),
   };
   const app = Fastify({ logger: false });
+  // As buildServer does: the viewer may read request.cookies.
+  await app.register(cookie);
   await app.register(sessionRoutes, access);
   await app.register(viewerDataRoutes, { ...access, runtime, jobs: { get: async (id) => jobs.get(id) } });
   await app.ready();
