@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
+import { AccessRule } from './api/access.js';
 import { configuredAuth, type AdminToken, type Authorizer, type ConfiguredAuth } from './api/auth.js';
 import type { AuthFailureLimiter } from './api/auth-limit.js';
 import { clientErrorHandler, drainUnreadBody, requireHost, trackExchanges } from './api/client-errors.js';
@@ -137,10 +138,12 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(jobRoutes, { auth, limiter, service });
+  // The API's access rule (header tokens, jobs from the store), also the placeholder viewer's.
+  const access = new AccessRule({ authorizer: auth, limiter, jobs: store });
+  await app.register(jobRoutes, { access, service });
   const ctx: ServerContext = { config, auth, limiter, store, runtime, service, jobs: viewerJobs(store) };
   if (deps.viewer) await app.register(deps.viewer, ctx);
-  else if (inProcess) await app.register(placeholderViewer, { auth, limiter, store, runtime: inProcess });
+  else if (inProcess) await app.register(placeholderViewer, { access, runtime: inProcess });
   for (const p of deps.plugins ?? []) await app.register(p, ctx);
 
   app.addHook('onReady', async () => {
