@@ -57,10 +57,9 @@ function wantsJson(request: FastifyRequest): boolean {
   return accept.includes('application/json') || !accept.includes('text/html');
 }
 
-/** 409 for a job that is not RUNNING: a short page for browsers, the envelope for API clients. */
-export function sendNotRunning(request: FastifyRequest, reply: FastifyReply, jobId: number, status: number): FastifyReply {
+/** 409 for a job that is not RUNNING (`err`, the access rule's): a short page for browsers, the envelope for API clients. */
+function sendNotRunning(request: FastifyRequest, reply: FastifyReply, err: ApiError, jobId: number, status: number): FastifyReply {
   const name = STATUS_NAMES[status] ?? String(status);
-  const err = new ApiError('notRunning', `The job is not running. job status: ${status}`);
   if (wantsJson(request)) return sendError(reply, err);
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>Job ${jobId} is not running</title></head>
 <body style="font-family:system-ui,sans-serif;max-width:40em;margin:4em auto">
@@ -68,12 +67,13 @@ export function sendNotRunning(request: FastifyRequest, reply: FastifyReply, job
 <p>Job ${jobId} has status ${status} (${escapeHtml(name)}). Its viewer serves only while the job is RUNNING (8).
 Restart it from the console or with <code>POST …/visualization-jobs/${jobId}/restart</code>.</p>
 </body></html>`;
-  return reply.code(409).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+  return reply.code(err.http).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
 }
 
 /** How the viewer answers a refusal of its access rule: the envelope, but the 409 page for a browser. */
 export function sendViewerRefusal(request: FastifyRequest, reply: FastifyReply, refusal: Refusal<ViewerJob>): FastifyReply {
-  if (refusal.notRunning) return sendNotRunning(request, reply, refusal.notRunning.jobId, refusal.notRunning.job.status);
+  const stopped = refusal.notRunning;
+  if (stopped) return sendNotRunning(request, reply, refusal.error, stopped.jobId, stopped.job.status);
   return sendError(reply, refusal.error);
 }
 
