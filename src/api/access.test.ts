@@ -158,6 +158,31 @@ describe('one access rule: token → project → job → RUNNING, decided alike 
     });
   }
 
+  test("the console's cookie: the data API and the page take it alike (forged 0203, signed out 0203, valid 200); the job API takes the header only", async () => {
+    const app = full.built.app;
+    const signIn = await app.inject({ method: 'POST', url: '/v1/auth/session', payload: { token: 'tok-p1' } });
+    assert.equal(signIn.statusCode, 200, signIn.body);
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0];
+    const withCookie = async (url: string, c: string, accept: string): Promise<Outcome> => {
+      const r = await app.inject({ url, headers: { cookie: c, accept } });
+      return String(r.headers['content-type']).startsWith('text/html')
+        ? { status: r.statusCode, code: 'page' }
+        : { status: r.statusCode, code: String((r.json() as { error_code?: string }).error_code ?? 'ok') };
+    };
+    const data = `/visualization/p1/${fullJobs.running}/data/runs`;
+    const page = `/visualization/p1/${fullJobs.running}/`;
+    assert.deepEqual(await withCookie(data, cookie, 'application/json'), { status: 200, code: 'ok' });
+    assert.deepEqual(await withCookie(page, cookie, 'text/html'), { status: 200, code: 'page' });
+    assert.deepEqual(await withCookie(`${JOBS('p1')}/${fullJobs.running}`, cookie, 'application/json'), { status: 401, code: 'ModelArts.0201' });
+    const forged = `${cookie.split('=')[0]}=v2.${'A'.repeat(60)}`;
+    assert.deepEqual(await withCookie(data, forged, 'application/json'), { status: 401, code: 'ModelArts.0203' });
+    assert.deepEqual(await withCookie(page, forged, 'text/html'), { status: 401, code: 'page' });
+    const out = await app.inject({ method: 'DELETE', url: '/v1/auth/session', headers: { cookie } });
+    assert.equal(out.statusCode, 200);
+    assert.deepEqual(await withCookie(data, cookie, 'application/json'), { status: 401, code: 'ModelArts.0203' });
+    assert.deepEqual(await withCookie(page, cookie, 'text/html'), { status: 401, code: 'page' });
+  });
+
   test('the page asks a browser-less client for the envelope of the 409 too', async () => {
     const o = await outcome(full.built.app, `/visualization/p1/${fullJobs.stopped}/`, 'tok-p1', 'application/json');
     assert.deepEqual(o, { status: 409, code: 'ModelArts.0105' });
