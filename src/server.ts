@@ -7,6 +7,7 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
+import { AccessRule } from './api/access.js';
 import { configuredAuth, type AdminToken, type Authorizer, type ConfiguredAuth } from './api/auth.js';
 import type { AuthFailureLimiter } from './api/auth-limit.js';
 import { compressOptions } from './api/compression.js';
@@ -19,7 +20,7 @@ import { Reconciler } from './jobs/reconciler.js';
 import type { JobRuntime } from './runtime/runtime.js';
 import { PostgresJobStore } from './store/postgres.js';
 import { SqliteJobStore } from './store/sqlite.js';
-import type { JobStore } from './store/store.js';
+import type { JobRecord, JobStore } from './store/store.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -29,6 +30,8 @@ export interface ServerContext {
   auth: Authorizer;
   /** Failed authentication per client address, shared by everything that checks tokens. */
   limiter: AuthFailureLimiter;
+  /** The job API's access rule (header tokens, jobs from the store), for viewers that share it. */
+  access: AccessRule<JobRecord>;
   store: JobStore;
   runtime: JobRuntime;
   service: JobService;
@@ -144,8 +147,10 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Bui
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(jobRoutes, { auth, limiter, service });
-  const ctx: ServerContext = { config, auth, limiter, store, runtime, service, jobs: viewerJobs(store) };
+  // The API's access rule (header tokens, jobs from the store), also the placeholder viewer's.
+  const access = new AccessRule({ authorizer: auth, limiter, jobs: store });
+  await app.register(jobRoutes, { access, service });
+  const ctx: ServerContext = { config, auth, limiter, access, store, runtime, service, jobs: viewerJobs(store) };
   await app.register(deps.viewer, ctx);
   for (const p of deps.plugins ?? []) await app.register(p, ctx);
 

@@ -10,7 +10,7 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ERRORS, type ErrorKind } from './errors.js';
+import { ApiError, ERRORS, sendError, type ErrorKind } from './errors.js';
 
 /** At most this much of an unwanted body is read before answering (then the socket is closed anyway). */
 export const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
@@ -29,7 +29,7 @@ export function trackExchanges(server: Server): void {
 
 function rawResponse(kind: ErrorKind): string {
   const e = ERRORS[kind];
-  const body = JSON.stringify({ is_success: false, error_code: e.code, error_message: e.message });
+  const body = JSON.stringify(new ApiError(kind).body());
   return (
     `HTTP/1.1 ${e.http} ${STATUS_CODES[e.http] ?? 'Error'}\r\n` +
     'Content-Type: application/json; charset=utf-8\r\n' +
@@ -83,12 +83,8 @@ function closeAfter(res: ServerResponse, socket: Duplex): void {
 export async function requireHost(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
   const raw = request.raw;
   if (raw.httpVersion === '1.1' && raw.headers.host === undefined) {
-    const e = ERRORS.malformedRequest;
-    return reply
-      .code(e.http)
-      .header('connection', 'close')
-      .type('application/json; charset=utf-8')
-      .send({ is_success: false, error_code: e.code, error_message: `${e.message} HTTP/1.1 requires a Host header.` });
+    const message = `${ERRORS.malformedRequest.message} HTTP/1.1 requires a Host header.`;
+    return sendError(reply.header('connection', 'close'), new ApiError('malformedRequest', message));
   }
   return undefined;
 }

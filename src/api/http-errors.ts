@@ -1,11 +1,12 @@
-// Turns everything Fastify itself rejects (schema violations, unparsable or oversized bodies,
+// The app's one error handler (every plugin's errors reach it: no plugin sets its own). Turns
+// everything Fastify itself rejects (schema violations, unparsable or oversized bodies,
 // unknown routes, wrong methods) into the §3 envelope, and anything unexpected into a bare 500
 // ModelArts.0010 — never a stack trace. Schema failures of a wrong JSON type are ModelArts.0101;
 // every other rule (length, range, pattern, enum, required, unknown key) is ModelArts.0104 naming the
 // parameter; a job id that breaks the one job-id rule gets the same answer as in the viewer.
 // Client-provided text echoed in a message (key names, parser messages) is cut short.
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { ApiError, ERRORS, sendError, type ErrorKind } from './errors.js';
+import { ApiError, sendError, type ErrorKind } from './errors.js';
 import { badJobId } from './job-id.js';
 
 const clip = (s: string, n = 64): string => (s.length > n ? `${s.slice(0, n)}…` : s);
@@ -42,14 +43,7 @@ export function validationError(context: string | undefined, errors: AjvLikeErro
   return new ApiError('badParameter', `Invalid parameter ${name}: ${e.message ?? e.keyword}`);
 }
 
-function send(reply: FastifyReply, kind: ErrorKind, message?: string, http?: number): FastifyReply {
-  const e = ERRORS[kind];
-  return reply.code(http ?? e.http).type('application/json; charset=utf-8').send({
-    is_success: false,
-    error_code: e.code,
-    error_message: message ?? e.message,
-  });
-}
+const send = (reply: FastifyReply, kind: ErrorKind, message?: string): FastifyReply => sendError(reply, new ApiError(kind, message));
 
 /**
  * Fastify's `frameworkErrors`: the router refused the URL before any route or hook (bad

@@ -134,40 +134,33 @@ export class JobService {
     };
   }
 
-  /** The job if it exists in this project; 404 otherwise (other projects' jobs do not exist). */
-  async find(projectId: string, jobId: number): Promise<JobRecord> {
-    const j = await this.store.get(jobId);
-    if (!j || j.projectId !== projectId) throw new ApiError('notFound');
-    return j;
+  // The operations on one job take the job the API's access rule (api/access.ts) found in the
+  // caller's project; a "not found" below is a job deleted since, which the store's write sees.
+
+  async details(job: JobRecord) {
+    return { is_success: true as const, ...this.view(job) };
   }
 
-  async details(projectId: string, jobId: number) {
-    return { is_success: true as const, ...this.view(await this.find(projectId, jobId)) };
-  }
-
-  async updateDesc(projectId: string, jobId: number, desc: string) {
-    if (!(await this.store.updateDesc(projectId, jobId, desc))) throw new ApiError('notFound');
+  async updateDesc(job: JobRecord, desc: string) {
+    if (!(await this.store.updateDesc(job.projectId, job.jobId, desc))) throw new ApiError('notFound');
     return { is_success: true as const };
   }
 
-  async stop(projectId: string, jobId: number) {
-    await this.find(projectId, jobId);
+  async stop({ jobId }: JobRecord) {
     const r = await this.store.beginKill(jobId, STOPPABLE, 'stopped', Status.KILLED, this.now());
     if (!r.ok) throw r.status === undefined ? new ApiError('notFound') : badStatus('stop', r.status);
     this.kick();
     return { is_success: true as const };
   }
 
-  async restart(projectId: string, jobId: number) {
-    await this.find(projectId, jobId);
+  async restart({ jobId }: JobRecord) {
     const r = await this.store.beginRestart(jobId, RESTARTABLE);
     if (!r.ok) throw r.status === undefined ? new ApiError('notFound') : badStatus('resubmit', r.status);
     this.kick();
     return { is_success: true as const };
   }
 
-  async delete(projectId: string, jobId: number) {
-    await this.find(projectId, jobId);
+  async delete({ jobId }: JobRecord) {
     const r = await this.store.beginKill(jobId, DELETABLE, 'deleted', Status.KILLED, this.now());
     if (!r.ok) throw r.status === undefined ? new ApiError('notFound') : badStatus('delete', r.status);
     this.kick();

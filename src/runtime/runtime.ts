@@ -4,6 +4,7 @@
 // The error contract lives here too: a runtime reports every failure as a JobRuntimeError that
 // says transient (retry later, the job keeps its place) or permanent (the job is 11 FAILED with the
 // message as its failure_reason), so the lifecycle never inspects storage or any other layer.
+import { ERRORS } from '../api/errors.js';
 import { StorageError, trainUrlFailure } from '../storage/errors.js';
 import { TrainUrlError } from '../storage/train-url.js';
 
@@ -36,8 +37,8 @@ export class JobRuntimeError extends Error {
   }
 }
 
-/** What the viewer says while a transient failure is being retried. */
-export const STORAGE_RETRYING = 'storage unavailable, retrying';
+/** What the viewer says while a transient failure is being retried: the message of its 503 (api/errors.ts). */
+export const STORAGE_RETRYING = ERRORS.storageUnavailable.message;
 
 /**
  * The one mapping from whatever starting or reloading a job threw to the contract: storage

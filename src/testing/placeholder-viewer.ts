@@ -1,44 +1,50 @@
 // Test support: what service_url serves in the lifecycle and API tests instead of the real viewer
 // (src/viewer): a JSON list of the runs under train_url while the job is RUNNING, 409 with a short
 // page otherwise. It registers only /visualization/:project_id/:job_id/, as buildServer's
-// deps.viewer, the one place a viewer is plugged in.
-import type { FastifyPluginAsync } from 'fastify';
+// deps.viewer, the one place a viewer is plugged in. Who may see it is the API's access rule
+// (api/access.ts); only the 409's page is this plugin's own.
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type {} from '@fastify/swagger';
+import type { AccessRule } from '../api/access.js';
 import { sendError } from '../api/errors.js';
-import { badJobId, parseJobId } from '../api/job-id.js';
-import type { Authorizer } from '../api/auth.js';
-import type { AuthFailureLimiter } from '../api/auth-limit.js';
-import { tokenFromHeader } from '../api/auth.js';
-import type { JobStore } from '../store/store.js';
-import { Status, STATUS_NAMES } from '../jobs/status.js';
+import type { ServerContext } from '../server.js';
+import type { JobRecord } from '../store/store.js';
+import { STATUS_NAMES } from '../jobs/status.js';
 import type { InProcessRuntime } from './in-process-runtime.js';
 
 export interface PlaceholderViewerOptions {
-  auth: Authorizer;
-  limiter: AuthFailureLimiter;
-  store: JobStore;
+  access: AccessRule<JobRecord>;
   runtime: InProcessRuntime;
 }
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export const placeholderViewer: FastifyPluginAsync<PlaceholderViewerOptions> = async (app, opts) => {
-  app.get<{ Params: { project_id: string; job_id: string } }>('/visualization/:project_id/:job_id/', { schema: { hide: true } }, async (req, reply) => {
-    const { project_id: projectId, job_id: jobIdRaw } = req.params;
-    const denied = opts.limiter.judge(req.ip, opts.auth.authorize(tokenFromHeader(req.headers['x-auth-token']), projectId));
-    if (denied) return sendError(reply, denied);
-    const jobId = parseJobId(jobIdRaw);
-    if (jobId === undefined) return sendError(reply, badJobId());
-    const job = await opts.store.get(jobId);
-    if (!job || job.projectId !== projectId) return sendError(reply, 'notFound');
-    const runs = job.status === Status.RUNNING ? await opts.runtime.runs(job.jobId) : undefined;
-    if (!runs) {
-      const what = `${job.status} ${STATUS_NAMES[job.status] ?? ''}`.trim();
-      return reply
-        .code(409)
-        .type('text/html; charset=utf-8')
-        .send(`<!doctype html><title>Job not running</title><p>Visualization job ${job.jobId} (${escapeHtml(job.jobName)}) is not running (status ${escapeHtml(what)}).</p>`);
-    }
+function notRunningPage(reply: FastifyReply, job: JobRecord): FastifyReply {
+  const what = `${job.status} ${STATUS_NAMES[job.status] ?? ''}`.trim();
+  return reply
+    .code(409)
+    .type('text/html; charset=utf-8')
+    .send(`<!doctype html><title>Job not running</title><p>Visualization job ${job.jobId} (${escapeHtml(job.jobName)}) is not running (status ${escapeHtml(what)}).</p>`);
+}
+
+export const placeholderViewer: FastifyPluginAsync<PlaceholderViewerOptions> = async (app, { access, runtime }) => {
+  await access.install(app);
+  const hooks = access.hooks({
+    need: 'running',
+    refuse: (_request, reply, refusal) => (refusal.notRunning ? notRunningPage(reply, refusal.notRunning.job) : sendError(reply, refusal.error)),
+  });
+  app.get('/visualization/:project_id/:job_id/', { ...hooks, schema: { hide: true } }, async (req, reply) => {
+    const { job } = access.grantedJob(req);
+    // RUNNING in the store, but not (yet, or no longer) serving here: not running either.
+    const runs = await runtime.runs(job.jobId);
+    if (!runs) return notRunningPage(reply, job);
     return { job_id: job.jobId, train_url: job.trainUrl, runs };
   });
 };
+
+/** buildServer's `viewer` for tests: the placeholder over `runtime`, behind the API's access rule. */
+export function placeholderViewerOf(runtime: InProcessRuntime): FastifyPluginAsync<ServerContext> {
+  return async (app, ctx) => {
+    await app.register(placeholderViewer, { access: ctx.access, runtime });
+  };
+}

@@ -5,11 +5,10 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../config.js';
-import { buildServer, type BuiltServer, type ServerContext, type ServerDeps } from '../server.js';
+import { buildServer, type BuiltServer, type ServerDeps } from '../server.js';
 import { InProcessRuntime } from './in-process-runtime.js';
-import { placeholderViewer } from './placeholder-viewer.js';
+import { placeholderViewerOf } from './placeholder-viewer.js';
 import type { RuntimeJob } from '../runtime/runtime.js';
 import { toStorageError } from '../storage/errors.js';
 import type { LogLocation, ObjectStorage } from '../storage/storage.js';
@@ -128,10 +127,7 @@ export async function startTestServer(
     {},
   );
   const runtime = new ControllableRuntime(config);
-  const viewer = async (app: FastifyInstance, ctx: ServerContext): Promise<void> => {
-    await app.register(placeholderViewer, { auth: ctx.auth, limiter: ctx.limiter, store: ctx.store, runtime });
-  };
-  const built = await buildServer(config, { runtime, viewer, now: () => Date.now() + clock.offset, reconcileIntervalMs: 50, log: () => {}, ...deps });
+  const built = await buildServer(config, { runtime, viewer: placeholderViewerOf(runtime), now: () => Date.now() + clock.offset, reconcileIntervalMs: 50, log: () => {}, ...deps });
   await built.app.ready();
   const ts: TestServer = {
     built,

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import { Authorizer, parseTokens } from '../api/auth.js';
 import { AuthFailureLimiter, type AuthLimits } from '../api/auth-limit.js';
+import { installErrorHandling } from '../api/http-errors.js';
 import { SqliteJobStore } from '../store/sqlite.js';
 import { LocalStorage } from '../storage/local.js';
 import type { ObjectInfo, ObjectReader, ObjectStorage } from '../storage/storage.js';
@@ -103,8 +104,9 @@ export async function viewerTestApp(opts: {
     limiter: new AuthFailureLimiter(opts.authLimits, now),
   };
   const app = Fastify({ logger: false });
-  // As buildServer does: the viewer may read request.cookies.
+  // As buildServer does: the viewer may read request.cookies, and errors go through the one handler.
   await app.register(cookie);
+  installErrorHandling(app, () => {});
   await app.register(sessionRoutes, access);
   await app.register(viewerDataRoutes, { ...access, runtime, jobs: { get: async (id) => jobs.get(id) } });
   await app.ready();

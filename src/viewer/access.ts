@@ -1,19 +1,18 @@
-// Who may see a job's viewer: the same token rule as the API (src/api/auth.ts) — an X-Auth-Token
-// header, or the console's sealed session cookie that has not been signed out — and only for the
-// job's own project. Also the sign-in routes that set the cookie and sign it out (revoking its
-// session in the store, so copies of it stop working on every replica). Failed checks count
-// against the client address like the API's (src/api/auth-limit.ts). Every refusal uses the API's
-// error envelope.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+// Who may see a job's viewer: the API's access rule (src/api/access.ts) with one addition, the
+// console's sealed session cookie besides the X-Auth-Token header, as long as it is not signed
+// out. Also the sign-in routes that set the cookie and sign it out (revoking its session in the
+// store, so copies of it stop working on every replica). Failed checks count against the client
+// address like the API's (src/api/auth-limit.ts). Every refusal uses the API's error envelope.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { AccessRule, ensureCookies, type AccessJobs, type TokenAuthorizer } from '../api/access.js';
 import type { AuthFailureLimiter } from '../api/auth-limit.js';
+import { tokenFromHeader } from '../api/auth.js';
 import { ApiError, ERRORS, sendError } from '../api/errors.js';
+import type { ViewerJob } from './data-api.js';
 import type { SessionRevocations } from './revocations.js';
 import { DEFAULT_SESSION_TTL_MS, SESSION_COOKIE, type SessionSealer } from './session.js';
 
-/** The one method of src/api/auth.ts's Authorizer the viewer needs. */
-export interface TokenAuthorizer {
-  authorize(token: string | undefined, projectId: string): ApiError | undefined;
-}
+export type { TokenAuthorizer } from '../api/access.js';
 
 export interface ViewerAccess {
   authorizer: TokenAuthorizer;
@@ -24,39 +23,15 @@ export interface ViewerAccess {
   limiter: AuthFailureLimiter;
 }
 
-/** Value of one cookie in a Cookie header (hand-parsed: one cookie does not need a plugin). */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
-function headerToken(request: FastifyRequest): string | undefined {
-  const v = request.headers['x-auth-token'];
-  return Array.isArray(v) ? v.join(',') : v;
-}
-
-const signedOut = (): ApiError => new ApiError('badToken', 'Invalid Token header. This session was signed out.');
-
-/**
- * Undefined when the request may see `projectId`'s viewers, else the error to answer with.
- * A header wins over a cookie; an expired cookie is ModelArts.0202, a forged or signed-out one
- * 0203, and 429 ModelArts.0299 once the client address has failed too often.
- */
-export async function authenticateViewer(request: FastifyRequest, projectId: string, access: ViewerAccess): Promise<ApiError | undefined> {
-  const { limiter } = access;
-  const token = headerToken(request);
-  if (token !== undefined && token !== '') return limiter.judge(request.ip, access.authorizer.authorize(token, projectId));
-  const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
-  if (cookie === undefined || cookie === '') return new ApiError('noToken');
-  const opened = access.sessions.open(cookie);
-  if (!opened.ok) return limiter.judge(request.ip, new ApiError(opened.reason === 'expired' ? 'expiredToken' : 'badToken'));
-  if (await access.revocations.isRevoked(opened.sessionId)) return limiter.judge(request.ip, signedOut());
-  return limiter.judge(request.ip, access.authorizer.authorize(opened.token, projectId));
+/** The API's access rule with the viewer's cookie: what the data API and the viewer page declare. */
+export function viewerAccessRule<J extends ViewerJob>(access: ViewerAccess, jobs: AccessJobs<J>): AccessRule<J> {
+  const { sessions, revocations } = access;
+  return new AccessRule({
+    authorizer: access.authorizer,
+    limiter: access.limiter,
+    jobs,
+    sessions: { name: SESSION_COOKIE, open: (value) => sessions.open(value), isRevoked: (id) => revocations.isRevoked(id) },
+  });
 }
 
 export interface SessionRoutesOptions extends ViewerAccess {
@@ -82,10 +57,11 @@ function cookieHeader(value: string, maxAgeSec: number, secure: boolean): string
 export async function sessionRoutes(app: FastifyInstance, opts: SessionRoutesOptions): Promise<void> {
   const ttl = opts.ttlMs ?? DEFAULT_SESSION_TTL_MS;
   const secure = opts.secureCookie ?? false;
+  await ensureCookies(app);
 
   app.post('/v1/auth/session', async (request, reply) => {
     const body: unknown = request.body;
-    let token = headerToken(request);
+    let token = tokenFromHeader(request.headers['x-auth-token']);
     let projectId: string | undefined;
     if (body !== null && typeof body === 'object') {
       const b = body as { token?: unknown; project_id?: unknown };
@@ -105,7 +81,7 @@ export async function sessionRoutes(app: FastifyInstance, opts: SessionRoutesOpt
   });
 
   app.get('/v1/auth/session', async (request, reply) => {
-    const opened = opts.sessions.open(readCookie(request.headers.cookie, SESSION_COOKIE));
+    const opened = opts.sessions.open(request.cookies[SESSION_COOKIE]);
     if (!opened.ok) {
       return sendError(reply, new ApiError(opened.reason === 'expired' ? 'expiredToken' : 'noToken'));
     }
@@ -117,7 +93,7 @@ export async function sessionRoutes(app: FastifyInstance, opts: SessionRoutesOpt
 
   app.delete('/v1/auth/session', async (request, reply: FastifyReply) => {
     // Expired or unreadable cookies need no revocation: they are refused anyway.
-    const opened = opts.sessions.open(readCookie(request.headers.cookie, SESSION_COOKIE));
+    const opened = opts.sessions.open(request.cookies[SESSION_COOKIE]);
     if (opened.ok) await opts.revocations.revoke(opened.sessionId, opened.expiresAt);
     return reply.header('set-cookie', cookieHeader('', 0, secure)).send({ is_success: true });
   });

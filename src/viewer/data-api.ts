@@ -4,20 +4,21 @@
 // the point budget are reduced to it keeping each bucket's first, last, min and max.
 // Beyond TensorBoard: `data/status` (load progress: state, bytes read, points…) and
 // `data/problems` ({run: [{file, offset, kind, message}]}: what the engine could not read).
-// Every request is checked in this order: token (header or cookie) for the URL's project →
-// the job id is canonical (400 0104, as in the job API) → the job exists in that project (404) →
-// it is RUNNING (409 page) → its storage answers (503 "storage unavailable, retrying"; the
-// lifecycle retries) → its data.
+// Every route declares the viewer's access rule (access.ts: the API's rule plus the cookie) with
+// need 'running': token for the URL's project → canonical job id (400 0104) → the job in that
+// project (404) → RUNNING (409 page or envelope); then, here, its storage answers (503 "storage
+// unavailable, retrying"; the lifecycle retries) → its data. Failures are thrown as ApiError and
+// answered by the app's one error handler (api/http-errors.ts).
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Refusal } from '../api/access.js';
 import { ApiError, sendError } from '../api/errors.js';
-import { badJobId, parseJobId } from '../api/job-id.js';
 import type { SeriesKind } from '../events/index.js';
 import { JobRuntimeError } from '../runtime/runtime.js';
-import { authenticateViewer, type ViewerAccess } from './access.js';
+import { viewerAccessRule, type ViewerAccess } from './access.js';
 import { registerPluginRoutes } from './plugin-routes.js';
 import { sendCached, sendJson } from './respond.js';
-import { HttpError, type JobParams, type Query, type Req, type RouteFn } from './routing.js';
+import type { JobParams, Query, Req, RouteFn } from './routing.js';
 import type { ViewedJob, ViewerRuntime } from './runtime.js';
 
 export const RUNNING = 8;
@@ -56,10 +57,9 @@ function wantsJson(request: FastifyRequest): boolean {
   return accept.includes('application/json') || !accept.includes('text/html');
 }
 
-/** 409 for a job that is not RUNNING: a short page for browsers, the envelope for API clients. */
-export function sendNotRunning(request: FastifyRequest, reply: FastifyReply, jobId: number, status: number): FastifyReply {
+/** 409 for a job that is not RUNNING (`err`, the access rule's): a short page for browsers, the envelope for API clients. */
+function sendNotRunning(request: FastifyRequest, reply: FastifyReply, err: ApiError, jobId: number, status: number): FastifyReply {
   const name = STATUS_NAMES[status] ?? String(status);
-  const err = new ApiError('notRunning', `The job is not running. job status: ${status}`);
   if (wantsJson(request)) return sendError(reply, err);
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>Job ${jobId} is not running</title></head>
 <body style="font-family:system-ui,sans-serif;max-width:40em;margin:4em auto">
@@ -67,7 +67,14 @@ export function sendNotRunning(request: FastifyRequest, reply: FastifyReply, job
 <p>Job ${jobId} has status ${status} (${escapeHtml(name)}). Its viewer serves only while the job is RUNNING (8).
 Restart it from the console or with <code>POST …/visualization-jobs/${jobId}/restart</code>.</p>
 </body></html>`;
-  return reply.code(409).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+  return reply.code(err.http).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+}
+
+/** How the viewer answers a refusal of its access rule: the envelope, but the 409 page for a browser. */
+export function sendViewerRefusal(request: FastifyRequest, reply: FastifyReply, refusal: Refusal<ViewerJob>): FastifyReply {
+  const stopped = refusal.notRunning;
+  if (stopped) return sendNotRunning(request, reply, refusal.error, stopped.jobId, stopped.job.status);
+  return sendError(reply, refusal.error);
 }
 
 /** 503 for a job whose storage fails: "storage unavailable, retrying", or why it will not recover. */
@@ -91,65 +98,32 @@ const PLUGINS: [string, string, string, SeriesKind[]][] = [
 export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOptions): Promise<void> {
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody);
 
-  app.setErrorHandler((error, request, reply) => {
-    if (error instanceof HttpError) return sendError(reply, error.err);
-    const status = (error as { statusCode?: number }).statusCode;
-    if (status !== undefined && status >= 400 && status < 500) {
-      return sendError(reply, new ApiError(status === 413 ? 'bodyTooLarge' : 'invalidArgument'));
-    }
-    request.log.error({ err: error }, 'viewer data route failed');
-    return sendError(reply, 'internal');
-  });
+  const access = viewerAccessRule(opts, opts.jobs);
+  await access.install(app);
+  const hooks = access.hooks({ need: 'running', refuse: sendViewerRefusal });
 
-  /** Access checks of every data route; sends the refusal itself and returns undefined then. */
-  async function jobOf(request: Req, reply: FastifyReply): Promise<{ jobId: number; job: ViewerJob } | undefined> {
-    const { project_id: projectId, job_id: rawId } = request.params;
-    const authErr = await authenticateViewer(request, projectId, opts);
-    if (authErr) {
-      sendError(reply, authErr);
-      return undefined;
-    }
-    // The job API's rule (api/job-id.ts): `04` or `1e3` is the same 400 here as there.
-    const jobId = parseJobId(rawId);
-    if (jobId === undefined) {
-      sendError(reply, badJobId());
-      return undefined;
-    }
-    const job = await opts.jobs.get(jobId);
-    if (!job || job.projectId !== projectId) {
-      sendError(reply, 'notFound');
-      return undefined;
-    }
-    if (job.status !== RUNNING) {
-      sendNotRunning(request, reply, jobId, job.status);
-      return undefined;
-    }
+  /** The granted job, started here if the store says RUNNING but this process does not serve it (e.g. after a restart). */
+  async function serving(request: Req): Promise<{ jobId: number; job: ViewerJob }> {
+    const { projectId, jobId, job } = access.grantedJob(request);
     if (!opts.runtime.isServing(jobId)) {
-      // RUNNING in the store but not started in this process (e.g. just after a restart).
       try {
         await opts.runtime.startForView({ jobId, projectId, trainUrl: job.trainUrl, jobType: job.jobType ?? 'tensorboard' });
       } catch (err) {
-        sendError(reply, storageUnavailable(err));
-        return undefined;
+        throw storageUnavailable(err);
       }
     }
     return { jobId, job };
   }
 
-  async function viewed(request: Req, reply: FastifyReply): Promise<ViewedJob | undefined> {
-    const j = await jobOf(request, reply);
-    if (!j) return undefined;
+  async function viewed(request: Req): Promise<ViewedJob> {
+    const { jobId } = await serving(request);
     let v: ViewedJob | undefined;
     try {
-      v = await opts.runtime.view(j.jobId);
+      v = await opts.runtime.view(jobId);
     } catch (err) {
-      sendError(reply, storageUnavailable(err));
-      return undefined;
+      throw storageUnavailable(err);
     }
-    if (!v) {
-      sendError(reply, new ApiError('notRunning', 'The job is not running.'));
-      return undefined;
-    }
+    if (!v) throw new ApiError('notRunning', 'The job is not running.');
     return v;
   }
 
@@ -158,11 +132,8 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
     app.route<{ Params: JobParams; Querystring: Query }>({
       method,
       url: `${VIEWER_DATA_PREFIX}/${path}`,
-      handler: async (request, reply) => {
-        const v = await viewed(request, reply);
-        if (!v) return reply;
-        return handler(v, request.query, request, reply);
-      },
+      ...hooks,
+      handler: async (request, reply) => handler(await viewed(request), request.query, request, reply),
     });
   };
 
@@ -208,9 +179,8 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
   });
 
   // data/status must answer while the first load runs, so it does not wait for the data.
-  app.get<{ Params: JobParams; Querystring: Query }>(`${VIEWER_DATA_PREFIX}/status`, async (request, reply) => {
-    const j = await jobOf(request, reply);
-    if (!j) return reply;
+  app.get<{ Params: JobParams; Querystring: Query }>(`${VIEWER_DATA_PREFIX}/status`, hooks, async (request, reply) => {
+    const j = await serving(request);
     const s = opts.runtime.status(j.jobId);
     const st = s?.stats;
     return sendJson(request, reply, {
@@ -235,9 +205,9 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
   app.route<{ Params: JobParams; Querystring: Query }>({
     method: ['GET', 'POST'],
     url: `${VIEWER_DATA_PREFIX}/*`,
+    ...hooks,
     handler: async (request, reply) => {
-      const j = await jobOf(request, reply);
-      if (!j) return reply;
+      await serving(request);
       return sendError(reply, 'noRoute');
     },
   });

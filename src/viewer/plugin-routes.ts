@@ -18,7 +18,6 @@ import {
   boundedArray,
   budget,
   evenIndices,
-  HttpError,
   many,
   MAX_NUMBER_JSON,
   need,
@@ -126,11 +125,7 @@ function sendBlob(reply: FastifyReply, contentType: string, bytes: Buffer): Fast
 
 function parseJsonParam(raw: string | undefined): unknown {
   if (raw === undefined || raw === '') return {};
-  try {
-    return parseClientJson(raw, 'request');
-  } catch (err) {
-    throw err instanceof ApiError ? new HttpError(err) : err;
-  }
+  return parseClientJson(raw, 'request');
 }
 
 /** TensorBoard sends one column per hparam and metric; far more is not a dashboard's request. */
@@ -139,11 +134,7 @@ const MAX_COLUMNS = 1000;
 /** A column's filterRegexp compiled for linear-time matching; a bad one is 0104 naming it. */
 function columnFilter(raw: unknown, index: number): ReturnType<typeof compileUserRegex> | undefined {
   if (typeof raw !== 'string' || raw === '') return undefined;
-  try {
-    return compileUserRegex(`colParams[${index}].filterRegexp`, raw);
-  } catch (err) {
-    throw err instanceof ApiError ? new HttpError(err) : err;
-  }
+  return compileUserRegex(`colParams[${index}].filterRegexp`, raw);
 }
 
 /** The fields of a ListSessionGroupsRequest we honour, each kept only when it has the right type. */
@@ -155,10 +146,10 @@ function sessionGroupsRequest(raw: unknown): SessionGroupsRequest {
   const cols = Array.isArray(r.colParams) ? r.colParams : [];
   // Filters cost O(program size × value length) per session group: their sum is bounded per
   // request, so many cheap patterns cannot add up to what one expensive pattern may not do.
-  if (cols.length > MAX_COLUMNS) throw new HttpError(badParameter('colParams', `must have at most ${MAX_COLUMNS} columns`));
+  if (cols.length > MAX_COLUMNS) throw badParameter('colParams', `must have at most ${MAX_COLUMNS} columns`);
   let cost = 0;
-  const tooComplex = (): HttpError =>
-    new HttpError(badParameter('colParams', `filterRegexp patterns are too complex together (program sizes add up to more than ${MAX_PROGRAM_SIZE})`));
+  const tooComplex = (): ApiError =>
+    badParameter('colParams', `filterRegexp patterns are too complex together (program sizes add up to more than ${MAX_PROGRAM_SIZE})`);
   return {
     startIndex: num(r.startIndex),
     sliceSize: num(r.sliceSize),
@@ -205,7 +196,7 @@ export function registerPluginRoutes(route: RouteFn): void {
   route('POST', 'plugin/scalars/scalars_multirun', (v, q, req, reply) => {
     const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Query;
     const tag = one(body, 'tag') ?? one(q, 'tag');
-    if (!tag) throw new HttpError(new ApiError('badParameter', 'Invalid parameter tag: required'));
+    if (!tag) throw new ApiError('badParameter', 'Invalid parameter tag: required');
     const runs = [...many(body, 'runs'), ...many(q, 'runs')];
     const limit = budget({ samples: one(body, 'samples') ?? one(q, 'samples') });
     return sendCached(req, reply, v, `multirun\0${tag}\0${limit}\0${JSON.stringify(runs)}`, async () => {
@@ -252,7 +243,7 @@ export function registerPluginRoutes(route: RouteFn): void {
     const run = need(q, 'run');
     const tag = need(q, 'tag');
     const sample = Number(one(q, 'sample') ?? '0');
-    if (!Number.isInteger(sample) || sample < 0) throw new HttpError(new ApiError('badParameter', 'Invalid parameter sample: must be an integer ≥ 0'));
+    if (!Number.isInteger(sample) || sample < 0) throw new ApiError('badParameter', 'Invalid parameter sample: must be an integer ≥ 0');
     const limit = budget(q);
     return sendCached(req, reply, v, `images\0${run}\0${tag}\0${sample}\0${limit}`, () => {
       const s = v.logdir.images(run, tag);
@@ -270,7 +261,7 @@ export function registerPluginRoutes(route: RouteFn): void {
   });
   route('GET', 'plugin/images/individualImage', async (v, q, _req, reply) => {
     const key = decodeBlobKey(need(q, 'blob_key'));
-    if (!key || key.plugin !== 'images') throw new HttpError(new ApiError('badParameter', 'Invalid parameter blob_key'));
+    if (!key || key.plugin !== 'images') throw new ApiError('badParameter', 'Invalid parameter blob_key');
     const s = v.logdir.images(key.run, key.tag);
     const i = s ? sampleAtStep(s.steps, s.length, key.step) : -1;
     const ref = s && i >= 0 ? s.blobs[i][key.index - 2] : undefined;
@@ -286,7 +277,7 @@ export function registerPluginRoutes(route: RouteFn): void {
     const run = need(q, 'run');
     const tag = need(q, 'tag');
     const sample = Number(one(q, 'sample') ?? '0');
-    if (!Number.isInteger(sample) || sample < 0) throw new HttpError(new ApiError('badParameter', 'Invalid parameter sample: must be an integer ≥ 0'));
+    if (!Number.isInteger(sample) || sample < 0) throw new ApiError('badParameter', 'Invalid parameter sample: must be an integer ≥ 0');
     const limit = budget(q);
     return sendCached(req, reply, v, `audio\0${run}\0${tag}\0${sample}\0${limit}`, () => {
       const s = v.logdir.audio(run, tag);
@@ -309,7 +300,7 @@ export function registerPluginRoutes(route: RouteFn): void {
   });
   route('GET', 'plugin/audio/individualAudio', async (v, q, _req, reply) => {
     const key = decodeBlobKey(need(q, 'blob_key'));
-    if (!key || key.plugin !== 'audio') throw new HttpError(new ApiError('badParameter', 'Invalid parameter blob_key'));
+    if (!key || key.plugin !== 'audio') throw new ApiError('badParameter', 'Invalid parameter blob_key');
     const s = v.logdir.audio(key.run, key.tag);
     const i = s ? sampleAtStep(s.steps, s.length, key.step) : -1;
     const ref = s && i >= 0 ? s.blobs[i][key.index] : undefined;
@@ -348,7 +339,7 @@ export function registerPluginRoutes(route: RouteFn): void {
   route('GET', 'plugin/pr_curves/pr_curves', (v, q, req, reply) => {
     const tag = need(q, 'tag');
     const runs = many(q, 'run');
-    if (runs.length === 0) throw new HttpError(new ApiError('badParameter', 'Invalid parameter run: required'));
+    if (runs.length === 0) throw new ApiError('badParameter', 'Invalid parameter run: required');
     const limit = budget(q);
     return sendCached(req, reply, v, `pr\0${tag}\0${limit}\0${JSON.stringify(runs)}`, () => {
       const parts: string[] = [];

@@ -12,7 +12,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GZIP_LEVEL, MIN_GZIP_BYTES } from '../api/compression.js';
 import { ApiError } from '../api/errors.js';
 import { LIMITS } from '../events/index.js';
-import { HttpError } from './routing.js';
 import { cachePut, type ViewedJob } from './runtime.js';
 import { tbStringify } from './tb-json.js';
 
@@ -128,6 +127,6 @@ export function sendJson(request: FastifyRequest, reply: FastifyReply, value: un
 
 function checkSize(body: Buffer): void {
   if (body.length > LIMITS.responseBytes) {
-    throw new HttpError(new ApiError('responseTooLarge', `Invalid Argument. The answer would be ${body.length} bytes, over the cap of ${LIMITS.responseBytes}; ask for fewer samples.`));
+    throw new ApiError('responseTooLarge', `Invalid Argument. The answer would be ${body.length} bytes, over the cap of ${LIMITS.responseBytes}; ask for fewer samples.`);
   }
 }

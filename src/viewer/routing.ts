@@ -1,6 +1,6 @@
 // Shared pieces of the data routes: query parameters (TensorBoard sends repeated ones, e.g.
-// `runs`), the §4 point budget, and HttpError — thrown by a handler, answered by the plugin's
-// error handler with the API's envelope, so a handler never writes an error body itself.
+// `runs`), the §4 point budget. A handler refuses by throwing ApiError, answered by the app's one
+// error handler (api/http-errors.ts) with the API's envelope, so a handler never writes an error body itself.
 // ResponseBudget keeps an answer under LIMITS.responseBytes while it is built.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../api/errors.js';
@@ -21,12 +21,6 @@ export type RouteFn = (
   path: string,
   handler: (v: ViewedJob, q: Query, request: Req, reply: FastifyReply) => Promise<FastifyReply> | FastifyReply,
 ) => void;
-
-export class HttpError extends Error {
-  constructor(readonly err: ApiError) {
-    super(err.message);
-  }
-}
 
 export function one(q: Query, name: string): string | undefined {
   const v = q[name];
@@ -49,12 +43,12 @@ export function evenIndices(n: number, limit: number): number[] {
 
 export function need(q: Query, name: string): string {
   const v = one(q, name);
-  if (v === undefined || v === '') throw new HttpError(new ApiError('badParameter', `Invalid parameter ${name}: required`));
+  if (v === undefined || v === '') throw new ApiError('badParameter', `Invalid parameter ${name}: required`);
   return v;
 }
 
-export function notFound(what: string): HttpError {
-  return new HttpError(new ApiError('notFound', `The resource you requested is not exist: ${what}`));
+export function notFound(what: string): ApiError {
+  return new ApiError('notFound', `The resource you requested is not exist: ${what}`);
 }
 
 /** The most characters one number takes in JSON ("-1.2345678901234567e-308" and a comma). */
@@ -84,12 +78,12 @@ export class ResponseBudget {
     if (this.used > LIMITS.responseBytes) throw this.refuse(this.used);
   }
 
-  refuse(bytes: number): HttpError {
+  refuse(bytes: number): ApiError {
     // The problem names only what was asked (one entry per tag and route however often it is asked).
     const cap = `over the cap of ${LIMITS.responseBytes} bytes`;
     for (const run of this.runs) this.v.logdir.reportProblem(run, { file: '', offset: 0, kind: 'limit', message: `${this.what}: an answer was refused, ${cap}` });
     const size = Number.isFinite(bytes) ? `${bytes} bytes` : 'too large';
-    return new HttpError(new ApiError('responseTooLarge', `Invalid Argument. ${this.what}: the answer would be ${size}, ${cap}; ask for fewer samples.`));
+    return new ApiError('responseTooLarge', `Invalid Argument. ${this.what}: the answer would be ${size}, ${cap}; ask for fewer samples.`);
   }
 }
 
@@ -107,7 +101,7 @@ export function boundedArray<T>(items: readonly T[], b: ResponseBudget, part: (i
 export function budget(q: Query): number {
   const limit = parseSamples(one(q, 'samples'));
   if (limit === undefined) {
-    throw new HttpError(new ApiError('badParameter', 'Invalid parameter samples: must be "all" or an integer ≥ 1'));
+    throw new ApiError('badParameter', 'Invalid parameter samples: must be "all" or an integer ≥ 1');
   }
   return limit;
 }

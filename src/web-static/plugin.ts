@@ -8,19 +8,18 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { AccessHooks } from '../api/access.js';
 
-export interface ViewerPageParams {
-  projectId: string;
-  jobId: string;
+/** Sends the viewer page with `status` (200, or 401 / 403 / 429 when it must show its sign-in form). */
+export type SendViewerPage = (request: FastifyRequest, reply: FastifyReply, status: number) => Promise<FastifyReply>;
+
+/** Who may get the viewer page: an access rule's hooks (api/access.ts) the page routes declare (gate.ts). */
+export interface ViewerPageGate {
+  install(app: FastifyInstance): Promise<void>;
+  /** The hooks; a refusal that should still show the page (to ask for a token) is answered with `sendPage`. */
+  hooks(sendPage: SendViewerPage): AccessHooks;
 }
-
-/**
- * Runs before the viewer page is sent. Return the HTTP status to send the page with (200, or 401 /
- * 403 / 429 when the page must ask for a token: it shows its sign-in form then); to refuse outright,
- * answer on `reply` yourself (e.g. 409 "not running", 404) and return false.
- */
-export type ViewerPageGate = (request: FastifyRequest, reply: FastifyReply, params: ViewerPageParams) => Promise<number | false>;
 
 export interface WebStaticOptions {
   /** The Vite output directory; default dist/web beside the compiled server. */
@@ -95,27 +94,43 @@ export const webStatic: FastifyPluginAsync<WebStaticOptions> = async (app, opts)
 
   type P = { Params: { project_id: string; job_id: string; '*'?: string } };
 
-  const viewerPage = async (request: FastifyRequest<P>, reply: FastifyReply): Promise<FastifyReply> => {
-    const rest = request.params['*'] ?? '';
-    if (rest === 'data' || rest.startsWith('data/')) {
-      // Only reached when no data route matched (the data API is not mounted): not ours to serve.
-      reply.callNotFound();
-      return reply;
-    }
-    const params = { projectId: request.params.project_id, jobId: request.params.job_id };
-    const status = opts.viewerGate ? await opts.viewerGate(request, reply, params) : 200;
-    if (status === false) return reply;
+  // Only reached when no data route matched (the data API is not mounted): not ours to serve.
+  const isDataPath = (request: FastifyRequest): boolean => {
+    const rest = (request.params as { '*'?: string })['*'] ?? '';
+    return rest === 'data' || rest.startsWith('data/');
+  };
+
+  const sendViewerPage: SendViewerPage = async (request, reply, status) => {
     // '/visualization/p/1/' is three directories below the root, '/visualization/p/1/a/b' four.
     const q = request.url.indexOf('?');
     const depth = (q < 0 ? request.url : request.url.slice(0, q)).split('/').length - 2;
     return sendPage(reply, 'viewer.html', status, '../'.repeat(depth));
   };
 
+  const viewerPage = async (request: FastifyRequest<P>, reply: FastifyReply): Promise<FastifyReply> => {
+    if (isDataPath(request)) {
+      reply.callNotFound();
+      return reply;
+    }
+    return sendViewerPage(request, reply, 200);
+  };
+
+  // The gate's hooks skip data paths, so they stay a 404 rather than a sign-in page.
+  const gate: Partial<AccessHooks> = {};
+  if (opts.viewerGate) {
+    await opts.viewerGate.install(app);
+    const hooks = opts.viewerGate.hooks(sendViewerPage);
+    const unlessData = (hook: AccessHooks['onRequest']): AccessHooks['onRequest'] => async (request, reply) =>
+      isDataPath(request) ? undefined : hook(request, reply);
+    gate.onRequest = unlessData(hooks.onRequest);
+    if (hooks.preHandler) gate.preHandler = unlessData(hooks.preHandler);
+  }
+
   app.get<P>('/visualization/:project_id/:job_id', { schema: { hide: true } }, async (request, reply) => {
     const q = request.url.indexOf('?');
     const path = q < 0 ? request.url : request.url.slice(0, q);
     return reply.redirect(`${path}/${q < 0 ? '' : request.url.slice(q)}`, 301);
   });
-  app.get<P>('/visualization/:project_id/:job_id/', { schema: { hide: true } }, viewerPage);
-  app.get<P>('/visualization/:project_id/:job_id/*', { schema: { hide: true } }, viewerPage);
+  app.get<P>('/visualization/:project_id/:job_id/', { ...gate, schema: { hide: true } }, viewerPage);
+  app.get<P>('/visualization/:project_id/:job_id/*', { ...gate, schema: { hide: true } }, viewerPage);
 };
