@@ -5,7 +5,7 @@
 // would run). Framing and CRC are excluded: only decoding is compared.
 import { create, fromBinary, createFileRegistry, type DescMessage } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema, FieldDescriptorProto_Type as T, FieldDescriptorProto_Label as L } from '@bufbuild/protobuf/wkt';
-import { EventEncoder } from '../dist/events/writer.js';
+import { EventEncoder } from '../dist/writer/index.js';
 import { RunState, type FileState } from '../dist/events/run.js';
 
 const f = (name: string, number: number, type: T, typeName?: string, repeated = false) => ({

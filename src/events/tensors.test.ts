@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStorage } from '../storage/local.js';
-import { ProtoWriter } from './proto.js';
-import { EventEncoder, encodeRecord, openLogdir } from './index.js';
+import { EventEncoder, ProtoWriter, encodeRecord } from '../writer/index.js';
+import { openLogdir } from './index.js';
 
 function scalarEvent(tag: string, tensor: ProtoWriter, step: number): Buffer {
   const meta = new ProtoWriter().message(1, new ProtoWriter().string(1, 'scalars'));
