@@ -1,7 +1,7 @@
 // The ingest benchmark's corpus, written with our SummaryWriter: per run 10 scalar tags (5 as
 // TF1 simple_value, 5 as TF2 float tensors) × `steps` steps, plus a histogram every 100 steps.
 // 4 runs × 25,000 steps ≈ 52 MB and 1,000,000 scalar points.
-import { SummaryWriter, EventEncoder } from '../src/events/index.js';
+import { SummaryWriter, EventEncoder } from '../src/writer/index.js';
 import { join } from 'node:path';
 
 export interface CorpusSpec {

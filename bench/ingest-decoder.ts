@@ -5,8 +5,9 @@
 // would run). Framing and CRC are excluded: only decoding is compared.
 import { create, fromBinary, createFileRegistry, type DescMessage } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema, FieldDescriptorProto_Type as T, FieldDescriptorProto_Label as L } from '@bufbuild/protobuf/wkt';
-import { EventEncoder } from '../dist/events/writer.js';
-import { RunState, type FileState } from '../dist/events/run.js';
+import { EventEncoder } from '../dist/writer/index.js';
+import { EventDecoder } from '../dist/events/event-decoder.js';
+import { RunState, newFileState } from '../dist/events/run.js';
 
 const f = (name: string, number: number, type: T, typeName?: string, repeated = false) => ({
   name,
@@ -58,8 +59,10 @@ const spans: number[] = [];
 
 function hand(): number {
   const run = new RunState('bench');
-  const fs: FileState = { key: 'k', etag: '', offset: 0, dead: false, purgeOnStart: false };
-  for (let i = 0; i < spans.length; i += 2) run.decodeRecord(all, spans[i], spans[i + 1], 0, fs);
+  const decoder = new EventDecoder();
+  decoder.run = run;
+  decoder.file = newFileState('k', '');
+  for (let i = 0; i < spans.length; i += 2) decoder.record(all, spans[i], spans[i + 1], 0);
   let n = 0;
   for (const t of run.tags.values()) n += t.store.length;
   return n;

@@ -1,30 +1,42 @@
 // `npm run bench:ingest`: writes the ingest corpus with our SummaryWriter (4 runs × 10 scalar tags
 // × 25,000 steps, half TF1 simple_value and half TF2 tensors, a histogram every 100 steps ≈ 52 MB,
-// 1,000,000 points), then loads it cold in fresh processes (dist/events/load-main.js, bundled into
-// one script; also unbundled, and with the machine's environment untouched) with
+// 1,000,000 points), then loads it cold in fresh processes (bench/ingest-probe.ts over the engine as
+// tsc built it, bundled into one script; also unbundled, and with the machine's environment untouched) with
 // checksums verified: wall time, CPU time (user+sys of the fresh process: far steadier than wall
 // on a shared machine), page faults, MB/s, points/s, RSS above an idle process. Also: an idle
 // `node -e 0` and an idle probe for reference, without CRCs, main thread + 1 worker (--split),
 // an unchanged reload, and the 10× corpus to show linear cost.
 // Flags: --quick (fewer repetitions), --no-10x, --no-docs (do not rewrite docs/performance.md).
 import { spawnSync } from 'node:child_process';
-import { buildSync } from 'esbuild';
+import { build, buildSync, type Plugin } from 'esbuild';
 import { existsSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { writeCorpus } from './ingest-corpus.js';
 import { repoRoot } from '../src/testing/paths.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const reps = quick ? 3 : 7;
-// The probe as the build leaves it (one ESM module per source file) and bundled into one CommonJS
-// script, as a tool embedding the engine would ship it: Node 20 starts a CommonJS script ~10 ms
-// sooner than an ES module and resolves, reads and links no module graph (~15 modules).
-const esmProbe = resolve(repoRoot, 'dist', 'events', 'load-main.js');
+// The probe over the engine as the build leaves it (one ESM module per source file) and bundled
+// into one CommonJS script, as a tool embedding the engine would ship it: Node 20 starts a CommonJS
+// script ~10 ms sooner than an ES module and resolves, reads and links no module graph (~15 modules).
+// Both from tsc's output (the probe imports ../dist/), so the code measured is the code the tests ran;
+// esbuild compiles only the probe's own TypeScript.
+const probeSource = resolve(repoRoot, 'bench', 'ingest-probe.ts');
+const esmProbe = resolve(repoRoot, 'dist', 'bench', 'ingest-probe.mjs');
 const probe = resolve(repoRoot, 'dist', 'bench', 'ingest-probe.cjs');
-// Bundled from tsc's output, so the code measured is the code the tests ran.
-buildSync({ entryPoints: [esmProbe], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: probe, logLevel: 'warning' });
+buildSync({ entryPoints: [probeSource], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: probe, logLevel: 'warning' });
+// Unbundled: the probe alone, its imports of dist/ left as absolute file URLs to tsc's ES modules
+// (a plugin, so the asynchronous API).
+const distAsModules: Plugin = {
+  name: 'dist-as-modules',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/dist\// }, (a) => ({ path: pathToFileURL(resolve(a.resolveDir, a.path)).href, external: true }));
+  },
+};
+await build({ entryPoints: [probeSource], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: esmProbe, logLevel: 'warning', plugins: [distAsModules] });
 
 // NODE_EXTRA_CA_CERTS (set on this machine kind) makes every Node process parse its CA bundle at
 // start-up, TLS or not: +38 ms on `node -e 0`. The probe reads local files only, so the headline
@@ -125,7 +137,7 @@ const lines = [
   '',
   '`npm run bench:ingest` (bench/ingest.ts): corpus written by our SummaryWriter — 4 runs × 10 scalar tags ×',
   '25,000 steps (5 tags TF1 `simple_value`, 5 tags TF2 DT_FLOAT tensors) + a 30-bucket histogram every 100',
-  'steps; each load is a fresh Node process running the probe (src/events/load-main.ts, as tsc built it) bundled by esbuild into one',
+  'steps; each load is a fresh Node process running the probe (bench/ingest-probe.ts over the engine as tsc built it) bundled by esbuild into one',
   'CommonJS script (dist/bench/ingest-probe.cjs) — wall = spawn to exit, so Node start-up is included — with',
   'NODE_EXTRA_CA_CERTS removed from its environment unless the row says otherwise (the probe makes no TLS',
   'connection; that variable alone makes every Node start parse a CA bundle). The three verified rows ran',
@@ -141,7 +153,7 @@ const lines = [
   '| load | data | wall (fresh process) | throughput (best wall) | CPU of the process (median) | page faults | RSS above idle (median) |',
   '|---|---|---|---|---|---|---|',
   row('cold, CRC verified (target ≤ 300 ms, ≤ 64 MB)', verified, 300),
-  row('the same, probe unbundled (dist/events/load-main.js, ES modules)', verifiedEsm, 300),
+  row('the same, probe unbundled (dist/ ES modules)', verifiedEsm, 300),
   ...(verifiedCa ? [row('the same, bundled, NODE_EXTRA_CA_CERTS left set', verifiedCa, 300)] : []),
   row('cold, CRC not verified', noVerify),
   row('cold, CRC verified, main thread + 1 worker (half the runs each, columns transferred)', split),

@@ -19,7 +19,7 @@ import { writeCorpus } from './ingest-corpus.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
 const dist = (p: string): string => join(repo, 'dist', p);
-const { SummaryWriter } = (await import(dist('events/index.js'))) as typeof import('../src/events/index.js');
+const { SummaryWriter } = (await import(dist('writer/index.js'))) as typeof import('../src/writer/index.js');
 const hostile = (await import(dist('testing/hostile-logs.js'))) as typeof import('../src/testing/hostile-logs.js');
 
 const benchDir = join(repo, '.bench', 'isolation');

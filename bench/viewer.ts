@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 
 const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
 const dist = (p: string): string => join(repo, 'dist', p);
-const { SummaryWriter } = (await import(dist('events/index.js'))) as typeof import('../src/events/index.js');
+const { SummaryWriter } = (await import(dist('writer/index.js'))) as typeof import('../src/writer/index.js');
 const { loadConfig } = (await import(dist('config.js'))) as typeof import('../src/config.js');
 const { buildServer, openStore, viewerJobs } = (await import(dist('server.js'))) as typeof import('../src/server.js');
 const { createViewer } = (await import(dist('viewer/index.js'))) as typeof import('../src/viewer/index.js');

@@ -32,7 +32,7 @@ async function corpus(): Promise<void> {
   const done = join(work, 'corpus.done');
   if (existsSync(done) && readFileSync(done, 'utf8') === String(N)) return;
   rmSync(obs, { recursive: true, force: true });
-  const { SummaryWriter } = (await dist('events/writer.js')) as unknown as { SummaryWriter: new (dir: string, o?: { now?: () => number }) => { addScalar(t: string, v: number, s: number, w?: number): void; close(): void } };
+  const { SummaryWriter } = (await dist('writer/index.js')) as unknown as { SummaryWriter: new (dir: string, o?: { now?: () => number }) => { addScalar(t: string, v: number, s: number, w?: number): void; close(): void } };
   const t0 = 1_780_000_000;
   const w = new SummaryWriter(join(obs, 'bench', 'm1', RUN), { now: () => t0 });
   let y = 2;

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SummaryWriter } from './events/index.js';
+import { SummaryWriter } from './writer/index.js';
 import { hostileLogs, REDOS_PATTERN, REDOS_VALUE } from './testing/hostile-logs.js';
 import { callWithToken, startServeProcess, type TokenCallAnswer } from './testing/serve-process.js';
 

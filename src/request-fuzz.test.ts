@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { badJobId } from './api/job-id.js';
 import { buildFullStack, type FullStack } from './app.js';
 import { loadConfig } from './config.js';
-import { SummaryWriter } from './events/writer.js';
+import { SummaryWriter } from './writer/index.js';
 import { repoRoot } from './testing/paths.js';
 
 const TOKEN = 'fuzz-token-p1';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, pytorchFixtureDir } from '../testing/paths.js';
-import { EventEncoder } from '../events/index.js';
+import { EventEncoder } from '../writer/index.js';
 import type { InspectReport } from '../events/inspect.js';
 import { DT_STRING, tensorProto, tensorRecord } from '../testing/hostile.js';
 

@@ -20,9 +20,8 @@ import {
   tensorProto,
   tensorRecord,
 } from '../testing/hostile.js';
-import { EventEncoder, LIMITS, openLogdir, withLimits, type Logdir, type ProblemKind } from './index.js';
-import { ProtoWriter } from './proto.js';
-import { encodeRecord } from './writer.js';
+import { EventEncoder, ProtoWriter, encodeRecord } from '../writer/index.js';
+import { LIMITS, openLogdir, withLimits, type Logdir, type ProblemKind } from './index.js';
 
 const FILE = 'events.out.tfevents.0000000001.host.1.0';
 const tf1 = new EventEncoder('tf1');

@@ -1,5 +1,6 @@
-// CRC-32C (Castagnoli), the checksum of TFRecord framing, and its "mask" (TensorFlow rotates and
-// offsets CRCs stored next to data so that CRCs of CRCs stay well distributed).
+// Masked-CRC stage (TensorBoard's data server: masked_crc). CRC-32C (Castagnoli), the checksum of
+// TFRecord framing, and its "mask" (TensorFlow rotates and offsets CRCs stored next to data so
+// that CRCs of CRCs stay well distributed).
 // Two implementations: @node-rs/crc32's native SIMD crc32c, and a slicing-by-8 TypeScript one
 // used as fallback when the native module cannot load, for short ranges, where calling into
 // native code (plus the subarray it needs) costs more than the arithmetic itself, and until long

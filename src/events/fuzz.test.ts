@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { LocalStorage } from '../storage/local.js';
-import { EventEncoder, openLogdir } from './index.js';
+import { EventEncoder } from '../writer/index.js';
+import { openLogdir } from './index.js';
 
 const FILE = 'events.out.tfevents.0000000001.host.1.0';
 
@@ -120,7 +121,7 @@ test('garbage files, and garbage after valid records, never throw and keep the v
 });
 
 test('garbage inside records with valid CRCs is reported as a decode problem, never thrown', async () => {
-  const { encodeRecord } = await import('./writer.js');
+  const { encodeRecord } = await import('../writer/index.js');
   await fc.assert(
     fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 20 }), (bodies) =>
       withDir(async (dir) => {

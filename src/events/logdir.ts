@@ -1,34 +1,18 @@
-// A log directory read incrementally. Each reload makes exactly one storage.list(prefix) call and
-// then reads only byte ranges not yet read (never a stat: on S3 every call is a request). Files of
-// a run are read in name order; a file whose object was replaced by a shorter one resets its run.
-// Concurrent reload() calls join the one in flight. Dropping the Logdir drops everything.
+// Log-directory stage (TensorBoard's data server: logdir + the loader's reload): listing, the work
+// list, reads, and the Logdir that ties the stages together. Invariant: each reload makes exactly
+// one storage.list(prefix) call and then reads only byte ranges not yet read (never a stat: on S3
+// every call is a request); files of a run are read in name order; a file whose object was replaced
+// by a shorter one resets its run. Concurrent reload() calls join the one in flight. Only this
+// module and the event decoder mutate run state; queries go through view.ts. Dropping the Logdir
+// drops everything.
 import { fileProblem, StorageError } from '../storage/errors.js';
 import type { LogLocation, ObjectInfo, ObjectReader } from '../storage/storage.js';
-import type {
-  AudioRef,
-  BlobRef,
-  BlobSeries,
-  HistogramSeries,
-  ImageRef,
-  Logdir,
-  LogdirStats,
-  OpenLogdirOptions,
-  PrCurveSeries,
-  Problem,
-  ReloadStats,
-  RunHparams,
-  RunInfo,
-  ScalarSeries,
-  SeriesKind,
-  TagInfo,
-  TensorSeries,
-  TextSeries,
-  TextValue,
-} from './model.js';
-import { ProtoError } from './proto.js';
-import { scanRecords, type FrameProblem, type FrameSink } from './records.js';
+import type { Logdir, LogdirStats, OpenLogdirOptions, Problem, ReloadStats } from './model.js';
+import { EventDecoder } from './event-decoder.js';
+import { RunState, newFileState, type FileState } from './run.js';
 import { Slices } from './slices.js';
-import { RunState, type FileState, type PrItem, type SeriesItem, type TagState } from './run.js';
+import type { SeriesItem } from './values.js';
+import { LogdirReader } from './view.js';
 
 // Reads of 1 MiB: few enough requests for object storage (52 for 52 MB), small enough that read
 // buffers are recycled by the allocator instead of faulting in fresh pages (measured on the
@@ -78,41 +62,20 @@ function storageProblem(err: unknown): string {
   return err instanceof StorageError ? fileProblem(err) : err instanceof Error ? err.message : String(err);
 }
 
-/** Framed records of one chunk go to the run's decoder; malformed ones become problems. */
-class DecodeSink implements FrameSink {
-  run: RunState = new RunState('');
-  file: FileState = { key: '', etag: '', offset: 0, dead: false, purgeOnStart: false };
-  /** File offset of the chunk's first byte. */
-  base = 0;
-
-  record(b: Buffer, s: number, e: number): void {
-    // The fast path first, outside the try: it never throws (and decodeRecord would try it again).
-    if (this.run.fastScalar(b, s, e)) return;
-    try {
-      this.run.decodeGeneral(b, s, e, this.base, this.file);
-    } catch (err) {
-      const message = err instanceof ProtoError ? err.message : `decode failed: ${err instanceof Error ? err.message : String(err)}`;
-      const kind = err instanceof ProtoError ? err.kind : 'decode';
-      this.run.addProblem({ file: this.file.key, offset: this.base + s - 12, kind, message });
-    }
-  }
-
-  problem(kind: FrameProblem, offset: number, message: string): void {
-    this.run.addProblem({ file: this.file.key, offset: this.base + offset, kind, message });
-  }
-}
-
-class LogdirImpl implements Logdir {
-  private runStates = new Map<string, RunState>();
+/** The loader: owns the mutable run states; its query half (LogdirReader) sees them as views. */
+class LogdirImpl extends LogdirReader implements Logdir {
+  private readonly runStates: Map<string, RunState>;
   private inflight: Promise<ReloadStats> | undefined;
   private totals = { bytesRead: 0, records: 0, reloads: 0, files: 0 };
   private readonly verify: boolean;
   private readonly maxRead: number;
+  /** One decoder for every file: a fresh sink per chunk made the framing loop's call site polymorphic ("wrong call target" deopts). */
+  private readonly decoder = new EventDecoder();
 
-  constructor(
-    readonly location: LogLocation,
-    options: OpenLogdirOptions,
-  ) {
+  constructor(location: LogLocation, options: OpenLogdirOptions) {
+    const runStates = new Map<string, RunState>();
+    super(location, runStates);
+    this.runStates = runStates;
     this.verify = options.verifyChecksums ?? true;
     this.maxRead = Math.max(16, options.maxReadBytes ?? DEFAULT_MAX_READ);
   }
@@ -147,12 +110,12 @@ class LogdirImpl implements Logdir {
       }
       let file = run.files.get(info.key);
       if (!file) {
-        file = { key: info.key, etag: info.etag, offset: 0, dead: false, purgeOnStart: false };
+        file = newFileState(info.key, info.etag);
         run.files.set(info.key, file);
       } else if (info.etag !== file.etag) {
-        if (info.size < file.offset) run.reset(); // replaced by a shorter object: read it all again
+        if (info.size < file.reader.offset) run.reset(); // replaced by a shorter object: read it all again
         file.etag = info.etag;
-        if (file.dead) file.dead = false; // a replaced object gets another chance
+        file.reader.dead = false; // a replaced object gets another chance
       }
       touchedRuns.add(run);
     }
@@ -165,14 +128,14 @@ class LogdirImpl implements Logdir {
       for (const key of keys) {
         const file = run.files.get(key) as FileState;
         const info = sizes.get(key);
-        if (!info || file.dead || info.size <= file.offset) continue;
+        if (!info || file.reader.dead || info.size <= file.reader.offset) continue;
         work.push({ run, file, size: info.size });
       }
     }
     let bytesRead = 0;
     let records = 0;
     let largest = 0;
-    for (const w of work) largest = Math.max(largest, w.size - w.file.offset);
+    for (const w of work) largest = Math.max(largest, w.size - w.file.reader.offset);
     const pool = new ReadPool(Math.min(this.maxRead, largest));
     for (const { run, file, size } of work) {
       const r = await this.readFile(run, file, size, pool);
@@ -187,39 +150,40 @@ class LogdirImpl implements Logdir {
   }
 
   /**
-   * Reads a file from file.offset to the listed size in maxRead chunks, the next chunk always in
-   * flight while this one is decoded (storage latency and page faults overlap the CPU work). A
-   * record split across chunks is stitched from the leftover bytes plus just what it still needs;
-   * file.offset only ever moves to a record boundary, so an incomplete tail is read next reload.
-   * With a storage that can open objects (local files), the file is opened once and chunks land in
-   * the reload's two recycled buffers: fresh memory is what a cold load pays most for on small VMs
-   * (a new 1 MiB buffer per read faulted in 52 MB of pages for a 52 MB load).
+   * Reads a file from its reader's offset to the listed size in maxRead chunks, the next chunk always
+   * in flight while this one is decoded (storage latency and page faults overlap the CPU work); the
+   * file's RecordReader frames each chunk and carries a straddling record over to the next. With a
+   * storage that can open objects (local files), the file is opened once and chunks land in the
+   * reload's two recycled buffers: fresh memory is what a cold load pays most for on small VMs (a
+   * new 1 MiB buffer per read faulted in 52 MB of pages for a 52 MB load).
    */
   private async readFile(run: RunState, file: FileState, size: number, pool: ReadPool): Promise<{ bytesRead: number; records: number }> {
     const { storage } = this.location;
+    const reader = file.reader;
     let bytesRead = 0;
     let records = 0;
-    let readPos = file.offset;
+    let readPos = reader.offset;
     const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
-    let reader: ObjectReader | undefined;
+    let handle: ObjectReader | undefined;
     if (storage.openReader) {
       try {
-        reader = await storage.openReader(file.key);
+        handle = await storage.openReader(file.key);
       } catch (err) {
         run.addProblem({ file: file.key, offset: readPos, kind: 'storage', message: storageProblem(err) });
         return { bytesRead, records };
       }
     }
-    const open = reader;
+    const open = handle;
     const fetch = (from: number, len: number): Promise<Buffer | Error> => {
       if (open === undefined) return storage.read(file.key, from, len).catch(asError);
       const target = pool.take(len);
       return open.readInto(target, 0, len, from).then((n) => target.subarray(0, n), asError);
     };
+    const decoder = this.decoder;
+    decoder.run = run;
+    decoder.file = file;
     let pending: Promise<Buffer | Error> | undefined = fetch(readPos, Math.min(this.maxRead, size - readPos));
     try {
-      let carry: Buffer = Buffer.alloc(0);
-      let carryNeed = 0;
       while (pending) {
         const got = await pending;
         pending = undefined;
@@ -229,183 +193,20 @@ class LogdirImpl implements Logdir {
         }
         bytesRead += got.length;
         readPos += got.length;
-        if (got.length > 0 && readPos < size) pending = fetch(readPos, Math.min(Math.max(this.maxRead, carryNeed - carry.length), size - readPos));
-        let chunk = got;
-        while (chunk.length > 0 || carry.length >= carryNeed) {
-          let buf: Buffer;
-          if (carry.length > 0) {
-            // Complete the record that straddles the previous chunk's end with only the bytes it needs.
-            if (carry.length + chunk.length < carryNeed) {
-              carry = Buffer.concat([carry, chunk]);
-              chunk = chunk.subarray(chunk.length);
-              break;
-            }
-            const take = Math.max(0, carryNeed - carry.length);
-            buf = Buffer.concat([carry, chunk.subarray(0, take)]);
-            chunk = chunk.subarray(take);
-            carry = Buffer.alloc(0);
-          } else {
-            buf = chunk;
-            chunk = chunk.subarray(chunk.length);
-          }
-          const base = file.offset;
-          const r = this.scan(run, file, buf, base);
-          records += r.records;
-          file.offset = base + r.consumed;
-          if (r.stopped) {
-            file.dead = true;
-            return { bytesRead, records };
-          }
-          if (r.consumed < buf.length) {
-            carry = Buffer.from(buf.subarray(r.consumed)); // a copy: the chunk's buffer is recycled
-            carryNeed = r.need;
-            if (carry.length + chunk.length < carryNeed) {
-              if (chunk.length) carry = Buffer.concat([carry, chunk]);
-              break;
-            }
-          } else if (chunk.length === 0) break;
-        }
+        if (got.length > 0 && readPos < size) pending = fetch(readPos, Math.min(Math.max(this.maxRead, reader.missing), size - readPos));
+        records += reader.feed(got, this.verify, decoder);
+        if (reader.dead) break;
         // The listing said the object ends here, or the rest cannot complete the last record:
         // what is left is an incomplete record of a growing file, read at the next reload.
-        if (pending && carryNeed - carry.length > size - readPos && carry.length > 0) break;
+        if (pending && reader.missing > size - readPos && reader.carrying) break;
       }
       return { bytesRead, records };
     } finally {
       // A read still in flight writes into a pooled buffer: let it land before the next file.
       if (pending) await pending;
-      if (reader) await reader.close().catch(() => undefined);
+      reader.endRead();
+      if (handle) await handle.close().catch(() => undefined);
     }
-  }
-
-  /** One sink for every scan: a fresh pair of closures per chunk made the JIT deoptimize scanRecords ("wrong call target") after each. */
-  private readonly sink = new DecodeSink();
-
-  private scan(run: RunState, file: FileState, buf: Buffer, base: number): { consumed: number; records: number; stopped: boolean; need: number } {
-    const sink = this.sink;
-    sink.run = run;
-    sink.file = file;
-    sink.base = base;
-    return scanRecords(buf, this.verify, sink);
-  }
-
-  private ordered(): RunState[] {
-    const key = (r: RunState): number => (Number.isNaN(r.firstWallTime) ? Infinity : r.firstWallTime);
-    return [...this.runStates.values()].sort((a, b) => key(a) - key(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  }
-
-  runNames(): string[] {
-    return this.ordered().map((r) => r.name);
-  }
-
-  runs(): RunInfo[] {
-    return this.ordered().map((r) => this.info(r));
-  }
-
-  run(name: string): RunInfo | undefined {
-    const r = this.runStates.get(name);
-    return r ? this.info(r) : undefined;
-  }
-
-  /**
-   * A run's description. Its tag and file lists are built on first access only: a sweep of
-   * 10,000 runs asks for every run's name on each `data/runs`, and building 100,000 tag entries
-   * it never reads there held the event loop for ~0.4 s and made most of the garbage.
-   */
-  private info(r: RunState): RunInfo {
-    let tags: TagInfo[] | undefined;
-    let files: string[] | undefined;
-    let kinds: Set<SeriesKind> | undefined;
-    return {
-      name: r.name,
-      firstWallTime: r.firstWallTime,
-      get tags(): TagInfo[] {
-        return (tags ??= [...r.tags.values()]
-          .map((t) => ({
-            tag: t.tag,
-            kind: t.kind,
-            metadata: t.metadata,
-            count: t.store.length,
-            minStep: t.store.length ? t.store.minStep : NaN,
-            maxStep: t.store.length ? t.store.maxStep : NaN,
-            maxSamplesPerStep: t.maxSamplesPerStep,
-          }))
-          .sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0)));
-      },
-      get kinds(): ReadonlySet<SeriesKind> {
-        return (kinds ??= new Set([...r.tags.values()].map((t) => t.kind)));
-      },
-      problems: [...r.problems],
-      problemsOmitted: r.problemsOmitted,
-      hasGraph: r.graph !== undefined,
-      runMetadataTags: [...r.runMetadata.keys()].sort(),
-      get files(): string[] {
-        return (files ??= [...r.files.keys()].sort());
-      },
-    };
-  }
-
-  private tag(run: string, tag: string, kind: SeriesKind): TagState | undefined {
-    const t = this.runStates.get(run)?.tags.get(tag);
-    return t && t.kind === kind ? t : undefined;
-  }
-
-  private base(t: TagState): { length: number; steps: Float64Array; wallTimes: Float64Array } {
-    const s = t.store;
-    return { length: s.length, steps: s.steps.subarray(0, s.length), wallTimes: s.wallTimes.subarray(0, s.length) };
-  }
-
-  scalars(run: string, tag: string): ScalarSeries | undefined {
-    const t = this.tag(run, tag, 'scalars');
-    return t && { ...this.base(t), values: t.store.values.subarray(0, t.store.length) };
-  }
-
-  histograms(run: string, tag: string): HistogramSeries | undefined {
-    const t = this.tag(run, tag, 'histograms');
-    return t && { ...this.base(t), buckets: t.store.items.slice() as Float64Array[] };
-  }
-
-  images(run: string, tag: string): BlobSeries<ImageRef> | undefined {
-    const t = this.tag(run, tag, 'images');
-    return t && { ...this.base(t), blobs: t.store.items.slice() as ImageRef[][] };
-  }
-
-  audio(run: string, tag: string): BlobSeries<AudioRef> | undefined {
-    const t = this.tag(run, tag, 'audio');
-    return t && { ...this.base(t), blobs: t.store.items.slice() as AudioRef[][] };
-  }
-
-  text(run: string, tag: string): TextSeries | undefined {
-    const t = this.tag(run, tag, 'text');
-    return t && { ...this.base(t), values: t.store.items.slice() as TextValue[] };
-  }
-
-  prCurves(run: string, tag: string): PrCurveSeries | undefined {
-    const t = this.tag(run, tag, 'pr_curves');
-    if (!t) return undefined;
-    const items = t.store.items as PrItem[];
-    return { ...this.base(t), data: items.map((i) => i.data), thresholds: items.map((i) => i.thresholds) };
-  }
-
-  tensors(run: string, tag: string): TensorSeries | undefined {
-    const t = this.runStates.get(run)?.tags.get(tag);
-    if (!t || (t.kind !== 'tensors' && t.kind !== 'hparams')) return undefined;
-    return { ...this.base(t), tensors: t.store.items.slice() as BlobRef[] };
-  }
-
-  hparams(run: string): RunHparams {
-    return { ...(this.runStates.get(run)?.hparams ?? {}) };
-  }
-
-  graph(run: string): BlobRef | undefined {
-    return this.runStates.get(run)?.graph;
-  }
-
-  runMetadata(run: string, tag: string): BlobRef | undefined {
-    return this.runStates.get(run)?.runMetadata.get(tag);
-  }
-
-  readBlob(ref: BlobRef): Promise<Buffer> {
-    return this.location.storage.read(ref.key, ref.offset, ref.length);
   }
 
   reportProblem(run: string, problem: Problem): void {

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStorage } from '../storage/local.js';
 import type { ObjectInfo, ObjectStorage } from '../storage/storage.js';
-import { EventEncoder, openLogdir } from './index.js';
+import { EventEncoder } from '../writer/index.js';
+import { openLogdir } from './index.js';
 
 function tmp(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'vizjobs-reload-'));

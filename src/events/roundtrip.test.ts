@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStorage } from '../storage/local.js';
-import { EventEncoder, SummaryWriter, decodeTensorProto, openLogdir, type WriterStyle } from './index.js';
+import { EventEncoder, SummaryWriter, type WriterStyle } from '../writer/index.js';
+import { decodeTensorProto, openLogdir } from './index.js';
 
 function tmp(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'vizjobs-events-'));
@@ -162,14 +163,14 @@ test('other plugins’ tensors are kept as references that decode to the written
   const dir = tmp(t);
   const w = new SummaryWriter(dir);
   // A custom plugin value written by hand with the encoder's framing.
-  const { ProtoWriter } = await import('./proto.js');
+  const { ProtoWriter } = await import('../writer/index.js');
   const tensor = new ProtoWriter().varint(1, 1).message(2, new ProtoWriter().message(2, new ProtoWriter().varint(1, 2))).packedFloats(5, [1.5, 2.5]);
   const value = new ProtoWriter()
     .string(1, 'custom')
     .message(9, new ProtoWriter().message(1, new ProtoWriter().string(1, 'my_plugin')))
     .message(8, tensor);
   const event = new ProtoWriter().double(1, 1).varint(2, 3).message(5, new ProtoWriter().message(1, value));
-  const { encodeRecord } = await import('./writer.js');
+  const { encodeRecord } = await import('../writer/index.js');
   w.writeRecords(encodeRecord(event.finish()));
   w.close();
   const logdir = openLogdir({ storage: new LocalStorage(dir), prefix: '' });

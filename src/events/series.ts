@@ -1,3 +1,4 @@
+// Reservoir stage (TensorBoard's data server: reservoir), except that every sample is kept.
 // Columnar storage of one tag's samples. Appends go to fixed-size chunks (never copied while
 // loading: on small VMs first-touching fresh memory costs more than decoding, so doubling arrays
 // would pay it twice); readers get contiguous Float64 columns, built once by compact() and reused

@@ -1,9 +1,10 @@
-// TensorProto decoding for the non-hot kinds (histogram/PR-curve/text/image/audio tensors, and
-// any other plugin's tensors on demand). Numbers come either from tensor_content (raw LE) or from
-// the typed *_val fields (packed or not); both are accepted for every dtype we know.
-// The claimed shape never sizes an allocation or a loop: elements come from the bytes present, the
-// shape is only compared with them (`shapeError`), and the one allowed expansion (a single value
-// repeated over the shape) is bounded by the proto's byte length (limits.ts).
+// Value conversion: the one TensorProto walker. Numbers come either from tensor_content (raw LE) or
+// from the typed *_val fields (packed or not); both are accepted for every dtype we know.
+// Invariant: the claimed shape never sizes an allocation or a loop: elements come from the bytes
+// present, the shape is only compared with them (`shapeError`), and the one allowed expansion (a
+// single value repeated over the shape) is bounded by the proto's byte length (limits.ts). A
+// field's elements are only walked once its consumer agreed to them (`wants`), so a cap is checked
+// from the field's byte length before a loop over it, and the scalar path allocates nothing.
 import { LIMITS, shapeProduct } from './limits.js';
 import { ProtoError, halfToNumber, lengthDelimited, pos, readDouble, readFloat, skipField, utf8, varint } from './proto.js';
 
@@ -55,14 +56,30 @@ function readShape(buf: Buffer, s: number, e: number): number[] {
   return dims;
 }
 
-/** Decodes the TensorProto at buf[s, e). Throws ProtoError on malformed input. */
-export function decodeTensor(buf: Buffer, s: number, e: number): DecodedTensor {
-  let dtype = 0;
-  let shape: number[] = [];
-  let cs = -1;
-  let ce = -1;
-  const vals: number[] = [];
-  const stringRanges: number[] = [];
+/** The fields of a TensorProto other than its elements, as walkTensor found them (-1: absent). */
+interface TensorHead {
+  dtype: number;
+  shapeS: number;
+  shapeE: number;
+  contentS: number;
+  contentE: number;
+}
+
+/** What the walker hands the elements of the typed *_val fields and string_val to. */
+interface ElementSink {
+  /**
+   * A *_val field (5 float, 6 double, 7 int, 10 int64, 11 bool, 13 half) of at most `more`
+   * elements follows: false skips it unread; a cap it would pass throws.
+   */
+  wants(field: number, more: number): boolean;
+  number(v: number): void;
+  string(s: number, e: number): void;
+}
+
+/** Walks the TensorProto at buf[s, e) once: head fields into `head`, elements to `sink`. */
+function walkTensor(buf: Buffer, s: number, e: number, head: TensorHead, sink: ElementSink): void {
+  head.dtype = 0;
+  head.shapeS = head.shapeE = head.contentS = head.contentE = -1;
   let p = s;
   while (p < e) {
     const key = varint(buf, p, e);
@@ -70,55 +87,81 @@ export function decodeTensor(buf: Buffer, s: number, e: number): DecodedTensor {
     const field = key >>> 3;
     const wt = key & 7;
     if (field === 1 && wt === 0) {
-      dtype = varint(buf, p, e);
+      head.dtype = varint(buf, p, e);
       p = pos;
     } else if (field === 2 && wt === 2) {
-      const de = lengthDelimited(buf, p, e);
-      shape = readShape(buf, pos, de);
-      p = de;
+      head.shapeE = lengthDelimited(buf, p, e);
+      head.shapeS = pos;
+      p = head.shapeE;
     } else if (field === 4 && wt === 2) {
-      ce = lengthDelimited(buf, p, e);
-      cs = pos;
-      p = ce;
+      head.contentE = lengthDelimited(buf, p, e);
+      head.contentS = pos;
+      p = head.contentE;
     } else if (field === 8 && wt === 2) {
       const de = lengthDelimited(buf, p, e);
-      if (stringRanges.length >= 2 * LIMITS.tensorElements) throw tooMany(stringRanges.length / 2 + 1);
-      stringRanges.push(pos, de);
+      sink.string(pos, de);
       p = de;
     } else if (field === 5 || field === 6 || field === 7 || field === 10 || field === 11 || field === 13) {
-      // float_val=5 (fixed32), double_val=6 (fixed64), int_val=7, int64_val=10, bool_val=11,
-      // half_val=13 (varints): each packed (wt 2) or one per field.
-      const one = (q: number, end: number): number => {
-        if (field === 5) {
-          vals.push(readFloat(buf, q, end));
-          return q + 4;
-        }
-        if (field === 6) {
-          vals.push(readDouble(buf, q, end));
-          return q + 8;
-        }
-        const v = varint(buf, q, end);
-        vals.push(field === 13 ? halfToNumber(v) : field === 7 ? v | 0 : v);
-        return pos;
-      };
       if (wt === 2) {
+        // Packed: at most one element per byte, 4 or 8 for the fixed-width ones.
         const de = lengthDelimited(buf, p, e);
-        // Checked per field from its byte length (at most one element per byte, 4 or 8 for fixed).
-        if (vals.length + (de - pos) / (field === 5 ? 4 : field === 6 ? 8 : 1) > LIMITS.tensorElements) {
-          throw tooMany(vals.length + Math.ceil((de - pos) / (field === 5 ? 4 : field === 6 ? 8 : 1)));
-        }
         let q = pos;
-        while (q < de) q = one(q, de);
+        if (sink.wants(field, (de - q) / (field === 5 ? 4 : field === 6 ? 8 : 1))) while (q < de) q = element(buf, q, de, field, sink);
         p = de;
       } else if ((field === 5 && wt === 5) || (field === 6 && wt === 1) || wt === 0) {
-        if (vals.length >= LIMITS.tensorElements) throw tooMany(vals.length + 1);
-        p = one(p, e);
+        p = sink.wants(field, 1) ? element(buf, p, e, field, sink) : skipField(buf, p, e, wt);
       } else p = skipField(buf, p, e, wt);
     } else p = skipField(buf, p, e, wt);
   }
-  if (vals.length > LIMITS.tensorElements) throw tooMany(vals.length);
+}
+
+/** One element of a *_val field at q; returns the position after it. */
+function element(buf: Buffer, q: number, end: number, field: number, sink: ElementSink): number {
+  if (field === 5) {
+    sink.number(readFloat(buf, q, end));
+    return q + 4;
+  }
+  if (field === 6) {
+    sink.number(readDouble(buf, q, end));
+    return q + 8;
+  }
+  const v = varint(buf, q, end);
+  const next = pos;
+  sink.number(field === 13 ? halfToNumber(v) : field === 7 ? v | 0 : v);
+  return next;
+}
+
+/** Every element, within the caps of limits.ts. */
+class Elements implements ElementSink {
+  readonly numbers: number[] = [];
+  readonly stringRanges: number[] = [];
+
+  wants(_field: number, more: number): boolean {
+    if (this.numbers.length + more > LIMITS.tensorElements) throw tooMany(this.numbers.length + Math.ceil(more));
+    return true;
+  }
+
+  number(v: number): void {
+    this.numbers.push(v);
+  }
+
+  string(s: number, e: number): void {
+    if (this.stringRanges.length >= 2 * LIMITS.tensorElements) throw tooMany(this.stringRanges.length / 2 + 1);
+    this.stringRanges.push(s, e);
+  }
+}
+
+/** Decodes the TensorProto at buf[s, e). Throws ProtoError on malformed input. */
+export function decodeTensor(buf: Buffer, s: number, e: number): DecodedTensor {
+  const head: TensorHead = { dtype: 0, shapeS: -1, shapeE: -1, contentS: -1, contentE: -1 };
+  const elements = new Elements();
+  walkTensor(buf, s, e, head, elements);
+  const { dtype } = head;
+  const vals = elements.numbers;
+  const stringRanges = elements.stringRanges;
+  const shape = head.shapeS >= 0 ? readShape(buf, head.shapeS, head.shapeE) : [];
   let numbers: Float64Array;
-  if (cs >= 0 && dtype !== DT_STRING) numbers = contentNumbers(buf, cs, ce, dtype);
+  if (head.contentS >= 0 && dtype !== DT_STRING) numbers = contentNumbers(buf, head.contentS, head.contentE, dtype);
   else numbers = Float64Array.from(vals);
   const claimed = shapeProduct(shape);
   const present = dtype === DT_STRING || (numbers.length === 0 && stringRanges.length > 0) ? stringRanges.length / 2 : numbers.length;
@@ -169,6 +212,55 @@ function contentNumbers(buf: Buffer, s: number, e: number, dtype: number): Float
     }
   }
   return out;
+}
+
+/** The first float/double/half element, if any: the scalar path's sink (one, reused: no allocation). */
+class FirstFloat implements ElementSink {
+  found = false;
+  value = NaN;
+
+  wants(field: number): boolean {
+    return !this.found && (field === 5 || field === 6 || field === 13);
+  }
+
+  number(v: number): void {
+    if (this.found) return;
+    this.value = v;
+    this.found = true;
+  }
+
+  string(): void {}
+}
+
+const FIRST = new FirstFloat();
+const SCALAR_HEAD: TensorHead = { dtype: 0, shapeS: -1, shapeE: -1, contentS: -1, contentE: -1 };
+
+/**
+ * The single number of a rank-0 scalar tensor (or its first element), allocating nothing for the
+ * float kinds: the first float_val/double_val/half_val, else the first element of tensor_content;
+ * an integer scalar goes through decodeTensor. Throws ProtoError when there is no number.
+ */
+export function tensorScalar(buf: Buffer, s: number, e: number): number {
+  const first = FIRST;
+  const head = SCALAR_HEAD;
+  first.found = false;
+  walkTensor(buf, s, e, head, first);
+  if (first.found) return first.value;
+  const { dtype, contentS: cs } = head;
+  if (cs >= 0) {
+    if (dtype === DT_FLOAT) return readFloat(buf, cs, e);
+    if (dtype === DT_DOUBLE) return readDouble(buf, cs, e);
+    if (dtype === DT_HALF) {
+      if (cs + 2 > e) throw new ProtoError('half past end');
+      return halfToNumber(buf.readUInt16LE(cs));
+    }
+  }
+  // Integer scalars (int_val / int64_val / tensor_content of ints): the general decoder.
+  const t = decodeTensor(buf, s, e);
+  if (t.numbers.length === 0 || (dtype !== DT_INT32 && dtype !== DT_INT64 && dtype !== 0 && dtype !== DT_BOOL)) {
+    throw new ProtoError('scalar tensor without a number');
+  }
+  return t.numbers[0];
 }
 
 /** The tensor's strings decoded as UTF-8. */

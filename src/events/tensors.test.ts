@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStorage } from '../storage/local.js';
-import { ProtoWriter } from './proto.js';
-import { EventEncoder, encodeRecord, openLogdir } from './index.js';
+import { EventEncoder, ProtoWriter, encodeRecord } from '../writer/index.js';
+import { openLogdir } from './index.js';
 
 function scalarEvent(tag: string, tensor: ProtoWriter, step: number): Buffer {
   const meta = new ProtoWriter().message(1, new ProtoWriter().string(1, 'scalars'));
@@ -61,4 +61,25 @@ test('a TF2 image tensor with several images gives one reference per image', asy
     ['png-one', 'png-two', 'png-three'],
   );
   assert.equal(logdir.run('.')?.tags[0].maxSamplesPerStep, 3);
+});
+
+test('the scalar path and the full decoder of the one TensorProto walker agree on the first number', async () => {
+  const { decodeTensor, tensorScalar } = await import('./tensor.js');
+  const f64 = Buffer.alloc(8);
+  f64.writeDoubleLE(-0.75);
+  const cases: ProtoWriter[] = [
+    new ProtoWriter().varint(1, 1).packedFloats(5, [0.25, 9]),
+    new ProtoWriter().varint(1, 1).float(5, -2.5).float(5, 3),
+    new ProtoWriter().varint(1, 2).packedDoubles(6, [0.1]),
+    new ProtoWriter().varint(1, 2).bytes(4, f64),
+    new ProtoWriter().varint(1, 3).varint(7, 42),
+    new ProtoWriter().varint(1, 9).varint(10, -5),
+    new ProtoWriter().varint(1, 1).message(2, new ProtoWriter()).bytes(4, Buffer.from(new Float32Array([1.5]).buffer)),
+  ];
+  for (const w of cases) {
+    const b = Buffer.from(w.finish());
+    assert.equal(tensorScalar(b, 0, b.length), decodeTensor(b, 0, b.length).numbers[0]);
+  }
+  const empty = Buffer.from(new ProtoWriter().varint(1, 1).finish());
+  assert.throws(() => tensorScalar(empty, 0, empty.length), /scalar tensor without a number/);
 });

@@ -5,8 +5,7 @@
 // directory per case, named so a test or bench can open each through the viewer.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProtoWriter } from '../events/proto.js';
-import { encodeRecord } from '../events/writer.js';
+import { ProtoWriter, encodeRecord } from '../writer/index.js';
 import { audioRecord, deepRecord, DT_FLOAT, DT_STRING, tensorProto, tensorRecord } from './hostile.js';
 
 function summaryRecord(value: ProtoWriter, step = 1, wallTime = 1_780_000_000): Buffer {

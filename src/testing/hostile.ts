@@ -2,8 +2,7 @@
 // whose claimed shape says anything while the bytes hold little, and protobufs nested deep or
 // claiming huge lengths. Built with the engine's own ProtoWriter and framing, so only what the
 // test means to be wrong is wrong (CRCs and framing are valid).
-import { ProtoWriter } from '../events/proto.js';
-import { encodeRecord } from '../events/writer.js';
+import { ProtoWriter, encodeRecord } from '../writer/index.js';
 
 export const DT_FLOAT = 1;
 export const DT_DOUBLE = 2;

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventEncoder, LIMITS, withLimits, type Problem } from '../events/index.js';
-import { ProtoWriter } from '../events/proto.js';
+import { LIMITS, withLimits, type Problem } from '../events/index.js';
+import { EventEncoder, ProtoWriter } from '../writer/index.js';
 import { audioRecord, doubles, DT_DOUBLE, DT_FLOAT, DT_STRING, floats, tensorProto, tensorRecord } from '../testing/hostile.js';
 import { viewerTestApp, type ViewerTestApp } from '../testing/viewer-app.js';
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ProtoWriter } from '../events/proto.js';
+import { ProtoWriter } from '../writer/index.js';
 import { graphDefToPbtxt } from './graph-pbtxt.js';
 import { ResponseTooLarge } from './tb-json.js';
 

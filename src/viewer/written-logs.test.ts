@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { SummaryWriter } from '../events/index.js';
+import { SummaryWriter } from '../writer/index.js';
 import { viewerTestApp, type ViewerTestApp } from '../testing/viewer-app.js';
 
 const H = { 'x-auth-token': 'tok' };

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { cliPath, pytorchFixtureDir, repoRoot } from '../testing/paths.js';
-import { SummaryWriter } from '../events/writer.js';
+import { SummaryWriter } from '../writer/index.js';
 
 const CHROMIUM = process.env.VIZJOBS_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];

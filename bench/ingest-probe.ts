@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Cold-load probe for bench/ingest.ts: loads a local log directory in this fresh process and
+// Cold-load probe for bench/ingest.ts (bundled by it with esbuild; run alone with tsx): loads a local log directory in this fresh process and
 // prints one JSON line (in-process time, CPU, page faults, RSS, counts). `--idle` loads the
 // modules only (the RSS baseline); `--workers N` loads the runs split over N worker threads (each
 // its own Logdir over its runs' prefixes; the main thread waits); `--split` has the main thread
@@ -9,9 +9,11 @@
 // node:worker_threads is imported only when a mode needs it: its load is part of every cold start.
 import { resolve } from 'node:path';
 import { readdirSync } from 'node:fs';
-import { LocalStorage } from '../storage/local.js';
-import { openLogdir } from './logdir.js';
-import type { Logdir } from './model.js';
+// The engine as tsc built it (dist/), so the code measured is the code the tests ran; logdir.js, not
+// the public index, which would also load the native CRC module at start-up.
+import { LocalStorage } from '../dist/storage/local.js';
+import { openLogdir } from '../dist/events/logdir.js';
+import type { Logdir } from '../dist/events/model.js';
 
 interface Probe {
   dir: string;

@@ -1,0 +1,361 @@
+// Event-file stage (TensorBoard's data server: event_file): what one framed record means for its
+// run. record() is the hot path: a byte-matched fast path for the scalar records that make up
+// nearly every log, then the general walk Event → Summary → Value with the hand-written proto
+// walker; a tag is found by its bytes (no string per record once known) and samples go straight
+// into typed-array columns, so a scalar record allocates nothing.
+// Invariant: a record changes its run only through what it decodes to; a malformed one, or one
+// over a cap, is a problem of the run at the record's offset (kept with a warning, or skipped) and
+// never an exception out of record(). One decoder serves every file of a Logdir (a fresh sink per
+// chunk made the framing loop's call site polymorphic and deoptimized it).
+import { decodeHparamsPluginData } from './hparams.js';
+import { LIMITS } from './limits.js';
+import type { BlobRef, SeriesKind } from './model.js';
+import { ProtoError, lengthDelimited, pos, readDouble, readFloat, skipField, utf8, varint } from './proto.js';
+import type { FrameProblem, RecordSink } from './record-reader.js';
+import { RunState, newFileState, type FileState } from './run.js';
+import type { TagState } from './tag-table.js';
+import { tensorScalar } from './tensor.js';
+import {
+  EMPTY_BYTES,
+  audioRef,
+  boundBlobs,
+  checkedTensor,
+  decodeMetadata,
+  histoBuckets,
+  imageRef,
+  pluginContentRange,
+  prCurveItem,
+  short,
+  tensorAudioRefs,
+  tensorImageRefs,
+  textValue,
+  type Warn,
+} from './values.js';
+
+const KNOWN_PLUGINS: Record<string, SeriesKind> = {
+  scalars: 'scalars',
+  histograms: 'histograms',
+  images: 'images',
+  audio: 'audio',
+  text: 'text',
+  pr_curves: 'pr_curves',
+  hparams: 'hparams',
+};
+
+/** Little-endian scratch word for the fast path's float reads (x86 and ARM Node are little-endian). */
+const SCRATCH_BYTES = new Uint8Array(8);
+const SCRATCH_F32 = new Float32Array(SCRATCH_BYTES.buffer, 0, 1);
+const SCRATCH_F64 = new Float64Array(SCRATCH_BYTES.buffer);
+
+// Oneof kinds of Summary.Value.
+const V_NONE = 0;
+const V_SIMPLE = 2;
+const V_IMAGE = 4;
+const V_HISTO = 5;
+const V_AUDIO = 6;
+const V_TENSOR = 8;
+
+/** Decodes the records of the file it is pointed at (`run`, `file`) into that run. */
+export class EventDecoder implements RecordSink, Warn {
+  run: RunState = new RunState('');
+  file: FileState = newFileState('', '');
+  /** File offset of the record decodeEvent is decoding (where `warn` reports). */
+  private recOffset = 0;
+
+  record(buf: Buffer, s: number, e: number, base: number): void {
+    // The fast path first, outside the try: it never throws.
+    if (fastScalar(this.run, buf, s, e)) return;
+    try {
+      this.decodeEvent(buf, s, e, base);
+    } catch (err) {
+      const message = err instanceof ProtoError ? err.message : `decode failed: ${err instanceof Error ? err.message : String(err)}`;
+      const kind = err instanceof ProtoError ? err.kind : 'decode';
+      this.run.addProblem({ file: this.file.key, offset: base + s - 12, kind, message });
+    }
+  }
+
+  problem(kind: FrameProblem, offset: number, message: string): void {
+    this.run.addProblem({ file: this.file.key, offset, kind, message });
+  }
+
+  /** Reports a problem of the record being decoded whose value is nevertheless kept (or trimmed). */
+  warn(kind: 'shape' | 'limit', message: string): void {
+    this.run.addProblem({ file: this.file.key, offset: this.recOffset, kind, message });
+  }
+
+  /** The general walker: Event → Summary → Value, for a record fastScalar did not take. */
+  private decodeEvent(buf: Buffer, s: number, e: number, base: number): void {
+    const run = this.run;
+    const file = this.file;
+    this.recOffset = base + s - 12; // the record's framing header precedes its data
+    let wall = 0;
+    let step = 0;
+    let summaryS = -1;
+    let summaryE = -1;
+    let p = s;
+    while (p < e) {
+      const key = varint(buf, p, e);
+      p = pos;
+      switch (key) {
+        case 9: // wall_time, fixed64
+          wall = readDouble(buf, p, e);
+          p += 8;
+          break;
+        case 16: // step
+          step = varint(buf, p, e);
+          p = pos;
+          break;
+        case 42: // summary
+          summaryE = lengthDelimited(buf, p, e);
+          summaryS = pos;
+          p = summaryE;
+          break;
+        case 26: {
+          // file_version "brain.Event:N"
+          const fe = lengthDelimited(buf, p, e);
+          const m = /^brain\.Event:(\d+)/.exec(utf8(buf, pos, fe));
+          if (m && Number(m[1]) >= 2) file.purgeOnStart = true;
+          p = fe;
+          break;
+        }
+        case 34: {
+          // graph_def
+          const ge = lengthDelimited(buf, p, e);
+          if (ge - pos > LIMITS.graphBytes) this.warn('limit', `graph_def of ${ge - pos} bytes is over the cap of ${LIMITS.graphBytes}: not kept`);
+          else run.graph = { key: file.key, offset: base + pos, length: ge - pos };
+          p = ge;
+          break;
+        }
+        case 58: {
+          // session_log: status=1
+          const le = lengthDelimited(buf, p, e);
+          let q = pos;
+          let status = 0;
+          while (q < le) {
+            const k = varint(buf, q, le);
+            q = pos;
+            if (k === 8) {
+              status = varint(buf, q, le);
+              q = pos;
+            } else q = skipField(buf, q, le, k & 7);
+          }
+          p = le;
+          if (status === 1 && file.purgeOnStart) run.purge(step);
+          break;
+        }
+        case 66: {
+          // tagged_run_metadata {tag=1, run_metadata=2}
+          const te = lengthDelimited(buf, p, e);
+          let q = pos;
+          let tag = '';
+          let ref: BlobRef | undefined;
+          while (q < te) {
+            const k = varint(buf, q, te);
+            q = pos;
+            if (k === 10 || k === 18) {
+              const fe = lengthDelimited(buf, q, te);
+              if (k === 10) tag = utf8(buf, pos, fe);
+              else ref = { key: file.key, offset: base + pos, length: fe - pos };
+              q = fe;
+            } else q = skipField(buf, q, te, k & 7);
+          }
+          if (ref) run.runMetadata.set(tag, ref);
+          p = te;
+          break;
+        }
+        default:
+          p = skipField(buf, p, e, key & 7);
+      }
+    }
+    if (Number.isNaN(run.firstWallTime)) run.firstWallTime = wall;
+    if (summaryS < 0) return;
+    p = summaryS;
+    while (p < summaryE) {
+      const key = varint(buf, p, summaryE);
+      p = pos;
+      if (key === 10) {
+        const ve = lengthDelimited(buf, p, summaryE);
+        this.decodeValue(buf, pos, ve, base, step, wall);
+        p = ve;
+      } else p = skipField(buf, p, summaryE, key & 7);
+    }
+  }
+
+  private decodeValue(buf: Buffer, s: number, e: number, base: number, step: number, wall: number): void {
+    const run = this.run;
+    const key = this.file.key;
+    let ts = -1;
+    let te = -1;
+    let ms = -1;
+    let me = -1;
+    let kind = V_NONE;
+    let simple = 0;
+    let vs = -1;
+    let ve = -1;
+    let p = s;
+    while (p < e) {
+      const k = varint(buf, p, e);
+      p = pos;
+      switch (k) {
+        case 10: // tag
+          te = lengthDelimited(buf, p, e);
+          ts = pos;
+          p = te;
+          break;
+        case 21: // simple_value, fixed32
+          simple = readFloat(buf, p, e);
+          kind = V_SIMPLE;
+          p += 4;
+          break;
+        case 74: // metadata
+          me = lengthDelimited(buf, p, e);
+          ms = pos;
+          p = me;
+          break;
+        case 34: // image
+        case 42: // histo
+        case 50: // audio
+        case 66: // tensor
+          ve = lengthDelimited(buf, p, e);
+          vs = pos;
+          kind = k >>> 3;
+          p = ve;
+          break;
+        default:
+          p = skipField(buf, p, e, k & 7);
+      }
+    }
+    if (ts < 0) return;
+    if (kind === V_NONE) {
+      // PyTorch's hparams summaries carry only metadata: an empty tensor, as TensorBoard reads it.
+      if (ms < 0) return;
+      kind = V_TENSOR;
+      vs = ve = s;
+    }
+    const t = run.tagTable.find(buf, ts, te) ?? newTag(run, buf, ts, te, ms, me, kind);
+    const store = t.store;
+    if (store.length >= LIMITS.seriesSamples) {
+      if (!t.capped) this.warn('limit', `tag ${short(t.tag)} reached the cap of ${LIMITS.seriesSamples} samples: later samples are dropped`);
+      t.capped = true;
+      return;
+    }
+    switch (t.kind) {
+      case 'scalars':
+        if (kind === V_SIMPLE) store.pushScalar(step, wall, simple);
+        else if (kind === V_TENSOR) store.pushScalar(step, wall, tensorScalar(buf, vs, ve));
+        else throw new ProtoError(`scalar tag ${short(t.tag)} holds a non-scalar value`);
+        return;
+      case 'histograms': {
+        const buckets = kind === V_HISTO ? histoBuckets(buf, vs, ve) : kind === V_TENSOR ? checkedTensor(this, buf, vs, ve).numbers.map(Math.fround) : undefined;
+        if (!buckets) throw new ProtoError(`histogram tag ${short(t.tag)} holds no histogram`);
+        store.pushItem(step, wall, buckets);
+        return;
+      }
+      case 'images': {
+        const refs = kind === V_IMAGE ? [imageRef(buf, vs, ve, base, key)] : kind === V_TENSOR ? tensorImageRefs(checkedTensor(this, buf, vs, ve), buf, base, key) : undefined;
+        if (!refs) throw new ProtoError(`image tag ${short(t.tag)} holds no image`);
+        boundBlobs(this, refs, t.tag);
+        if (refs.length > t.maxSamplesPerStep) t.maxSamplesPerStep = refs.length;
+        store.pushItem(step, wall, refs);
+        return;
+      }
+      case 'audio': {
+        const refs = kind === V_AUDIO ? [audioRef(buf, vs, ve, base, key)] : kind === V_TENSOR ? tensorAudioRefs(checkedTensor(this, buf, vs, ve), buf, base, key) : undefined;
+        if (!refs) throw new ProtoError(`audio tag ${short(t.tag)} holds no audio`);
+        boundBlobs(this, refs, t.tag);
+        if (refs.length > t.maxSamplesPerStep) t.maxSamplesPerStep = refs.length;
+        store.pushItem(step, wall, refs);
+        return;
+      }
+      case 'text': {
+        if (kind !== V_TENSOR) throw new ProtoError(`text tag ${short(t.tag)} holds no tensor`);
+        store.pushItem(step, wall, textValue(this, buf, checkedTensor(this, buf, vs, ve), t.tag));
+        return;
+      }
+      case 'pr_curves': {
+        if (kind !== V_TENSOR) throw new ProtoError(`pr_curve tag ${short(t.tag)} holds no tensor`);
+        store.pushItem(step, wall, prCurveItem(this, checkedTensor(this, buf, vs, ve), t.tag));
+        return;
+      }
+      case 'hparams': {
+        const c = t.metadata.pluginContent;
+        // The payload is in the metadata, which only this value may carry: decode ours, else the tag's.
+        if (ms >= 0) {
+          const pe = pluginContentRange(buf, ms, me);
+          if (pe) decodeHparamsPluginData(buf, pe[0], pe[1], run.hparams);
+        } else if (c.length) decodeHparamsPluginData(Buffer.from(c.buffer, c.byteOffset, c.length), 0, c.length, run.hparams);
+        store.pushItem(step, wall, { key, offset: base + vs, length: ve - vs });
+        return;
+      }
+      default:
+        if (kind !== V_TENSOR) throw new ProtoError(`tag ${short(t.tag)} holds no tensor`);
+        store.pushItem(step, wall, { key, offset: base + vs, length: ve - vs });
+    }
+  }
+
+}
+
+/** A tag's first value: its kind from the plugin named in its metadata, else from the value's oneof. */
+function newTag(run: RunState, buf: Buffer, s: number, e: number, ms: number, me: number, valueKind: number): TagState {
+  const metadata = ms >= 0 ? decodeMetadata(buf, ms, me) : { displayName: '', description: '', pluginName: '', pluginContent: EMPTY_BYTES, dataClass: 0 };
+  let kind: SeriesKind;
+  if (metadata.pluginName) kind = KNOWN_PLUGINS[metadata.pluginName] ?? 'tensors';
+  else
+    kind =
+      valueKind === V_SIMPLE ? 'scalars' : valueKind === V_HISTO ? 'histograms' : valueKind === V_IMAGE ? 'images' : valueKind === V_AUDIO ? 'audio' : 'tensors';
+  if (!metadata.pluginName && kind !== 'tensors') metadata.pluginName = kind;
+  return run.tagTable.add(buf, s, e, kind, metadata);
+}
+
+/**
+ * The shape nearly every record of a scalar log has, matched byte by byte with no calls:
+ * Event{1: wall, 2: step, 5: Summary{1: Value{1: tag, 2: simple_value | 8: Tensor{1: DT_FLOAT,
+ * 2: {}, 4: 4 bytes}}}} with one-byte lengths, for a tag already known as scalars.
+ * Returns false (having changed nothing) for anything else; the general walker takes it.
+ * Never throws, so record() calls it first, outside the general walker's try/catch.
+ */
+function fastScalar(run: RunState, buf: Buffer, s: number, e: number): boolean {
+  if (buf[s] !== 0x09 || e - s < 20) return false;
+  let p = s + 9;
+  let step = 0;
+  if (buf[p] === 0x10) {
+    // step varint, up to 4 bytes here (2^28); longer steps take the general path. One loop
+    // whose body runs for every step: unrolled branches for 2- and 3-byte steps had no type
+    // feedback until step 128 and 16384, and each first use deoptimized this function.
+    p++;
+    let shift = 0;
+    let b: number;
+    do {
+      b = buf[p++];
+      step |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (shift < 28 && b >= 0x80); // both compares run from the first step on (type feedback)
+    if (b >= 0x80) return false;
+  }
+  if (buf[p] !== 0x2a || buf[p + 1] + p + 2 !== e || buf[p + 2] !== 0x0a || buf[p + 3] + p + 4 !== e || buf[p + 4] !== 0x0a) return false;
+  const ts = p + 6;
+  const te = ts + buf[p + 5];
+  if (te >= e) return false;
+  const k = buf[te];
+  // Where the value's 4 float bytes are: simple_value, or a DT_FLOAT tensor's tensor_content.
+  let at: number;
+  if (k === 0x15 && te + 5 === e) at = te + 1;
+  else if (k === 0x42 && te + 12 === e && buf[te + 1] === 10 && buf[te + 2] === 8 && buf[te + 3] === 1 && buf[te + 4] === 0x12 && buf[te + 5] === 0 && buf[te + 6] === 0x22 && buf[te + 7] === 4) at = te + 8;
+  else return false;
+  // Floats are read by copying their bytes into a scratch word: no per-buffer DataView to
+  // create and swap (its first swap deoptimized this function), nothing allocated.
+  const sb = SCRATCH_BYTES;
+  sb[0] = buf[at];
+  sb[1] = buf[at + 1];
+  sb[2] = buf[at + 2];
+  sb[3] = buf[at + 3];
+  const value = SCRATCH_F32[0];
+  const t = run.tagTable.find(buf, ts, te);
+  // Over the series cap the general path drops the sample and reports it.
+  if (t === undefined || t.kind !== 'scalars' || t.store.length >= LIMITS.seriesSamples) return false;
+  for (let i = 0; i < 8; i++) sb[i] = buf[s + 1 + i];
+  const wall = SCRATCH_F64[0];
+  if (Number.isNaN(run.firstWallTime)) run.firstWallTime = wall;
+  t.store.pushScalar(step, wall, value);
+  return true;
+}

@@ -1,0 +1,29 @@
+// Public types of the writer entry. Invariant: types only, no code.
+
+export type WriterStyle = 'tf1' | 'tf2';
+
+export interface SummaryWriterOptions {
+  /** 'tf1' (default) writes like PyTorch; 'tf2' writes rank-0/[k,3]/string tensors like TensorFlow 2. */
+  style?: WriterStyle;
+  /** Clock for wall times (seconds); default Date.now()/1000. */
+  now?: () => number;
+  /** PyTorch's purge_step: a SessionLog START at this step follows the file_version record. */
+  purgeStep?: number;
+  /** Appended to the file name (PyTorch's filename_suffix). */
+  filenameSuffix?: string;
+  /** Flush to disk once this many bytes are pending (default 1 MiB). */
+  flushBytes?: number;
+}
+
+export type HparamInput = string | number | boolean;
+
+/** A histogram as TensorFlow's HistogramProto holds it. */
+export interface RawHistogram {
+  min: number;
+  max: number;
+  num: number;
+  sum: number;
+  sumSquares: number;
+  bucketLimits: ArrayLike<number>;
+  bucketCounts: ArrayLike<number>;
+}
