@@ -31,6 +31,8 @@ export interface ServerContext {
   store: JobStore;
   runtime: JobRuntime;
   service: JobService;
+  /** The lifecycle: the only caller of the runtime; the viewer asks it to serve a job (ensureServing). */
+  reconciler: Reconciler;
   /** The job facts a viewer needs (project, status, train_url), from the store. */
   jobs: ViewerJobs;
 }
@@ -138,7 +140,7 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(jobRoutes, { auth, limiter, service });
-  const ctx: ServerContext = { config, auth, limiter, store, runtime, service, jobs: viewerJobs(store) };
+  const ctx: ServerContext = { config, auth, limiter, store, runtime, service, reconciler, jobs: viewerJobs(store) };
   if (deps.viewer) await app.register(deps.viewer, ctx);
   else if (inProcess) await app.register(placeholderViewer, { auth, limiter, store, runtime: inProcess });
   for (const p of deps.plugins ?? []) await app.register(p, ctx);

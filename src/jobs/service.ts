@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, badParameter, badStatus } from '../api/errors.js';
 import { parseTrainUrl, TrainUrlError } from '../storage/train-url.js';
 import type { JobRecord, JobStore, ListQuery, SortKey } from '../store/store.js';
-import { DELETABLE, RESTARTABLE, STOPPABLE, Status } from './status.js';
+import { DELETABLE, MAX_STATUS, RESTARTABLE, STOPPABLE, Status } from '../domain/status.js';
 import { parseSchedule } from './schedule.js';
 import { jobView, serviceUrl, type JobView } from './view.js';
 

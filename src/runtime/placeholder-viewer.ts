@@ -10,7 +10,7 @@ import type { Authorizer } from '../api/auth.js';
 import type { AuthFailureLimiter } from '../api/auth-limit.js';
 import { tokenFromHeader } from '../api/auth.js';
 import type { JobStore } from '../store/store.js';
-import { Status, STATUS_NAMES } from '../jobs/status.js';
+import { Status, STATUS_NAMES } from '../domain/status.js';
 import type { InProcessRuntime } from './in-process.js';
 
 export interface PlaceholderViewerOptions {

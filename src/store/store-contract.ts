@@ -7,7 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JobRecord, JobStore, NewJob, SortKey } from './store.js';
-import { DELETABLE, RESTARTABLE, STOPPABLE, Status } from '../jobs/status.js';
+import { DELETABLE, RESTARTABLE, STOPPABLE, Status } from '../domain/status.js';
 
 export interface StoreHarness {
   /** Another handle on this test's database: a reopen after close, or a second replica. */

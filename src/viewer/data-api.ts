@@ -6,21 +6,22 @@
 // `data/problems` ({run: [{file, offset, kind, message}]}: what the engine could not read).
 // Every request is checked in this order: token (header or cookie) for the URL's project →
 // the job id is canonical (400 0104, as in the job API) → the job exists in that project (404) →
-// it is RUNNING (409 page) → its storage answers (503 "storage unavailable, retrying"; the
-// lifecycle retries) → its data.
+// it is RUNNING (409 page) → it is served here, which only the lifecycle may arrange: a job not
+// served in this process (a restart, another replica started it) is asked of the reconciler, whose
+// failure or backoff answers 503 "storage unavailable, retrying" at once → its data.
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, sendError } from '../api/errors.js';
 import { badJobId, parseJobId } from '../api/job-id.js';
+import { Status, statusName } from '../domain/status.js';
 import type { SeriesKind } from '../events/index.js';
+import type { ServingRequests } from '../jobs/reconciler.js';
 import { JobRuntimeError } from '../runtime/runtime.js';
 import { authenticateViewer, type ViewerAccess } from './access.js';
 import { registerPluginRoutes } from './plugin-routes.js';
 import { sendCached, sendJson } from './respond.js';
 import { HttpError, type JobParams, type Query, type Req, type RouteFn } from './routing.js';
 import type { ViewedJob, ViewerRuntime } from './runtime.js';
-
-export const RUNNING = 8;
 
 /** What the viewer needs of a stored job; the lead wires it to the job store. */
 export interface ViewerJob {
@@ -37,15 +38,11 @@ export interface ViewerJobs {
 export interface ViewerDataOptions extends ViewerAccess {
   runtime: ViewerRuntime;
   jobs: ViewerJobs;
+  /** The lifecycle, the only caller that starts a job's viewer (the reconciler). */
+  serving: ServingRequests;
 }
 
 export const VIEWER_DATA_PREFIX = '/visualization/:project_id/:job_id/data';
-
-const STATUS_NAMES: Record<number, string> = {
-  0: 'UNKNOWN', 1: 'INIT', 2: 'IMAGE_CREATING', 3: 'IMAGE_FAILED', 4: 'SUBMIT_TRYING', 5: 'SUBMIT_FAILED',
-  6: 'DELETE_FAILED', 7: 'WAITING', 8: 'RUNNING', 9: 'KILLING', 10: 'COMPLETED', 11: 'FAILED', 12: 'KILLED',
-  13: 'CANCELED', 14: 'LOST', 15: 'SCALING',
-};
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -58,13 +55,13 @@ function wantsJson(request: FastifyRequest): boolean {
 
 /** 409 for a job that is not RUNNING: a short page for browsers, the envelope for API clients. */
 export function sendNotRunning(request: FastifyRequest, reply: FastifyReply, jobId: number, status: number): FastifyReply {
-  const name = STATUS_NAMES[status] ?? String(status);
+  const name = statusName(status);
   const err = new ApiError('notRunning', `The job is not running. job status: ${status}`);
   if (wantsJson(request)) return sendError(reply, err);
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>Job ${jobId} is not running</title></head>
 <body style="font-family:system-ui,sans-serif;max-width:40em;margin:4em auto">
 <h1>This visualization job is not running</h1>
-<p>Job ${jobId} has status ${status} (${escapeHtml(name)}). Its viewer serves only while the job is RUNNING (8).
+<p>Job ${jobId} has status ${status} (${escapeHtml(name)}). Its viewer serves only while the job is RUNNING (${Status.RUNNING}).
 Restart it from the console or with <code>POST …/visualization-jobs/${jobId}/restart</code>.</p>
 </body></html>`;
   return reply.code(409).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
@@ -120,14 +117,14 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
       sendError(reply, 'notFound');
       return undefined;
     }
-    if (job.status !== RUNNING) {
+    if (job.status !== Status.RUNNING) {
       sendNotRunning(request, reply, jobId, job.status);
       return undefined;
     }
     if (!opts.runtime.isServing(jobId)) {
       // RUNNING in the store but not started in this process (e.g. just after a restart).
       try {
-        await opts.runtime.startForView({ jobId, projectId, trainUrl: job.trainUrl, jobType: job.jobType ?? 'tensorboard' });
+        await opts.serving.ensureServing(jobId);
       } catch (err) {
         sendError(reply, storageUnavailable(err));
         return undefined;

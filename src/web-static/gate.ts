@@ -8,7 +8,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from '../api/errors.js';
 import { badJobId, parseJobId } from '../api/job-id.js';
-import { authenticateViewer, sendNotRunning, RUNNING, type ViewerAccess, type ViewerJobs } from '../viewer/index.js';
+import { Status } from '../domain/status.js';
+import { authenticateViewer, sendNotRunning, type ViewerAccess, type ViewerJobs } from '../viewer/index.js';
 import type { ViewerPageGate } from './plugin.js';
 
 export function viewerPageGate(jobs: ViewerJobs, access: ViewerAccess): ViewerPageGate {
@@ -30,7 +31,7 @@ export function viewerPageGate(jobs: ViewerJobs, access: ViewerAccess): ViewerPa
       sendError(reply, 'notFound');
       return false;
     }
-    if (job.status !== RUNNING) {
+    if (job.status !== Status.RUNNING) {
       sendNotRunning(request, reply, id, job.status);
       return false;
     }

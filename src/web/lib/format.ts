@@ -1,24 +1,23 @@
-// Human-readable forms shared by the console and the viewer: the job statuses of API.md §2 with
-// the colour family each belongs to, durations, and numbers in hover panels.
+// Human-readable forms shared by the console and the viewer: the job statuses of API.md §2 (names
+// from the domain module, the one list) with the colour family each belongs to, durations, and
+// numbers in hover panels.
+import { Status } from '../../domain/status.js';
 
-export const STATUS_NAMES: Record<number, string> = {
-  0: 'UNKNOWN', 1: 'INIT', 2: 'IMAGE_CREATING', 3: 'IMAGE_FAILED', 4: 'SUBMIT_TRYING', 5: 'SUBMIT_FAILED',
-  6: 'DELETE_FAILED', 7: 'WAITING', 8: 'RUNNING', 9: 'KILLING', 10: 'COMPLETED', 11: 'FAILED', 12: 'KILLED',
-  13: 'CANCELED', 14: 'LOST', 15: 'SCALING',
-};
+export { STATUS_NAMES, statusName } from '../../domain/status.js';
 
 export type StatusTone = 'ok' | 'busy' | 'done' | 'bad' | 'idle';
 
-export function statusTone(status: number): StatusTone {
-  if (status === 8) return 'ok';
-  if (status === 1 || status === 2 || status === 4 || status === 7 || status === 9 || status === 15) return 'busy';
-  if (status === 10 || status === 12 || status === 13) return 'done';
-  if (status === 3 || status === 5 || status === 6 || status === 11 || status === 14) return 'bad';
-  return 'idle';
-}
+/** Colour family: serving, on its way somewhere, ended as asked, ended badly, anything else. */
+const TONES: Readonly<Record<number, StatusTone>> = {
+  [Status.RUNNING]: 'ok',
+  [Status.INIT]: 'busy', [Status.IMAGE_CREATING]: 'busy', [Status.SUBMIT_TRYING]: 'busy', [Status.WAITING]: 'busy',
+  [Status.KILLING]: 'busy', [Status.SCALING]: 'busy',
+  [Status.COMPLETED]: 'done', [Status.KILLED]: 'done', [Status.CANCELED]: 'done',
+  [Status.IMAGE_FAILED]: 'bad', [Status.SUBMIT_FAILED]: 'bad', [Status.DELETE_FAILED]: 'bad', [Status.FAILED]: 'bad', [Status.LOST]: 'bad',
+};
 
-export function statusName(status: number): string {
-  return STATUS_NAMES[status] ?? `STATUS_${status}`;
+export function statusTone(status: number): StatusTone {
+  return TONES[status] ?? 'idle';
 }
 
 /** 93784000 → "1d 2h 3m"; under a minute shows seconds. */
