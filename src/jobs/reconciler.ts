@@ -156,10 +156,11 @@ export class Reconciler implements ServingRequests {
 
   private async loop(): Promise<void> {
     try {
-      // Viewer requests first: each is one job, so a viewer waits for at most the pass under way.
+      // Viewer requests first (each is one job, so a viewer waits for at most the pass under way),
+      // then a full pass if one was asked for: a stream of requests never starves the passes.
       while ((this.again || this.serveRequests.size > 0) && !this.closed) {
         if (this.serveRequests.size > 0) await this.serveRequested();
-        else {
+        if (this.again && !this.closed) {
           this.again = false;
           try {
             await this.pass();
