@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  canDelete, canRestart, canStop, CONDITION_TYPES, DELETABLE, FAILABLE, JOB_ID_PATTERN, MAX_CONDITION_MESSAGE, parseConditions, parseJobId,
+  canDelete, canRestart, canStop, CONDITION_TYPES, DELETABLE, ENDED_AS_ASKED, ENDED_BADLY, IN_PROGRESS, FAILABLE, JOB_ID_PATTERN, MAX_CONDITION_MESSAGE, parseConditions, parseJobId,
   QUEUED, RECONCILE_PENDING, RESTARTABLE, sameConditions, setCondition, Status, STATUS_NAMES, statusName, STOPPABLE,
   type JobCondition,
 } from './index.js';
@@ -36,6 +36,14 @@ describe('domain statuses match API.md §2', () => {
     assert.deepEqual(sorted(QUEUED), [Status.INIT, Status.WAITING]);
     assert.deepEqual(sorted(RECONCILE_PENDING), [Status.INIT, Status.WAITING, Status.KILLING]);
     assert.deepEqual(sorted(FAILABLE), [Status.INIT, Status.WAITING, Status.RUNNING]);
+  });
+
+  it('every status 0..15 is in exactly one family, and restart leaves exactly the ended ones', () => {
+    for (let st = 0; st <= 15; st++) {
+      const families = [[Status.RUNNING], IN_PROGRESS, ENDED_AS_ASKED, ENDED_BADLY].filter((f) => f.includes(st)).length;
+      assert.equal(families, st === Status.UNKNOWN ? 0 : 1, `status ${st}`);
+    }
+    assert.deepEqual(sorted(RESTARTABLE), sorted([...ENDED_AS_ASKED, ...ENDED_BADLY]));
   });
 
   it('the sets cannot be changed by a caller', () => {

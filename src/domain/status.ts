@@ -41,10 +41,14 @@ const frozen = (xs: number[]): readonly number[] => Object.freeze(xs);
 
 /** stop: from 1, 7 or 8 → 9 KILLING → 12 KILLED. */
 export const STOPPABLE = frozen([Status.INIT, Status.WAITING, Status.RUNNING]);
-/** restart ("resubmit"): from 3, 5, 6, 10, 11, 12, 13 or 14 → 1 INIT. */
-export const RESTARTABLE = frozen([
-  Status.IMAGE_FAILED, Status.SUBMIT_FAILED, Status.DELETE_FAILED, Status.COMPLETED, Status.FAILED, Status.KILLED, Status.CANCELED, Status.LOST,
-]);
+/** Ended the way someone asked: auto-stop (10), stop (12), or cancelled (13). */
+export const ENDED_AS_ASKED = frozen([Status.COMPLETED, Status.KILLED, Status.CANCELED]);
+/** Ended badly: the job or its deletion failed, or it was lost. */
+export const ENDED_BADLY = frozen([Status.IMAGE_FAILED, Status.SUBMIT_FAILED, Status.DELETE_FAILED, Status.FAILED, Status.LOST]);
+/** On the way somewhere: queued, starting, scaling, or being killed. */
+export const IN_PROGRESS = frozen([Status.INIT, Status.IMAGE_CREATING, Status.SUBMIT_TRYING, Status.WAITING, Status.KILLING, Status.SCALING]);
+/** restart ("resubmit"): from every ended job, 3, 5, 6, 10, 11, 12, 13 or 14 → 1 INIT. */
+export const RESTARTABLE = frozen([...ENDED_BADLY, ...ENDED_AS_ASKED].sort((a, b) => a - b));
 /** delete: from every status but 9, listed explicitly so a store can compare-and-set against it. */
 export const DELETABLE = frozen(Array.from({ length: MAX_STATUS + 1 }, (_, i) => i).filter((s) => s !== Status.KILLING));
 /** Waiting for a running slot (FIFO per project): admitted to 8, or parked at 7 while the quota is full. */

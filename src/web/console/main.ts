@@ -8,7 +8,7 @@ import { brand, confirmDialog, toast } from '../lib/ui.js';
 import { appRoot } from '../lib/app-root.js';
 import { clearSession, loadSession, saveSession, startCookieSession, type Session } from '../lib/session.js';
 import { humanDuration, statusName, statusTone } from '../lib/format.js';
-import { canDelete, canRestart, canStop, QUEUED, Status } from '../../domain/status.js';
+import { canDelete, canRestart, canStop, ENDED_AS_ASKED, ENDED_BADLY, QUEUED, Status } from '../../domain/status.js';
 import { validateCreate, type CreateForm, type FieldErrors } from '../lib/validate.js';
 import { ApiError, JobApi, type Job, type JobList, type ListQuery } from './api.js';
 
@@ -23,8 +23,8 @@ const STATUS_FILTERS: Array<[string, string]> = [
   [String(Status.RUNNING), 'Running'],
   [anyOf(QUEUED), 'Starting'],
   [String(Status.KILLING), 'Stopping'],
-  [anyOf([Status.COMPLETED, Status.KILLED, Status.CANCELED]), 'Stopped'],
-  [anyOf([Status.IMAGE_FAILED, Status.SUBMIT_FAILED, Status.DELETE_FAILED, Status.FAILED, Status.LOST]), 'Failed'],
+  [anyOf(ENDED_AS_ASKED), 'Stopped'],
+  [anyOf(ENDED_BADLY), 'Failed'],
 ];
 
 interface ConsoleState {

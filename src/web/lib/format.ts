@@ -1,23 +1,19 @@
 // Human-readable forms shared by the console and the viewer: the job statuses of API.md §2 (names
 // from the domain module, the one list) with the colour family each belongs to, durations, and
 // numbers in hover panels.
-import { Status } from '../../domain/status.js';
+import { ENDED_AS_ASKED, ENDED_BADLY, IN_PROGRESS, Status } from '../../domain/status.js';
 
 export { STATUS_NAMES, statusName } from '../../domain/status.js';
 
 export type StatusTone = 'ok' | 'busy' | 'done' | 'bad' | 'idle';
 
-/** Colour family: serving, on its way somewhere, ended as asked, ended badly, anything else. */
-const TONES: Readonly<Record<number, StatusTone>> = {
-  [Status.RUNNING]: 'ok',
-  [Status.INIT]: 'busy', [Status.IMAGE_CREATING]: 'busy', [Status.SUBMIT_TRYING]: 'busy', [Status.WAITING]: 'busy',
-  [Status.KILLING]: 'busy', [Status.SCALING]: 'busy',
-  [Status.COMPLETED]: 'done', [Status.KILLED]: 'done', [Status.CANCELED]: 'done',
-  [Status.IMAGE_FAILED]: 'bad', [Status.SUBMIT_FAILED]: 'bad', [Status.DELETE_FAILED]: 'bad', [Status.FAILED]: 'bad', [Status.LOST]: 'bad',
-};
-
+/** Colour family, by the domain's status families: serving, on its way, ended as asked, ended badly. */
 export function statusTone(status: number): StatusTone {
-  return TONES[status] ?? 'idle';
+  if (status === Status.RUNNING) return 'ok';
+  if (IN_PROGRESS.includes(status)) return 'busy';
+  if (ENDED_AS_ASKED.includes(status)) return 'done';
+  if (ENDED_BADLY.includes(status)) return 'bad';
+  return 'idle';
 }
 
 /** 93784000 → "1d 2h 3m"; under a minute shows seconds. */
