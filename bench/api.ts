@@ -13,7 +13,7 @@ import autocannon from 'autocannon';
 import { SqliteJobStore } from '../dist/store/sqlite.js';
 import { PostgresJobStore } from '../dist/store/postgres.js';
 import { createTestSchema } from '../dist/testing/postgres.js';
-import { Status } from '../dist/jobs/status.js';
+import { Status } from '../dist/domain/status.js';
 
 const root = resolve(import.meta.dirname, '..');
 const TOKEN = 'bench-token';

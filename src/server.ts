@@ -35,6 +35,8 @@ export interface ServerContext {
   store: JobStore;
   runtime: JobRuntime;
   service: JobService;
+  /** The lifecycle: the only caller of the runtime; the viewer asks it to serve a job (ensureServing). */
+  reconciler: Reconciler;
   /** The job facts a viewer needs (project, status, train_url), from the store. */
   jobs: ViewerJobs;
 }
@@ -150,7 +152,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Bui
   // The API's access rule (header tokens, jobs from the store), also the placeholder viewer's.
   const access = new AccessRule({ authorizer: auth, limiter, jobs: store });
   await app.register(jobRoutes, { access, service });
-  const ctx: ServerContext = { config, auth, limiter, access, store, runtime, service, jobs: viewerJobs(store) };
+  const ctx: ServerContext = { config, auth, limiter, access, store, runtime, service, reconciler, jobs: viewerJobs(store) };
   await app.register(deps.viewer, ctx);
   for (const p of deps.plugins ?? []) await app.register(p, ctx);
 

@@ -9,7 +9,7 @@
 // route's schema, so a request that is bad in itself is told so before it learns whether a job exists.
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Status } from '../jobs/status.js';
+import { Status } from '../domain/status.js';
 import type { AuthFailureLimiter } from './auth-limit.js';
 import { tokenFromHeader } from './auth.js';
 import { ApiError, sendError } from './errors.js';

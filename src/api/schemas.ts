@@ -100,6 +100,18 @@ export const JobObject = Type.Object({
   schedule: Type.Optional(Type.Unknown()),
   remaining_duration: Type.Union([Type.Integer(), Type.Null()], { description: 'ms until auto-stop while RUNNING with a schedule' }),
   failure_reason: Type.Optional(Type.String({ description: 'why the job is 11 FAILED or 6 DELETE_FAILED (vizjobs extension)' })),
+  conditions: Type.Optional(
+    Type.Array(
+      Type.Object({
+        type: Type.String({ description: 'StorageReachable or Serving' }),
+        status: Type.String({ description: 'True, False or Unknown' }),
+        reason: Type.String(),
+        message: Type.String({ maxLength: 512 }),
+        lastTransitionTime: Type.Integer({ description: 'epoch ms of the last status change' }),
+      }),
+      { description: "the reconciler's latest observations of the job, Kubernetes-style (vizjobs extension)" },
+    ),
+  ),
 });
 
 export const ErrorBody = Type.Object({

@@ -1,6 +1,6 @@
 // Output for people (aligned tables, key: value blocks) and for scripts (--json: the API's body
 // verbatim). Kept apart from the commands so every command prints the same way.
-import { STATUS_NAMES } from '../jobs/status.js';
+import { STATUS_NAMES } from '../domain/status.js';
 
 export function table(rows: Record<string, unknown>[], columns: string[]): string {
   const cells = rows.map((r) => columns.map((c) => cell(c, r[c])));

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { startTestServer, waitFor, BASE, type TestServer } from '../testing/test-server.js';
-import { DELETABLE, RESTARTABLE, STOPPABLE } from './status.js';
+import { DELETABLE, RESTARTABLE, STOPPABLE } from '../domain/status.js';
 
 type Op = 'stop' | 'restart' | 'delete';
 const ALLOWED: Record<Op, readonly number[]> = { stop: STOPPABLE, restart: RESTARTABLE, delete: DELETABLE };

@@ -1,14 +1,18 @@
-// The one loop that moves every job's observed status toward its desired state. It is the only
-// caller of the runtime whose outcome changes a job (the viewer may start a RUNNING job's viewer on
-// a request, sharing any start in flight), and it runs one pass at a time, so its calls never race
-// each other. Every step is a compare-and-set in the store that applies only if the job is
-// still where the pass saw it, and every runtime call is idempotent: a pass may be killed at any
-// point (kill -9) and simply re-run at the next start. Kicked after each API call, on a timer, and
-// at startup.
+// The one loop that moves every job's observed status toward its desired state, and the only
+// caller of the runtime: the API changes desired state and kicks it, the viewer asks it to serve a
+// RUNNING job this process is not serving (ensureServing) instead of starting the runtime itself.
+// It runs one pass at a time, so its calls never race each other; a viewer's request is one more,
+// short pass over that one job. Every step is a compare-and-set in the store that applies only if
+// the job is still where the pass saw it, and every runtime call is idempotent: a pass may be
+// killed at any point (kill -9) and simply re-run at the next start. Kicked after each API call,
+// on a timer, and at startup.
 // Failures follow the runtime's contract (runtime.ts), never a lower layer's types: permanent →
 // 11 FAILED with the runtime's message; transient → the job is (or becomes) 8 RUNNING and its
 // viewer start is retried with per-job backoff (doubling, jittered, capped), kept in memory only:
-// after a restart the revive pass tries every RUNNING job once anyway.
+// after a restart the revive pass tries every RUNNING job once anyway. A viewer request for a job
+// in backoff is answered with the last failure at once, so polling viewers never retry sooner
+// than the backoff allows. What a start found is recorded on the job as conditions
+// (domain/conditions.ts), written only when they change.
 // Why a job in 1 INIT whose start fails transiently is admitted to 8 RUNNING rather than left in
 // 1 or moved to 7: for a ModelArts user 7 WAITING means "queued behind the running quota", and a
 // visualization job whose storage is briefly unreachable is still a running TensorBoard whose
@@ -16,7 +20,8 @@
 // schedule runs, as it would on ModelArts.
 import { JobRuntimeError, describeForLog, type JobRuntime } from '../runtime/runtime.js';
 import type { JobRecord, JobStore } from '../store/store.js';
-import { Status } from './status.js';
+import { sameConditions, setCondition, type JobCondition } from '../domain/conditions.js';
+import { QUEUED, Status } from '../domain/status.js';
 
 export interface ReconcilerOptions {
   runningQuota: number;
@@ -42,15 +47,34 @@ function reasonOf(err: unknown): string {
 export const DEFAULT_RETRY_BASE_MS = 1_000;
 export const DEFAULT_RETRY_MAX_MS = 60_000;
 
-/** A RUNNING job whose viewer is not serving: when to try starting it again. */
+/** A RUNNING job whose viewer is not serving: when to try starting it again, and why it failed. */
 interface Backoff {
   failures: number;
   at: number;
+  error: JobRuntimeError;
 }
 
-export class Reconciler {
+/** What the viewer needs of the lifecycle: this one job served here, or why not. */
+export interface ServingRequests {
+  /**
+   * Resolves once the job's viewer serves in this process, or when the job is not RUNNING (the
+   * caller's own status check answers that). Rejects with the JobRuntimeError that kept it from
+   * serving: at once while the job is in backoff, else after one start attempt.
+   */
+  ensureServing(jobId: number): Promise<void>;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: JobRuntimeError) => void;
+}
+
+export class Reconciler implements ServingRequests {
   private running = false;
+  /** A full pass was asked for (kicks during a pass coalesce into one more). */
   private again = false;
+  /** Viewer requests waiting for their job's short pass, by job id (concurrent ones share it). */
+  private serveRequests = new Map<number, Waiter[]>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private reviveRunning = false;
@@ -94,11 +118,25 @@ export class Reconciler {
 
   /** Asks for a pass soon; passes never overlap, and kicks during a pass coalesce into one more. */
   kick(): void {
-    if (this.closed) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
+    this.again = true;
+    this.wake();
+  }
+
+  ensureServing(jobId: number): Promise<void> {
+    if (this.runtime.isServing(jobId)) return Promise.resolve();
+    const b = this.backoff.get(jobId);
+    if (b && b.at > this.now()) return Promise.reject(b.error);
+    if (this.closed) return Promise.reject(new JobRuntimeError('transient', 'the service is shutting down'));
+    return new Promise<void>((resolve, reject) => {
+      const waiters = this.serveRequests.get(jobId);
+      if (waiters) waiters.push({ resolve, reject });
+      else this.serveRequests.set(jobId, [{ resolve, reject }]);
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    if (this.closed || this.running) return;
     this.running = true;
     setImmediate(() => void this.loop());
   }
@@ -113,18 +151,24 @@ export class Reconciler {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.idle();
+    this.answerServeRequests(new JobRuntimeError('transient', 'the service is shutting down'));
   }
 
   private async loop(): Promise<void> {
     try {
-      do {
-        this.again = false;
-        try {
-          await this.pass();
-        } catch (err) {
-          this.log(`reconcile pass failed: ${reasonOf(err)}`);
+      // Viewer requests first (each is one job, so a viewer waits for at most the pass under way),
+      // then a full pass if one was asked for: a stream of requests never starves the passes.
+      while ((this.again || this.serveRequests.size > 0) && !this.closed) {
+        if (this.serveRequests.size > 0) await this.serveRequested();
+        if (this.again && !this.closed) {
+          this.again = false;
+          try {
+            await this.pass();
+          } catch (err) {
+            this.log(`reconcile pass failed: ${reasonOf(err)}`);
+          }
         }
-      } while (this.again && !this.closed);
+      }
     } finally {
       this.running = false;
       const w = this.idleWaiters;
@@ -133,35 +177,96 @@ export class Reconciler {
     }
   }
 
+  private answerServeRequests(err: JobRuntimeError): void {
+    const all = this.serveRequests;
+    this.serveRequests = new Map();
+    for (const waiters of all.values()) for (const w of waiters) w.reject(err);
+  }
+
+  /** The short pass of viewer requests: each asked-for job that is RUNNING is started unless in backoff. */
+  private async serveRequested(): Promise<void> {
+    const asked = this.serveRequests;
+    this.serveRequests = new Map();
+    for (const [jobId, waiters] of asked) {
+      let failure: JobRuntimeError | undefined;
+      try {
+        const j = await this.store.get(jobId);
+        if (j?.status === Status.RUNNING && !this.runtime.isServing(jobId)) {
+          const b = this.backoff.get(jobId);
+          failure = b && b.at > this.now() ? b.error : await this.tryStart(j);
+        }
+      } catch (err) {
+        failure = err instanceof JobRuntimeError ? err : new JobRuntimeError('transient', 'viewer could not start, retrying', { cause: err });
+        this.log(`job ${jobId}: serving request failed: ${describeForLog(err)}`);
+      }
+      for (const w of waiters) {
+        if (failure) w.reject(failure);
+        else w.resolve();
+      }
+    }
+  }
+
   /**
-   * Starts the job's viewer. Permanent failure: 11 FAILED (false). Transient: the job is put in
-   * backoff and the caller decides its status (true: it may count as RUNNING).
+   * Starts the job's viewer; undefined once it serves. Permanent failure: 11 FAILED, and the error.
+   * Transient: the job is put in backoff and the error returned; the caller decides its status (it
+   * may count as RUNNING).
    */
-  private async tryStart(j: JobRecord): Promise<boolean> {
+  private async tryStart(j: JobRecord): Promise<JobRuntimeError | undefined> {
     try {
       await this.runtime.start({ jobId: j.jobId, projectId: j.projectId, jobType: j.jobType, trainUrl: j.trainUrl });
       this.backoff.delete(j.jobId);
-      return true;
+      await this.recordConditions(j, [
+        { type: 'StorageReachable', status: 'True', reason: 'Reachable', message: 'the train_url answered' },
+        { type: 'Serving', status: 'True', reason: 'Started', message: 'the viewer serves' },
+      ]);
+      return undefined;
     } catch (err) {
-      if (err instanceof JobRuntimeError && err.permanent) {
+      const failure = err instanceof JobRuntimeError ? err : new JobRuntimeError('transient', 'viewer could not start, retrying', { cause: err });
+      if (failure.permanent) {
         this.backoff.delete(j.jobId);
         this.log(`job ${j.jobId}: viewer cannot start: ${describeForLog(err)}`);
-        await this.store.markFailed(j.jobId, err.message, this.now());
-        return false;
+        await this.recordConditions(j, [{ type: 'Serving', status: 'False', reason: 'Failed', message: failure.message }]);
+        await this.store.markFailed(j.jobId, failure.message, this.now());
+        return failure;
       }
       const failures = (this.backoff.get(j.jobId)?.failures ?? 0) + 1;
       // "Equal jitter": at least half the doubling delay, so one job's retries stay spaced, and
       // a random other half, so jobs that failed together (one storage outage) do not retry together.
       const ceiling = Math.min(this.opts.retryMaxMs ?? DEFAULT_RETRY_MAX_MS, (this.opts.retryBaseMs ?? DEFAULT_RETRY_BASE_MS) * 2 ** (failures - 1));
       const delay = ceiling / 2 + (this.opts.random ?? Math.random)() * (ceiling / 2);
-      this.backoff.set(j.jobId, { failures, at: this.now() + delay });
+      this.backoff.set(j.jobId, { failures, at: this.now() + delay, error: failure });
       this.log(`job ${j.jobId}: viewer start failed (${failures}×), retry in ${Math.round(delay)} ms: ${describeForLog(err)}`);
-      return true;
+      await this.recordConditions(j, [
+        { type: 'StorageReachable', status: 'False', reason: 'StorageUnavailable', message: failure.message },
+        { type: 'Serving', status: 'False', reason: 'RetryingStart', message: 'the viewer start failed; retried with backoff' },
+      ]);
+      return failure;
+    }
+  }
+
+  /**
+   * Records what a start found on the job, writing only when a condition's status or reason
+   * changed (a retry counting up does not rewrite the row). Best effort: a failed write is logged
+   * and the next start records it again.
+   */
+  private async recordConditions(j: JobRecord, changes: Omit<JobCondition, 'lastTransitionTime'>[]): Promise<void> {
+    const now = this.now();
+    let next: JobCondition[] = j.conditions;
+    for (const c of changes) {
+      const old = next.find((o) => o.type === c.type);
+      if (old && old.status === c.status && old.reason === c.reason) continue;
+      next = setCondition(next, c, now);
+    }
+    if (sameConditions(next, j.conditions)) return;
+    try {
+      if (await this.store.setConditions(j.jobId, next)) j.conditions = next;
+    } catch (err) {
+      this.log(`job ${j.jobId}: recording conditions failed: ${reasonOf(err)}`);
     }
   }
 
   /** A RUNNING job's viewer, brought back if this process is not serving it. */
-  private async ensureServing(j: JobRecord): Promise<void> {
+  private async serve(j: JobRecord): Promise<void> {
     if (this.runtime.isServing(j.jobId)) {
       this.backoff.delete(j.jobId);
       return;
@@ -174,7 +279,7 @@ export class Reconciler {
     if (this.reviveRunning) {
       for (const j of await this.store.running()) {
         if (this.closed) return;
-        await this.ensureServing(j);
+        await this.serve(j);
       }
       this.reviveRunning = false;
     }
@@ -193,8 +298,8 @@ export class Reconciler {
       if (this.closed) return;
       if (b.at > this.now()) continue;
       const j = await this.store.get(jobId);
-      if (j?.status === Status.RUNNING) await this.ensureServing(j);
-      else if (j?.status !== Status.INIT && j?.status !== Status.WAITING) this.backoff.delete(jobId);
+      if (j?.status === Status.RUNNING) await this.serve(j);
+      else if (j === undefined || !QUEUED.includes(j.status)) this.backoff.delete(jobId);
     }
     const jobs = await this.store.pending(this.now());
     const queued = new Map<string, JobRecord[]>();
@@ -228,7 +333,8 @@ export class Reconciler {
 
   /** 1|7 → 8 once the viewer serves, or once it failed transiently (see the header for why). */
   private async startJob(j: JobRecord): Promise<boolean> {
-    if (!(await this.tryStart(j))) return false;
+    const failure = await this.tryStart(j);
+    if (failure?.permanent) return false;
     if (await this.store.markRunning(j.jobId, this.now())) return true;
     // A stop or delete won meanwhile: the KILLING step of the next pass stops the viewer again.
     this.again = true;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, badParameter, badStatus } from '../api/errors.js';
 import { parseTrainUrl, TrainUrlError } from '../storage/train-url.js';
 import type { JobRecord, JobStore, ListQuery, SortKey } from '../store/store.js';
-import { DELETABLE, RESTARTABLE, STOPPABLE, Status } from './status.js';
+import { DELETABLE, MAX_STATUS, RESTARTABLE, STOPPABLE, Status } from '../domain/status.js';
 import { parseSchedule } from './schedule.js';
 import { jobView, serviceUrl, type JobView } from './view.js';
 
@@ -109,7 +109,7 @@ export class JobService {
     let statuses: number[] | undefined;
     if (q.status !== undefined && q.status !== '') {
       statuses = q.status.split('|').map((s) => (/^[0-9]{1,2}$/.test(s) ? Number(s) : NaN));
-      if (statuses.some((s) => !Number.isInteger(s) || s > 21)) throw badParameter('status', 'must be status numbers 0..21 joined by |');
+      if (statuses.some((s) => !Number.isInteger(s) || s > MAX_STATUS)) throw badParameter('status', `must be status numbers 0..${MAX_STATUS} joined by |`);
     }
     const search = q.search_content ?? '';
     if (search.length > 64) throw badParameter('search_content', 'must be at most 64 characters');

@@ -1,7 +1,9 @@
 // The job object of API.md §1 as clients see it, derived from a stored record at a moment `now`:
-// duration is live while RUNNING, remaining_duration counts down to the stored deadline.
+// duration is live while RUNNING, remaining_duration counts down to the stored deadline. Fields of
+// our own (failure_reason, conditions) appear only when set: ModelArts clients ignore them.
+import type { JobCondition } from '../domain/conditions.js';
 import type { JobRecord } from '../store/store.js';
-import { Status } from './status.js';
+import { Status } from '../domain/status.js';
 
 export interface JobView {
   job_id: number;
@@ -18,6 +20,8 @@ export interface JobView {
   remaining_duration: number | null;
   /** Ours, not ModelArts': why the job ended 11 FAILED or 6 DELETE_FAILED. */
   failure_reason?: string;
+  /** Ours too: the reconciler's conditions (StorageReachable, Serving), only when it recorded any. */
+  conditions?: JobCondition[];
 }
 
 export function serviceUrl(publicUrl: string, projectId: string, jobId: number): string {
@@ -42,5 +46,6 @@ export function jobView(j: JobRecord, now: number, publicUrl: string): JobView {
   };
   if (j.scheduleJson !== null) v.schedule = JSON.parse(j.scheduleJson) as unknown;
   if (j.failureReason !== null) v.failure_reason = j.failureReason;
+  if (j.conditions.length) v.conditions = j.conditions;
   return v;
 }

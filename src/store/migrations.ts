@@ -18,6 +18,9 @@ export const REPAIR_UNBOUNDED_ROWS = `
   UPDATE jobs SET flavor_json = NULL WHERE flavor_json IS NOT NULL AND length(flavor_json) > 1024;
 `;
 
+/** Same text for both backends: a nullable TEXT column, bounded by what domain/conditions.ts writes. */
+export const ADD_CONDITIONS = `ALTER TABLE jobs ADD COLUMN conditions_json TEXT;`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -62,5 +65,10 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     // Rows stored before requests were strict (REPAIR_UNBOUNDED_ROWS).
     version: 3,
     sql: REPAIR_UNBOUNDED_ROWS,
+  },
+  {
+    // The reconciler's conditions on a job (domain/conditions.ts), JSON; NULL = none recorded.
+    version: 4,
+    sql: ADD_CONDITIONS,
   },
 ];

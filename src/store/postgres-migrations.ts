@@ -2,7 +2,7 @@
 // own transaction, schema_version recording what ran. Never edit a shipped migration: append one.
 // Job ids come from an identity column (a sequence: never reused, even after deletes or rolled
 // back inserts); epoch-ms columns are BIGINT and read back as JS numbers (see postgres.ts).
-import { REPAIR_UNBOUNDED_ROWS, type Migration } from './migrations.js';
+import { ADD_CONDITIONS, REPAIR_UNBOUNDED_ROWS, type Migration } from './migrations.js';
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
@@ -58,5 +58,10 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     // Rows stored before requests were strict (migrations.ts, REPAIR_UNBOUNDED_ROWS).
     version: 4,
     sql: REPAIR_UNBOUNDED_ROWS,
+  },
+  {
+    // The reconciler's conditions on a job (domain/conditions.ts), JSON; NULL = none recorded.
+    version: 5,
+    sql: ADD_CONDITIONS,
   },
 ];

@@ -13,7 +13,7 @@ import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { TEST_POSTGRES_URL, createTestSchema, withSearchPath, type TestSchema } from '../testing/postgres.js';
 import { created, newJob, storeContract } from '../testing/store-contract.js';
 import type { CasResult, JobStore } from './store.js';
-import { DELETABLE, RESTARTABLE, STOPPABLE, Status } from '../jobs/status.js';
+import { DELETABLE, RESTARTABLE, STOPPABLE, Status } from '../domain/status.js';
 
 storeContract('PostgreSQL', async () => {
   const schema = await createTestSchema();

@@ -15,14 +15,15 @@
 // - migrations run under a session advisory lock, so replicas starting together migrate once.
 // The pool connects lazily and migrates before the first query; ready() lets a caller fail fast.
 import pg from 'pg';
-import { Status } from '../jobs/status.js';
+import { parseConditions, type JobCondition } from '../domain/conditions.js';
+import { FAILABLE, QUEUED, RECONCILE_PENDING, Status } from '../domain/status.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import type { CasResult, CreateResult, JobRecord, JobStore, ListQuery, NewJob } from './store.js';
 
 const COLUMNS = [
   'job_id', 'project_id', 'job_name', 'job_desc', 'job_type', 'status', 'desired', 'stop_target', 'create_time', 'train_url',
   'resource_id', 'schedule_json', 'schedule_ms', 'deadline', 'duration_ms', 'running_since', 'queue_pos', 'workspace_id',
-  'flavor_json', 'failure_reason',
+  'flavor_json', 'failure_reason', 'conditions_json',
 ] as const;
 const COLS = COLUMNS.join(', ');
 const SELECT = `SELECT ${COLS} FROM jobs`;
@@ -50,6 +51,7 @@ function toRecord(r: Row, at = 0): JobRecord {
     workspaceId: r[at + 17] as string,
     flavorJson: r[at + 18] as string | null,
     failureReason: r[at + 19] as string | null,
+    conditions: parseConditions(r[at + 20] as string | null),
   };
 }
 
@@ -74,6 +76,13 @@ const SORT_COLUMNS = {
 export function likeSubstring(s: string): string {
   return `%${s.replace(/[\\%_]/g, '\\$&')}%`;
 }
+
+// Status sets (domain/status.ts) travel as bound int[] parameters (`= ANY($n::int[])`), never as
+// SQL text, so the statements name no set and are prepared once.
+const intSet = (xs: readonly number[]): number[] => xs.map((x) => Math.trunc(x));
+const PENDING_SET = intSet(RECONCILE_PENDING);
+const QUEUED_SET = intSet(QUEUED);
+const FAILABLE_SET = intSet(FAILABLE);
 
 // Advisory lock keys: (schema, purpose) so stores in different schemas of one database never wait
 // on each other.
@@ -320,7 +329,7 @@ export class PostgresJobStore implements JobStore {
       jobId,
       from,
       `UPDATE jobs SET status = ${Status.INIT}, desired = 'running', queue_pos = nextval('queue_seq'), failure_reason = NULL,
-         deadline = NULL, running_since = NULL, stop_target = ${Status.KILLED}
+         conditions_json = NULL, deadline = NULL, running_since = NULL, stop_target = ${Status.KILLED}
        WHERE job_id = $1 AND status = ANY($2::int[]) RETURNING ${COLS}`,
       [],
     );
@@ -328,10 +337,10 @@ export class PostgresJobStore implements JobStore {
 
   async pending(now: number): Promise<JobRecord[]> {
     const rows = await this.q(
-      `${SELECT} WHERE status IN (${Status.INIT}, ${Status.WAITING}, ${Status.KILLING})
+      `${SELECT} WHERE status = ANY($2::int[])
          OR (status = ${Status.RUNNING} AND deadline IS NOT NULL AND deadline <= $1)
        ORDER BY queue_pos`,
-      [now],
+      [now, PENDING_SET],
     );
     return rows.map((r) => toRecord(r));
   }
@@ -347,20 +356,21 @@ export class PostgresJobStore implements JobStore {
   async markRunning(jobId: number, now: number): Promise<boolean> {
     const update = `UPDATE jobs SET status = ${Status.RUNNING}, running_since = $2::bigint,
         deadline = CASE WHEN schedule_ms > 0 THEN $2::bigint + schedule_ms ELSE NULL END
-      WHERE job_id = $1 AND status IN (${Status.INIT}, ${Status.WAITING}) AND desired = 'running'`;
+      WHERE job_id = $1 AND status = ANY($3::int[]) AND desired = 'running'`;
     const quota = this.quota;
-    if (quota === undefined) return (await this.exec(update, [jobId, now])) === 1;
+    if (quota === undefined) return (await this.exec(update, [jobId, now, QUEUED_SET])) === 1;
     // The lock and the guarded update go as one simple-protocol message: PostgreSQL runs its
     // statements as one implicit transaction (the xact lock is held until it commits, and any error
     // rolls it all back), each statement with a fresh snapshot — so the count is taken after the
     // lock and sees every admission committed before. One round trip instead of four; the
-    // simple protocol takes no parameters, so only checked integers are written into the text.
+    // simple protocol takes no parameters, so only checked integers are written into the text (the
+    // queued set too: generated from domain/status.ts, the one statement where it cannot be bound).
     const int = (n: number): string => {
       if (!Number.isSafeInteger(n)) throw new TypeError(`markRunning: ${n} is not an integer`);
       return String(n);
     };
     const sql = `SELECT pg_advisory_xact_lock(${LOCK_SCHEMA}, hashtext('vizjobs.running:' || project_id)) FROM jobs WHERE job_id = ${int(jobId)};
-      ${update.replaceAll('$1', int(jobId)).replaceAll('$2', int(Math.trunc(now)))}
+      ${update.replaceAll('$1', int(jobId)).replaceAll('$2', int(Math.trunc(now))).replaceAll('$3', `ARRAY[${QUEUED_SET.map(int).join(',')}]`)}
         AND (SELECT COUNT(*) FROM jobs r WHERE r.project_id = jobs.project_id AND r.status = ${Status.RUNNING}) < ${int(quota)}`;
     await this.ready();
     const results = (await this.pool.query(sql)) as unknown as pg.QueryResult[];
@@ -375,10 +385,15 @@ export class PostgresJobStore implements JobStore {
     return (
       (await this.exec(
         `UPDATE jobs SET status = ${Status.FAILED}, failure_reason = $2, deadline = NULL, ${CLOSE_RUN('$3::bigint')}
-         WHERE job_id = $1 AND status IN (${Status.INIT}, ${Status.WAITING}, ${Status.RUNNING}) AND desired = 'running'`,
-        [jobId, reason, now],
+         WHERE job_id = $1 AND status = ANY($4::int[]) AND desired = 'running'`,
+        [jobId, reason, now, FAILABLE_SET],
       )) === 1
     );
+  }
+
+  async setConditions(jobId: number, conditions: readonly JobCondition[]): Promise<boolean> {
+    const json = conditions.length ? JSON.stringify(conditions) : null;
+    return (await this.exec('UPDATE jobs SET conditions_json = $2 WHERE job_id = $1 AND status = ANY($3::int[])', [jobId, json, FAILABLE_SET])) === 1;
   }
 
   async finishStop(jobId: number): Promise<boolean> {

@@ -6,7 +6,8 @@
 import Database from 'better-sqlite3';
 import { dirname } from 'node:path';
 import { createPrivateFile, ensurePrivateDir, fixPrivateFile, warnToStderr, type Warn } from '../private-files.js';
-import { Status } from '../jobs/status.js';
+import { parseConditions, type JobCondition } from '../domain/conditions.js';
+import { FAILABLE, QUEUED, RECONCILE_PENDING, Status } from '../domain/status.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import type { CasResult, CreateResult, JobRecord, JobStore, ListQuery, NewJob } from './store.js';
 
@@ -16,7 +17,7 @@ import type { CasResult, CreateResult, JobRecord, JobStore, ListQuery, NewJob } 
 const COLUMNS = [
   'job_id', 'project_id', 'job_name', 'job_desc', 'job_type', 'status', 'desired', 'stop_target', 'create_time', 'train_url',
   'resource_id', 'schedule_json', 'schedule_ms', 'deadline', 'duration_ms', 'running_since', 'queue_pos', 'workspace_id',
-  'flavor_json', 'failure_reason',
+  'flavor_json', 'failure_reason', 'conditions_json',
 ] as const;
 const SELECT = `SELECT ${COLUMNS.join(', ')} FROM jobs`;
 type Row = unknown[];
@@ -43,6 +44,7 @@ function toRecord(r: Row): JobRecord {
     workspaceId: r[17] as string,
     flavorJson: r[18] as string | null,
     failureReason: r[19] as string | null,
+    conditions: parseConditions(r[20] as string | null),
   };
 }
 
@@ -54,7 +56,13 @@ const SORT_COLUMNS = {
   status: 'status',
 } as const;
 
-const inList = (xs: readonly number[]): string => xs.map((x) => String(Math.trunc(x))).join(',');
+// Status sets (domain/status.ts) are bound parameters, never SQL text: a JSON array read back
+// with json_each, so each statement is prepared once whatever set a caller passes.
+const IN_SET = (param: string): string => `IN (SELECT value FROM json_each(@${param}))`;
+const setParam = (xs: readonly number[]): string => JSON.stringify(xs.map((x) => Math.trunc(x)));
+const PENDING_SET = setParam(RECONCILE_PENDING);
+const QUEUED_SET = setParam(QUEUED);
+const FAILABLE_SET = setParam(FAILABLE);
 
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
@@ -94,21 +102,31 @@ export class SqliteJobStore implements JobStore {
            @scheduleJson, @scheduleMs, @queuePos, @workspaceId, @flavorJson)`,
       ),
       updateDesc: db.prepare('UPDATE jobs SET job_desc = ? WHERE job_id = ? AND project_id = ?'),
-      pending: db.prepare<[number], Row>(
-        `${SELECT} WHERE status IN (${Status.INIT}, ${Status.WAITING}, ${Status.KILLING})
-           OR (status = ${Status.RUNNING} AND deadline IS NOT NULL AND deadline <= ?)
+      pending: db.prepare<[{ pending: string; now: number }], Row>(
+        `${SELECT} WHERE status ${IN_SET('pending')}
+           OR (status = ${Status.RUNNING} AND deadline IS NOT NULL AND deadline <= @now)
          ORDER BY queue_pos`,
       ).raw(),
       running: db.prepare<[], Row>(`${SELECT} WHERE status = ${Status.RUNNING} ORDER BY job_id`).raw(),
       markRunning: db.prepare(
         `UPDATE jobs SET status = ${Status.RUNNING}, running_since = @now,
            deadline = CASE WHEN schedule_ms > 0 THEN @now + schedule_ms ELSE NULL END
-         WHERE job_id = @id AND status IN (${Status.INIT}, ${Status.WAITING}) AND desired = 'running'`,
+         WHERE job_id = @id AND status ${IN_SET('queued')} AND desired = 'running'`,
       ),
       markWaiting: db.prepare(`UPDATE jobs SET status = ${Status.WAITING} WHERE job_id = ? AND status = ${Status.INIT} AND desired = 'running'`),
       markFailed: db.prepare(
         `UPDATE jobs SET status = ${Status.FAILED}, failure_reason = @reason, deadline = NULL, ${closeRun}
-         WHERE job_id = @id AND status IN (${Status.INIT}, ${Status.WAITING}, ${Status.RUNNING}) AND desired = 'running'`,
+         WHERE job_id = @id AND status ${IN_SET('failable')} AND desired = 'running'`,
+      ),
+      setConditions: db.prepare(`UPDATE jobs SET conditions_json = @json WHERE job_id = @id AND status ${IN_SET('failable')}`),
+      beginKill: db.prepare(
+        `UPDATE jobs SET status = ${Status.KILLING}, desired = @desired, stop_target = @stopTarget, deadline = NULL, ${closeRun}
+         WHERE job_id = @id AND status ${IN_SET('from')}`,
+      ),
+      beginRestart: db.prepare(
+        `UPDATE jobs SET status = ${Status.INIT}, desired = 'running', queue_pos = @queuePos, failure_reason = NULL,
+           conditions_json = NULL, deadline = NULL, running_since = NULL, stop_target = ${Status.KILLED}
+         WHERE job_id = @id AND status ${IN_SET('from')}`,
       ),
       finishStop: db.prepare(`UPDATE jobs SET status = stop_target WHERE job_id = ? AND status = ${Status.KILLING} AND desired = 'stopped'`),
       finishDelete: db.prepare(`DELETE FROM jobs WHERE job_id = ? AND status = ${Status.KILLING} AND desired = 'deleted'`),
@@ -166,7 +184,7 @@ export class SqliteJobStore implements JobStore {
 
   async list(q: ListQuery): Promise<{ total: number; jobs: JobRecord[] }> {
     const where = ['project_id = @projectId'];
-    if (q.statuses && q.statuses.length) where.push(`status IN (${inList(q.statuses)})`);
+    if (q.statuses && q.statuses.length) where.push(`status ${IN_SET('statuses')}`);
     // instr(lower(…)) rather than LIKE: no escaping of % and _ in the user's search string.
     if (q.search) where.push('instr(lower(job_name), lower(@search)) > 0');
     const col = SORT_COLUMNS[q.sortBy];
@@ -184,9 +202,11 @@ export class SqliteJobStore implements JobStore {
       return s;
     };
     const params: Record<string, string | number> = { projectId: q.projectId, limit: q.limit, offset: q.offset };
-    if (q.search) params.search = q.search;
     const countParams: Record<string, string | number> = { projectId: q.projectId };
-    if (q.search) countParams.search = q.search;
+    for (const p of [params, countParams]) {
+      if (q.search) p.search = q.search;
+      if (q.statuses && q.statuses.length) p.statuses = setParam(q.statuses);
+    }
     return this.db.transaction(() => {
       const total = (stmt(countSql, false).get(countParams) as { n: number }).n;
       const rows = stmt(listSql, true).all(params) as Row[];
@@ -202,36 +222,13 @@ export class SqliteJobStore implements JobStore {
     return this.s.updateDesc.run(desc, jobId, projectId).changes === 1;
   }
 
-  private prepared = new Map<string, Database.Statement>();
-
-  /** Statements whose SQL depends on a status list: prepared once per distinct list. */
-  private prepare(sql: string): Database.Statement {
-    let st = this.prepared.get(sql);
-    if (!st) {
-      st = this.db.prepare(sql);
-      this.prepared.set(sql, st);
-    }
-    return st;
-  }
-
-  private cas(jobId: number, sql: string, params: Record<string, unknown>): CasResult {
+  async beginKill(jobId: number, from: readonly number[], desired: 'stopped' | 'deleted', stopTarget: number, now: number): Promise<CasResult> {
     return this.db.transaction((): CasResult => {
-      const changes = this.prepare(sql).run(params).changes;
+      const changes = this.s.beginKill.run({ id: jobId, from: setParam(from), desired, stopTarget, now }).changes;
       const row = this.s.get.get(jobId);
       if (changes === 1 && row) return { ok: true, job: toRecord(row) };
       return { ok: false, status: row?.[5] as number | undefined };
     }).immediate();
-  }
-
-  async beginKill(jobId: number, from: readonly number[], desired: 'stopped' | 'deleted', stopTarget: number, now: number): Promise<CasResult> {
-    return this.cas(
-      jobId,
-      `UPDATE jobs SET status = ${Status.KILLING}, desired = @desired, stop_target = @stopTarget, deadline = NULL,
-         duration_ms = duration_ms + CASE WHEN running_since IS NULL THEN 0 ELSE MAX(0, @now - running_since) END,
-         running_since = NULL
-       WHERE job_id = @id AND status IN (${inList(from)})`,
-      { id: jobId, desired, stopTarget, now },
-    );
   }
 
   async beginRestart(jobId: number, from: readonly number[]): Promise<CasResult> {
@@ -239,20 +236,14 @@ export class SqliteJobStore implements JobStore {
       const cur = this.s.get.get(jobId);
       if (!cur || !from.includes(cur[5] as number)) return { ok: false, status: cur?.[5] as number | undefined };
       const queuePos = this.s.nextQueue.get()?.next ?? 0;
-      const changes = this
-        .prepare(
-          `UPDATE jobs SET status = ${Status.INIT}, desired = 'running', queue_pos = @queuePos, failure_reason = NULL,
-             deadline = NULL, running_since = NULL, stop_target = ${Status.KILLED}
-           WHERE job_id = @id AND status IN (${inList(from)})`,
-        )
-        .run({ id: jobId, queuePos }).changes;
+      const changes = this.s.beginRestart.run({ id: jobId, queuePos, from: setParam(from) }).changes;
       const row = this.s.get.get(jobId) as Row;
       return changes === 1 ? { ok: true, job: toRecord(row) } : { ok: false, status: row[5] as number };
     }).immediate();
   }
 
   async pending(now: number): Promise<JobRecord[]> {
-    return this.s.pending.all(now).map(toRecord);
+    return this.s.pending.all({ pending: PENDING_SET, now }).map(toRecord);
   }
 
   async running(): Promise<JobRecord[]> {
@@ -264,7 +255,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   async markRunning(jobId: number, now: number): Promise<boolean> {
-    return this.s.markRunning.run({ id: jobId, now }).changes === 1;
+    return this.s.markRunning.run({ id: jobId, now, queued: QUEUED_SET }).changes === 1;
   }
 
   async markWaiting(jobId: number): Promise<boolean> {
@@ -272,7 +263,12 @@ export class SqliteJobStore implements JobStore {
   }
 
   async markFailed(jobId: number, reason: string, now: number): Promise<boolean> {
-    return this.s.markFailed.run({ id: jobId, reason, now }).changes === 1;
+    return this.s.markFailed.run({ id: jobId, reason, now, failable: FAILABLE_SET }).changes === 1;
+  }
+
+  async setConditions(jobId: number, conditions: readonly JobCondition[]): Promise<boolean> {
+    const json = conditions.length ? JSON.stringify(conditions) : null;
+    return this.s.setConditions.run({ id: jobId, json, failable: FAILABLE_SET }).changes === 1;
   }
 
   async finishStop(jobId: number): Promise<boolean> {

@@ -2,7 +2,8 @@
 // atomic compare-and-set, so a second implementation (PostgreSQL via Kysely or pg) can follow
 // without touching src/jobs. Every method is async even though SQLite answers synchronously. It also
 // keeps the one piece of session state replicas must share: which console sessions were revoked.
-import type { Desired } from '../jobs/status.js';
+import type { JobCondition } from '../domain/conditions.js';
+import type { Desired } from '../domain/status.js';
 
 export interface JobRecord {
   jobId: number;
@@ -32,6 +33,8 @@ export interface JobRecord {
   workspaceId: string;
   flavorJson: string | null;
   failureReason: string | null;
+  /** The reconciler's latest observations (domain/conditions.ts); empty when none recorded. */
+  conditions: JobCondition[];
 }
 
 export interface NewJob {
@@ -75,7 +78,7 @@ export interface JobStore {
 
   /** `from` → 9 KILLING with desired stopped/deleted; closes the running interval at `now`. */
   beginKill(jobId: number, from: readonly number[], desired: 'stopped' | 'deleted', stopTarget: number, now: number): Promise<CasResult>;
-  /** `from` → 1 INIT, desired running, back of the queue, failure reason cleared. */
+  /** `from` → 1 INIT, desired running, back of the queue, failure reason and conditions cleared. */
   beginRestart(jobId: number, from: readonly number[]): Promise<CasResult>;
 
   // Reconciler steps: each applies only while the job is still where the reconciler saw it.
@@ -89,6 +92,8 @@ export interface JobStore {
   markWaiting(jobId: number): Promise<boolean>;
   /** 1|7|8 → 11 FAILED with a reason. */
   markFailed(jobId: number, reason: string, now: number): Promise<boolean>;
+  /** Replaces the job's conditions while it is 1|7|8 (a job stopped or restarted meanwhile keeps its own). */
+  setConditions(jobId: number, conditions: readonly JobCondition[]): Promise<boolean>;
   /** 9 (desired stopped) → stopTarget. */
   finishStop(jobId: number): Promise<boolean>;
   /** 9 (desired deleted) → row removed (the id is never reused). */

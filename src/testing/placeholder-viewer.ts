@@ -9,7 +9,7 @@ import type { AccessRule } from '../api/access.js';
 import { sendError } from '../api/errors.js';
 import type { ServerContext } from '../server.js';
 import type { JobRecord } from '../store/store.js';
-import { STATUS_NAMES } from '../jobs/status.js';
+import { STATUS_NAMES } from '../domain/status.js';
 import type { InProcessRuntime } from './in-process-runtime.js';
 
 export interface PlaceholderViewerOptions {

@@ -7,7 +7,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JobRecord, JobStore, NewJob, SortKey } from '../store/store.js';
-import { DELETABLE, RESTARTABLE, STOPPABLE, Status } from '../jobs/status.js';
+import type { JobCondition } from '../domain/conditions.js';
+import { DELETABLE, RESTARTABLE, STOPPABLE, Status } from '../domain/status.js';
 
 export interface StoreHarness {
   /** Another handle on this test's database: a reopen after close, or a second replica. */
@@ -243,6 +244,56 @@ export function storeContract(backend: string, fresh: () => Promise<StoreHarness
       assert.equal(await s.markFailed(c.jobId, 'x', 7001), false);
       assert.equal(await s.finishStop(c.jobId), true);
       assert.equal((await s.get(c.jobId))?.status, Status.KILLED);
+    }));
+
+    test('status sets are parameters: one statement takes whatever set the caller passes, and each handle sees the same answer', withStore(async (s, h) => {
+      const a = await created(s, newJob('a'));
+      const b = await created(s, newJob('b'));
+      assert.equal(await s.markRunning(b.jobId, 10), true);
+      // The same compare-and-set with different sets: a set without the job's status refuses it.
+      assert.deepEqual(await s.beginKill(a.jobId, [Status.WAITING, Status.RUNNING], 'stopped', Status.KILLED, 20), { ok: false, status: Status.INIT });
+      assert.deepEqual(await s.beginKill(b.jobId, [Status.INIT], 'stopped', Status.KILLED, 20), { ok: false, status: Status.RUNNING });
+      assert.deepEqual(await s.beginKill(a.jobId, [], 'stopped', Status.KILLED, 20), { ok: false, status: Status.INIT });
+      assert.ok((await s.beginKill(b.jobId, [Status.RUNNING], 'stopped', Status.KILLED, 20)).ok);
+      const page = async (statuses: number[]): Promise<number[]> =>
+        (await s.list({ projectId: 'p', statuses, sortBy: 'job_id', order: 'asc', limit: 10, offset: 0 })).jobs.map((j) => j.jobId);
+      assert.deepEqual(await page([Status.INIT]), [a.jobId]);
+      assert.deepEqual(await page([Status.KILLING]), [b.jobId]);
+      assert.deepEqual(await page([Status.INIT, Status.KILLING]), [a.jobId, b.jobId]);
+      assert.deepEqual(await page([Status.RUNNING]), []);
+      // The reconciler's pending set (domain RECONCILE_PENDING) comes back from another handle too.
+      const other = await h.open();
+      try {
+        assert.deepEqual((await other.pending(0)).map((j) => j.status), [Status.INIT, Status.KILLING]);
+      } finally {
+        await other.close();
+      }
+    }));
+
+    test('conditions are written while the job is 1, 7 or 8, read back on every path, and cleared by a restart', withStore(async (s) => {
+      const id = (await created(s, newJob())).jobId;
+      assert.deepEqual((await s.get(id))?.conditions, [], 'none recorded');
+      const down: JobCondition[] = [
+        { type: 'StorageReachable', status: 'False', reason: 'StorageUnavailable', message: 'storage unavailable, retrying', lastTransitionTime: 1_764_000_000_123 },
+        { type: 'Serving', status: 'False', reason: 'RetryingStart', message: 'retried with backoff', lastTransitionTime: 1_764_000_000_123 },
+      ];
+      assert.equal(await s.setConditions(id, down), true);
+      assert.deepEqual((await s.get(id))?.conditions, down);
+      assert.equal(await s.markRunning(id, 10), true);
+      const up: JobCondition[] = [{ ...down[0], status: 'True', reason: 'Reachable', message: 'ok', lastTransitionTime: 1_764_000_000_999 }];
+      assert.equal(await s.setConditions(id, up), true, 'RUNNING');
+      assert.deepEqual((await s.running())[0]?.conditions, up);
+      assert.deepEqual((await s.list({ projectId: 'p', sortBy: 'job_id', order: 'asc', limit: 1, offset: 0 })).jobs[0]?.conditions, up);
+      assert.ok((await s.beginKill(id, STOPPABLE, 'stopped', Status.KILLED, 20)).ok);
+      assert.equal(await s.setConditions(id, down), false, 'not while KILLING');
+      assert.equal(await s.finishStop(id), true);
+      assert.equal(await s.setConditions(id, down), false, 'not once KILLED');
+      assert.deepEqual((await s.get(id))?.conditions, up, 'kept while stopped');
+      const restarted = await s.beginRestart(id, RESTARTABLE);
+      assert.ok(restarted.ok);
+      assert.deepEqual(restarted.job.conditions, [], 'a restart starts without the old observations');
+      assert.equal(await s.setConditions(id, []), true);
+      assert.deepEqual((await s.get(id))?.conditions, []);
     }));
 
     test('delete: teardown failure lands on 6 DELETE_FAILED, which can be deleted again and then is gone', withStore(async (s) => {

@@ -108,7 +108,14 @@ export async function viewerTestApp(opts: {
   await app.register(cookie);
   installErrorHandling(app, () => {});
   await app.register(sessionRoutes, access);
-  await app.register(viewerDataRoutes, { ...access, runtime, jobs: { get: async (id) => jobs.get(id) } });
+  // The lifecycle's part, reduced to what the viewer asks of it: start a RUNNING job's viewer.
+  const serving = {
+    async ensureServing(jobId: number): Promise<void> {
+      const j = jobs.get(jobId);
+      if (j) await runtime.start({ jobId, projectId: j.projectId, trainUrl: j.trainUrl, jobType: j.jobType ?? 'tensorboard' });
+    },
+  };
+  await app.register(viewerDataRoutes, { ...access, runtime, jobs: { get: async (id) => jobs.get(id) }, serving });
   await app.ready();
   return {
     app,

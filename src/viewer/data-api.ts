@@ -6,22 +6,24 @@
 // `data/problems` ({run: [{file, offset, kind, message}]}: what the engine could not read).
 // Every route declares the viewer's access rule (access.ts: the API's rule plus the cookie) with
 // need 'running': token for the URL's project → canonical job id (400 0104) → the job in that
-// project (404) → RUNNING (409 page or envelope); then, here, its storage answers (503 "storage
-// unavailable, retrying"; the lifecycle retries) → its data. Failures are thrown as ApiError and
-// answered by the app's one error handler (api/http-errors.ts).
+// project (404) → RUNNING (409 page or envelope); then, here, it is served in this process, which
+// only the lifecycle may arrange: a job not served here (a restart, another replica started it)
+// is asked of the reconciler, whose failure or backoff answers 503 "storage unavailable,
+// retrying" at once → its data. Failures are thrown as ApiError and answered by the app's one
+// error handler (api/http-errors.ts).
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Refusal } from '../api/access.js';
 import { ApiError, sendError } from '../api/errors.js';
+import { Status, statusName } from '../domain/status.js';
 import type { SeriesKind } from '../events/index.js';
+import type { ServingRequests } from '../jobs/reconciler.js';
 import { JobRuntimeError } from '../runtime/runtime.js';
 import { viewerAccessRule, type ViewerAccess } from './access.js';
 import { registerPluginRoutes } from './plugin-routes.js';
 import { sendCached, sendJson } from './respond.js';
 import type { JobParams, Query, Req, RouteFn } from './routing.js';
 import type { ViewedJob, ViewerRuntime } from './runtime.js';
-
-export const RUNNING = 8;
 
 /** What the viewer needs of a stored job; the lead wires it to the job store. */
 export interface ViewerJob {
@@ -38,15 +40,11 @@ export interface ViewerJobs {
 export interface ViewerDataOptions extends ViewerAccess {
   runtime: ViewerRuntime;
   jobs: ViewerJobs;
+  /** The lifecycle, the only caller that starts a job's viewer (the reconciler). */
+  serving: ServingRequests;
 }
 
 export const VIEWER_DATA_PREFIX = '/visualization/:project_id/:job_id/data';
-
-const STATUS_NAMES: Record<number, string> = {
-  0: 'UNKNOWN', 1: 'INIT', 2: 'IMAGE_CREATING', 3: 'IMAGE_FAILED', 4: 'SUBMIT_TRYING', 5: 'SUBMIT_FAILED',
-  6: 'DELETE_FAILED', 7: 'WAITING', 8: 'RUNNING', 9: 'KILLING', 10: 'COMPLETED', 11: 'FAILED', 12: 'KILLED',
-  13: 'CANCELED', 14: 'LOST', 15: 'SCALING',
-};
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -59,12 +57,12 @@ function wantsJson(request: FastifyRequest): boolean {
 
 /** 409 for a job that is not RUNNING (`err`, the access rule's): a short page for browsers, the envelope for API clients. */
 function sendNotRunning(request: FastifyRequest, reply: FastifyReply, err: ApiError, jobId: number, status: number): FastifyReply {
-  const name = STATUS_NAMES[status] ?? String(status);
+  const name = statusName(status);
   if (wantsJson(request)) return sendError(reply, err);
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>Job ${jobId} is not running</title></head>
 <body style="font-family:system-ui,sans-serif;max-width:40em;margin:4em auto">
 <h1>This visualization job is not running</h1>
-<p>Job ${jobId} has status ${status} (${escapeHtml(name)}). Its viewer serves only while the job is RUNNING (8).
+<p>Job ${jobId} has status ${status} (${escapeHtml(name)}). Its viewer serves only while the job is RUNNING (${Status.RUNNING}).
 Restart it from the console or with <code>POST …/visualization-jobs/${jobId}/restart</code>.</p>
 </body></html>`;
   return reply.code(err.http).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
@@ -102,12 +100,12 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
   await access.install(app);
   const hooks = access.hooks({ need: 'running', refuse: sendViewerRefusal });
 
-  /** The granted job, started here if the store says RUNNING but this process does not serve it (e.g. after a restart). */
+  /** The granted job; one RUNNING in the store but not served here (e.g. after a restart) is asked of the reconciler. */
   async function serving(request: Req): Promise<{ jobId: number; job: ViewerJob }> {
-    const { projectId, jobId, job } = access.grantedJob(request);
+    const { jobId, job } = access.grantedJob(request);
     if (!opts.runtime.isServing(jobId)) {
       try {
-        await opts.runtime.startForView({ jobId, projectId, trainUrl: job.trainUrl, jobType: job.jobType ?? 'tensorboard' });
+        await opts.serving.ensureServing(jobId);
       } catch (err) {
         throw storageUnavailable(err);
       }

@@ -14,6 +14,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { configuredAuth } from '../api/auth.js';
 import { AuthFailureLimiter } from '../api/auth-limit.js';
 import type { Config } from '../config.js';
+import type { ServingRequests } from '../jobs/reconciler.js';
 import { ensurePrivateDir, fixPrivateFile, warnToStderr, type Warn } from '../private-files.js';
 import { sessionRoutes, type TokenAuthorizer, type ViewerAccess } from './access.js';
 import { viewerDataRoutes, type ViewerJobs } from './data-api.js';
@@ -36,9 +37,14 @@ export interface CreateViewerOptions {
   warn?: Warn;
 }
 
+/** What buildServer hands the viewer plugin (ServerContext has it): the lifecycle that starts viewers. */
+export interface ViewerPluginOptions {
+  reconciler: ServingRequests;
+}
+
 export interface MountedViewer {
   runtime: ViewerRuntime;
-  plugin: FastifyPluginAsync;
+  plugin: FastifyPluginAsync<ViewerPluginOptions>;
   sessions: SessionSealer;
   /** The access rule the plugin uses, for the web UI's viewer page (webUi). */
   access: ViewerAccess;
@@ -76,9 +82,9 @@ export function createViewer(config: Config, opts: CreateViewerOptions): Mounted
   const access: ViewerAccess = { authorizer, sessions, revocations, limiter };
   const runtime = new ViewerRuntime({ config, reloadIntervalMs: opts.reloadIntervalMs, now: opts.now });
   const secureCookie = config.publicUrl.startsWith('https:');
-  const plugin: FastifyPluginAsync = async (app) => {
+  const plugin: FastifyPluginAsync<ViewerPluginOptions> = async (app, ctx) => {
     await app.register(sessionRoutes, { ...access, secureCookie, ttlMs: opts.sessionTtlMs });
-    await app.register(viewerDataRoutes, { ...access, runtime, jobs: opts.jobs });
+    await app.register(viewerDataRoutes, { ...access, runtime, jobs: opts.jobs, serving: ctx.reconciler });
   };
   return { runtime, plugin, sessions, access, close: () => runtime.close() };
 }

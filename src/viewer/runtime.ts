@@ -90,8 +90,6 @@ const MAX_CACHED_RESPONSES = 64;
 export class ViewerRuntime implements JobRuntime {
   private readonly jobs = new Map<number, ServedJob>();
   private readonly starting = new Map<number, { done: Promise<void> }>();
-  /** Jobs whose last start failed transiently, and when: viewer requests report it rather than retry at once. */
-  private readonly startFailures = new Map<number, { error: JobRuntimeError; at: number }>();
   private failureListeners: RuntimeFailureListener[] = [];
   private readonly reloadIntervalMs: number;
   private readonly idleMs: number;
@@ -111,7 +109,7 @@ export class ViewerRuntime implements JobRuntime {
   start(job: RuntimeJob): Promise<void> {
     const existing = this.jobs.get(job.jobId);
     if (existing && existing.job.trainUrl === job.trainUrl) return Promise.resolve();
-    // Concurrent starts of one job (the reconciler and a viewer request) share one listing.
+    // Concurrent starts of one job share one probe (idempotent for the lifecycle, however it calls).
     const pending = this.starting.get(job.jobId);
     if (pending) return pending.done;
     const entry = { done: Promise.resolve() };
@@ -123,12 +121,9 @@ export class ViewerRuntime implements JobRuntime {
         // are listed when someone views them). Nothing there yet is "no data yet", not an error.
         await probeLocation(location);
       } catch (err) {
-        const failure = runtimeErrorOf(err, job.trainUrl);
-        if (this.starting.get(job.jobId) === entry && !failure.permanent) this.startFailures.set(job.jobId, { error: failure, at: this.now() });
-        throw failure;
+        throw runtimeErrorOf(err, job.trainUrl);
       }
       if (this.starting.get(job.jobId) !== entry) return; // stopped meanwhile
-      this.startFailures.delete(job.jobId);
       this.jobs.get(job.jobId)?.release();
       this.jobs.set(job.jobId, new ServedJob(job, location));
     })().finally(() => {
@@ -136,18 +131,6 @@ export class ViewerRuntime implements JobRuntime {
     });
     this.starting.set(job.jobId, entry);
     return entry.done;
-  }
-
-  /**
-   * start() for a viewer request to a RUNNING job not served here (e.g. just after a restart):
-   * after a transient failure it reports that failure without touching storage, trying again at
-   * most once per reload interval, so viewers polling an unreachable store do not defeat the
-   * lifecycle's backoff, yet a replica whose own lifecycle never started the job still recovers.
-   */
-  startForView(job: RuntimeJob): Promise<void> {
-    const failed = this.startFailures.get(job.jobId);
-    if (failed && !this.jobs.has(job.jobId) && this.now() - failed.at < this.reloadIntervalMs) return Promise.reject(failed.error);
-    return this.start(job);
   }
 
   onFailure(listener: RuntimeFailureListener): void {
@@ -168,7 +151,6 @@ export class ViewerRuntime implements JobRuntime {
 
   private drop(jobId: number): void {
     this.starting.delete(jobId);
-    this.startFailures.delete(jobId);
     const s = this.jobs.get(jobId);
     if (s) s.release();
     this.jobs.delete(jobId);

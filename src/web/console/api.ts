@@ -1,5 +1,6 @@
 // The console's only way to the server: the public job API of API.md §1, with the token header.
 // Every answer is read as the ModelArts envelope; failures become ApiError carrying its code.
+import type { JobCondition } from '../../domain/conditions.js';
 import { appRoot } from '../lib/app-root.js';
 
 export interface Job {
@@ -15,6 +16,8 @@ export interface Job {
   resource_id?: string;
   remaining_duration?: number | null;
   schedule?: unknown;
+  failure_reason?: string;
+  conditions?: JobCondition[];
 }
 
 export interface JobList {

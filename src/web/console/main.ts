@@ -8,23 +8,24 @@ import { brand, confirmDialog, toast } from '../lib/ui.js';
 import { appRoot } from '../lib/app-root.js';
 import { clearSession, loadSession, saveSession, startCookieSession, type Session } from '../lib/session.js';
 import { humanDuration, statusName, statusTone } from '../lib/format.js';
+import { canDelete, canRestart, canStop, ENDED_AS_ASKED, ENDED_BADLY, QUEUED, Status } from '../../domain/status.js';
 import { validateCreate, type CreateForm, type FieldErrors } from '../lib/validate.js';
 import { ApiError, JobApi, type Job, type JobList, type ListQuery } from './api.js';
 
 const app = $('#app');
 const REFRESH_MS = 4000;
 
+const anyOf = (xs: readonly number[]): string => xs.join('|');
+
+/** Filters by the domain's status families; the API takes several statuses joined by `|`. */
 const STATUS_FILTERS: Array<[string, string]> = [
   ['', 'All statuses'],
-  ['8', 'Running'],
-  ['1|7', 'Starting'],
-  ['9', 'Stopping'],
-  ['10|12|13', 'Stopped'],
-  ['3|5|6|11|14', 'Failed'],
+  [String(Status.RUNNING), 'Running'],
+  [anyOf(QUEUED), 'Starting'],
+  [String(Status.KILLING), 'Stopping'],
+  [anyOf(ENDED_AS_ASKED), 'Stopped'],
+  [anyOf(ENDED_BADLY), 'Failed'],
 ];
-
-const STOPPABLE = new Set([1, 7, 8]);
-const RESTARTABLE = new Set([3, 5, 6, 10, 11, 12, 13, 14]);
 
 interface ConsoleState {
   api: JobApi;
@@ -141,7 +142,7 @@ async function refresh(state: ConsoleState): Promise<void> {
   try {
     const [list, running] = await Promise.all([
       state.api.list(state.query),
-      state.api.list({ page: 1, per_page: 1, sortBy: 'job_id', order: 'asc', search_content: '', status: '8' }),
+      state.api.list({ page: 1, per_page: 1, sortBy: 'job_id', order: 'asc', search_content: '', status: String(Status.RUNNING) }),
     ]);
     state.last = list;
     state.running = running.job_total_count;
@@ -217,7 +218,7 @@ function stat(n: string, label: string): HTMLElement {
 
 function jobRow(state: ConsoleState, j: Job): HTMLElement {
   const actions = h('td', { class: 'actions' });
-  if (j.status === 8 && j.service_url) {
+  if (j.status === Status.RUNNING && j.service_url) {
     actions.append(h('a', { class: 'btn open-viewer', href: viewerHref(j.service_url), target: '_blank', rel: 'noopener' }, 'Open viewer ↗'));
   }
   const act = (label: string, cls: string, enabled: boolean, run: () => Promise<unknown>, confirmText: string, danger: boolean): void => {
@@ -235,19 +236,26 @@ function jobRow(state: ConsoleState, j: Job): HTMLElement {
     });
     actions.append(b);
   };
-  act('Stop', 'stop', STOPPABLE.has(j.status), () => state.api.stop(j.job_id), 'Its viewer stops serving. You can restart it later.', false);
-  act('Restart', 'restart', RESTARTABLE.has(j.status), () => state.api.restart(j.job_id), 'The job starts again and reads its logs anew.', false);
-  act('Delete', 'danger delete', j.status !== 9, () => state.api.remove(j.job_id), 'The job and its viewer are removed for good. The logs in storage are not touched.', true);
+  act('Stop', 'stop', canStop(j.status), () => state.api.stop(j.job_id), 'Its viewer stops serving. You can restart it later.', false);
+  act('Restart', 'restart', canRestart(j.status), () => state.api.restart(j.job_id), 'The job starts again and reads its logs anew.', false);
+  act('Delete', 'danger delete', canDelete(j.status), () => state.api.remove(j.job_id), 'The job and its viewer are removed for good. The logs in storage are not touched.', true);
   const tone = statusTone(j.status);
   return h('tr', { 'data-job-id': j.job_id, 'data-job-name': j.job_name },
     h('td', { class: 'mono muted' }, j.job_id),
     h('td', { class: 'name' }, j.job_name, editDescButton(state, j), j.job_desc ? h('div', { class: 'desc', title: j.job_desc }, j.job_desc) : null),
-    h('td', {}, h('span', { class: `chip ${tone}`, title: `status ${j.status}` }, statusName(j.status))),
+    h('td', {}, h('span', { class: `chip ${tone}`, title: `status ${j.status}` }, statusName(j.status)), conditionNote(j)),
     h('td', {}, humanDuration(j.duration), j.remaining_duration != null ? h('div', { class: 'muted' }, `stops in ${humanDuration(j.remaining_duration)}`) : null),
     h('td', { class: 'muted', title: new Date(j.create_time).toISOString() }, new Date(j.create_time).toLocaleString()),
     h('td', { class: 'mono' }, j.train_url ?? ''),
     actions,
   );
+}
+
+/** A condition that is not True says why a RUNNING job's viewer is not serving (e.g. storage down). */
+function conditionNote(j: Job): HTMLElement | null {
+  const bad = (j.conditions ?? []).find((c) => c.status !== 'True');
+  if (!bad) return null;
+  return h('div', { class: 'muted condition', title: `${bad.type}: ${bad.reason} since ${new Date(bad.lastTransitionTime).toLocaleString()}` }, bad.message);
 }
 
 function editDescButton(state: ConsoleState, j: Job): HTMLElement {

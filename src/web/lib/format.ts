@@ -1,24 +1,19 @@
-// Human-readable forms shared by the console and the viewer: the job statuses of API.md §2 with
-// the colour family each belongs to, durations, and numbers in hover panels.
+// Human-readable forms shared by the console and the viewer: the job statuses of API.md §2 (names
+// from the domain module, the one list) with the colour family each belongs to, durations, and
+// numbers in hover panels.
+import { ENDED_AS_ASKED, ENDED_BADLY, IN_PROGRESS, Status } from '../../domain/status.js';
 
-export const STATUS_NAMES: Record<number, string> = {
-  0: 'UNKNOWN', 1: 'INIT', 2: 'IMAGE_CREATING', 3: 'IMAGE_FAILED', 4: 'SUBMIT_TRYING', 5: 'SUBMIT_FAILED',
-  6: 'DELETE_FAILED', 7: 'WAITING', 8: 'RUNNING', 9: 'KILLING', 10: 'COMPLETED', 11: 'FAILED', 12: 'KILLED',
-  13: 'CANCELED', 14: 'LOST', 15: 'SCALING',
-};
+export { STATUS_NAMES, statusName } from '../../domain/status.js';
 
 export type StatusTone = 'ok' | 'busy' | 'done' | 'bad' | 'idle';
 
+/** Colour family, by the domain's status families: serving, on its way, ended as asked, ended badly. */
 export function statusTone(status: number): StatusTone {
-  if (status === 8) return 'ok';
-  if (status === 1 || status === 2 || status === 4 || status === 7 || status === 9 || status === 15) return 'busy';
-  if (status === 10 || status === 12 || status === 13) return 'done';
-  if (status === 3 || status === 5 || status === 6 || status === 11 || status === 14) return 'bad';
+  if (status === Status.RUNNING) return 'ok';
+  if (IN_PROGRESS.includes(status)) return 'busy';
+  if (ENDED_AS_ASKED.includes(status)) return 'done';
+  if (ENDED_BADLY.includes(status)) return 'bad';
   return 'idle';
-}
-
-export function statusName(status: number): string {
-  return STATUS_NAMES[status] ?? `STATUS_${status}`;
 }
 
 /** 93784000 → "1d 2h 3m"; under a minute shows seconds. */
