@@ -19,7 +19,7 @@ const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
 const dist = (p: string): string => join(repo, 'dist', p);
 const { SummaryWriter } = (await import(dist('writer/index.js'))) as typeof import('../src/writer/index.js');
 const { loadConfig } = (await import(dist('config.js'))) as typeof import('../src/config.js');
-const { buildServer, openStore, viewerJobs } = (await import(dist('server.js'))) as typeof import('../src/server.js');
+const { buildServer, openStore, jobLookup } = (await import(dist('server.js'))) as typeof import('../src/server.js');
 const { createViewer } = (await import(dist('viewer/index.js'))) as typeof import('../src/viewer/index.js');
 
 const benchDir = join(repo, '.bench', 'viewer');
@@ -92,7 +92,7 @@ async function startServer(extra: { runningQuota?: number; jobLimit?: number } =
     {},
   );
   const store = openStore(config);
-  const viewer = createViewer(config, { jobs: viewerJobs(store), revocations: store });
+  const viewer = createViewer(config, { jobs: jobLookup(store), revocations: store });
   const built = await buildServer(config, { store, runtime: viewer.runtime, viewer: viewer.plugin });
   built.app.addHook('onClose', async () => viewer.close());
   const address = await built.app.listen({ host: '127.0.0.1', port: 0 });

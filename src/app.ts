@@ -2,7 +2,7 @@
 // (runtime, sign-in, TensorBoard data API) and the web UI. `vizjobs serve` runs exactly this.
 import { configuredAuth } from './api/auth.js';
 import type { Config } from './config.js';
-import { buildServer, openStore, viewerJobs, type BuiltServer } from './server.js';
+import { buildServer, openStore, jobLookup, type BuiltServer } from './server.js';
 import { createViewer } from './viewer/index.js';
 import { webUi } from './web-static/index.js';
 
@@ -15,7 +15,7 @@ export async function buildFullStack(config: Config, web: { root?: string } = {}
   // Tokens are resolved once, here, and shared by the viewer and the API.
   const auth = configuredAuth(config);
   const store = openStore(config);
-  const viewer = createViewer(config, { jobs: viewerJobs(store), revocations: store, authorizer: auth.authorizer, limiter: auth.limiter });
+  const viewer = createViewer(config, { jobs: jobLookup(store), revocations: store, authorizer: auth.authorizer, limiter: auth.limiter });
   const built = await buildServer(config, {
     auth,
     store,

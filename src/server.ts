@@ -1,6 +1,7 @@
-// Composes the service: store, auth, job lifecycle, runtime, the API routes, OpenAPI docs and the
-// viewer prefix. Returns the Fastify instance unstarted; plugins the lead adds later (viewer data
-// API, web console, static assets) go in deps.plugins and are registered after the job routes.
+// The job service as one Fastify app: store, auth and the access rule, job lifecycle, the API
+// routes, OpenAPI docs, and the viewer and runtime it is given (src/app.ts gives the real ones,
+// tests the placeholder). Returns the app unstarted; deps.plugins (web console, static assets)
+// are registered after the job routes.
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
@@ -38,10 +39,10 @@ export interface ServerContext {
   /** The lifecycle: the only caller of the runtime; the viewer asks it to serve a job (ensureServing). */
   reconciler: Reconciler;
   /** The job facts a viewer needs (project, status, train_url), from the store. */
-  jobs: ViewerJobs;
+  jobs: JobLookup;
 }
 
-export interface ViewerJobs {
+export interface JobLookup {
   get(jobId: number): Promise<{ projectId: string; status: number; trainUrl: string } | undefined>;
 }
 
@@ -152,7 +153,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Bui
   // The API's access rule (header tokens, jobs from the store), also the placeholder viewer's.
   const access = new AccessRule({ authorizer: auth, limiter, jobs: store });
   await app.register(jobRoutes, { access, service });
-  const ctx: ServerContext = { config, auth, limiter, access, store, runtime, service, reconciler, jobs: viewerJobs(store) };
+  const ctx: ServerContext = { config, auth, limiter, access, store, runtime, service, reconciler, jobs: jobLookup(store) };
   await app.register(deps.viewer, ctx);
   for (const p of deps.plugins ?? []) await app.register(p, ctx);
 
@@ -167,8 +168,8 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Bui
   return { app, store, service, reconciler, auth, runtime, adminToken };
 }
 
-/** The job facts the viewer needs (its `ViewerJobs` interface), read from the store. */
-export function viewerJobs(store: JobStore): ViewerJobs {
+/** The job facts the viewer needs (its `JobLookup` interface), read from the store. */
+export function jobLookup(store: JobStore): JobLookup {
   return {
     async get(jobId) {
       const j = await store.get(jobId);

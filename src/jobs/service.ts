@@ -7,7 +7,7 @@ import { parseTrainUrl, TrainUrlError } from '../storage/train-url.js';
 import type { JobRecord, JobStore, ListQuery, SortKey } from '../store/store.js';
 import { DELETABLE, MAX_STATUS, RESTARTABLE, STOPPABLE, Status } from '../domain/status.js';
 import { parseSchedule } from './schedule.js';
-import { jobView, serviceUrl, type JobView } from './view.js';
+import { jobObject, serviceUrl, type JobObject } from './view.js';
 
 export interface CreateInput {
   job_name: string;
@@ -56,8 +56,8 @@ export class JobService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  view(j: JobRecord): JobView {
-    return jobView(j, this.now(), this.settings.publicUrl());
+  view(j: JobRecord): JobObject {
+    return jobObject(j, this.now(), this.settings.publicUrl());
   }
 
   async create(projectId: string, input: CreateInput) {
@@ -130,7 +130,7 @@ export class JobService {
       job_total_count: total,
       job_count_limit: Math.max(0, this.settings.jobLimit - count),
       quotas: this.settings.runningQuota,
-      jobs: jobs.map((j) => jobView(j, now, pub)),
+      jobs: jobs.map((j) => jobObject(j, now, pub)),
     };
   }
 

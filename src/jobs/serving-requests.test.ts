@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Status } from '../domain/status.js';
-import { JobRuntimeError, type JobRuntime, type RuntimeJob } from '../runtime/runtime.js';
+import { JobRuntimeError, type JobRuntime, type JobToServe } from '../runtime/runtime.js';
 import { newJob } from '../testing/store-contract.js';
 import { SqliteJobStore } from '../store/sqlite.js';
 import { Reconciler } from './reconciler.js';
@@ -15,7 +15,7 @@ class ScriptedRuntime implements JobRuntime {
   starts = 0;
   failWith: JobRuntimeError | undefined;
   private readonly serving = new Set<number>();
-  async start(job: RuntimeJob): Promise<void> {
+  async start(job: JobToServe): Promise<void> {
     this.starts++;
     await new Promise((r) => setImmediate(r));
     if (this.failWith) throw this.failWith;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DeleteBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '../config.js';
-import { buildServer, openStore, viewerJobs, type BuiltServer } from '../server.js';
+import { buildServer, openStore, jobLookup, type BuiltServer } from '../server.js';
 import { s3ClientConfig } from '../storage/s3.js';
 import { repoRoot } from '../testing/paths.js';
 import { startS3rver, S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, type S3rverHandle } from '../testing/s3rver.js';
@@ -86,7 +86,7 @@ before(async () => {
   writeFileSync(s3Config, JSON.stringify({ default: { accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: S3RVER_SECRET_ACCESS_KEY, region: 'us-east-1' } }));
   const config = loadConfig({ dataDir: dir, port: 0, publicUrl: 'http://vizjobs.test', tokens: `${TOKEN}=p1`, s3Endpoint: `http://127.0.0.1:${gate.port}`, s3Config }, {});
   const store = openStore(config);
-  viewer = createViewer(config, { jobs: viewerJobs(store), revocations: store, reloadIntervalMs: 200 });
+  viewer = createViewer(config, { jobs: jobLookup(store), revocations: store, reloadIntervalMs: 200 });
   built = await buildServer(config, { store, runtime: viewer.runtime, viewer: viewer.plugin, reconcileIntervalMs: 50, log: () => {} });
   await built.app.ready();
 });

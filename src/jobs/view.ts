@@ -5,7 +5,7 @@ import type { JobCondition } from '../domain/conditions.js';
 import type { JobRecord } from '../store/store.js';
 import { Status } from '../domain/status.js';
 
-export interface JobView {
+export interface JobObject {
   job_id: number;
   job_name: string;
   job_desc: string;
@@ -28,10 +28,10 @@ export function serviceUrl(publicUrl: string, projectId: string, jobId: number):
   return `${publicUrl}/visualization/${projectId}/${jobId}/`;
 }
 
-export function jobView(j: JobRecord, now: number, publicUrl: string): JobView {
+export function jobObject(j: JobRecord, now: number, publicUrl: string): JobObject {
   const running = j.status === Status.RUNNING;
   const live = running && j.runningSince !== null ? Math.max(0, now - j.runningSince) : 0;
-  const v: JobView = {
+  const v: JobObject = {
     job_id: j.jobId,
     job_name: j.jobName,
     job_desc: j.jobDesc,

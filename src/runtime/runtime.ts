@@ -8,7 +8,7 @@ import { ERRORS } from '../api/errors.js';
 import { StorageError, trainUrlFailure } from '../storage/errors.js';
 import { TrainUrlError } from '../storage/train-url.js';
 
-export interface RuntimeJob {
+export interface JobToServe {
   jobId: number;
   projectId: string;
   jobType: 'tensorboard' | 'mindinsight';
@@ -73,7 +73,7 @@ export interface JobRuntime {
    * becomes 11 FAILED with the message) or transient (retried later with backoff). Anything else
    * thrown counts as transient.
    */
-  start(job: RuntimeJob): Promise<void>;
+  start(job: JobToServe): Promise<void>;
   /** Stops serving; the job may be restarted later, so nothing durable is removed. */
   stop(jobId: number): Promise<void>;
   /** Stops serving and drops every cache of the job (delete). */

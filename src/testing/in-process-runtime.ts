@@ -7,14 +7,14 @@
 import type { Config } from '../config.js';
 import { resolveTrainUrl } from '../storage/resolve.js';
 import type { LogLocation } from '../storage/storage.js';
-import { runtimeErrorOf, type JobRuntime, type RuntimeJob } from '../runtime/runtime.js';
+import { runtimeErrorOf, type JobRuntime, type JobToServe } from '../runtime/runtime.js';
 
 export class InProcessRuntime implements JobRuntime {
-  private readonly serving = new Map<number, { job: RuntimeJob; location: LogLocation }>();
+  private readonly serving = new Map<number, { job: JobToServe; location: LogLocation }>();
 
   constructor(private readonly config: Pick<Config, 'obsRoot' | 's3Endpoint'>) {}
 
-  async start(job: RuntimeJob): Promise<void> {
+  async start(job: JobToServe): Promise<void> {
     if (this.serving.has(job.jobId)) return;
     let location: LogLocation;
     try {

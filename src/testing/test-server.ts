@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../config.js';
 import { buildServer, type BuiltServer, type ServerDeps } from '../server.js';
 import { InProcessRuntime } from './in-process-runtime.js';
 import { placeholderViewerOf } from './placeholder-viewer.js';
-import type { RuntimeJob } from '../runtime/runtime.js';
+import type { JobToServe } from '../runtime/runtime.js';
 import { toStorageError } from '../storage/errors.js';
 import type { LogLocation, ObjectStorage } from '../storage/storage.js';
 import { repoRoot } from './paths.js';
@@ -58,7 +58,7 @@ export class ControllableRuntime extends InProcessRuntime {
     this.release?.();
     this.gate = undefined;
   }
-  override async start(job: RuntimeJob): Promise<void> {
+  override async start(job: JobToServe): Promise<void> {
     this.starts++;
     if (this.failStart) throw new Error('viewer host unavailable');
     return super.start(job);

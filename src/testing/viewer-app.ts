@@ -11,7 +11,7 @@ import { SqliteJobStore } from '../store/sqlite.js';
 import { LocalStorage } from '../storage/local.js';
 import type { ObjectInfo, ObjectReader, ObjectStorage } from '../storage/storage.js';
 import { sessionRoutes, type ViewerAccess } from '../viewer/access.js';
-import { viewerDataRoutes, type ViewerJob } from '../viewer/data-api.js';
+import { viewerDataRoutes, type JobFacts } from '../viewer/data-api.js';
 import { ViewerRuntime } from '../viewer/runtime.js';
 import { SessionRevocations } from '../viewer/revocations.js';
 import { SessionSealer } from '../viewer/session.js';
@@ -59,7 +59,7 @@ export class CountingStorage implements ObjectStorage {
 export interface ViewerTestApp {
   app: FastifyInstance;
   runtime: ViewerRuntime;
-  jobs: Map<number, ViewerJob>;
+  jobs: Map<number, JobFacts>;
   storages: Map<string, CountingStorage>;
   sessions: SessionSealer;
   access: ViewerAccess;
@@ -93,7 +93,7 @@ export async function viewerTestApp(opts: {
       return { storage, prefix: prefix ? prefix + '/' : '' };
     },
   });
-  const jobs = new Map<number, ViewerJob>();
+  const jobs = new Map<number, JobFacts>();
   const authorizer = new Authorizer(parseTokens(opts.tokens), now);
   const sessions = new SessionSealer('test-secret', now);
   const store = new SqliteJobStore(':memory:');

@@ -8,7 +8,7 @@ import { AccessRule, ensureCookies, type AccessJobs, type TokenAuthorizer } from
 import type { AuthFailureLimiter } from '../api/auth-limit.js';
 import { tokenFromHeader } from '../api/auth.js';
 import { ApiError, ERRORS, sendError } from '../api/errors.js';
-import type { ViewerJob } from './data-api.js';
+import type { JobFacts } from './data-api.js';
 import type { SessionRevocations } from './revocations.js';
 import { DEFAULT_SESSION_TTL_MS, SESSION_COOKIE, type SessionSealer } from './session.js';
 
@@ -24,7 +24,7 @@ export interface ViewerAccess {
 }
 
 /** The API's access rule with the viewer's cookie: what the data API and the viewer page declare. */
-export function viewerAccessRule<J extends ViewerJob>(access: ViewerAccess, jobs: AccessJobs<J>): AccessRule<J> {
+export function viewerAccessRule<J extends JobFacts>(access: ViewerAccess, jobs: AccessJobs<J>): AccessRule<J> {
   const { sessions, revocations } = access;
   return new AccessRule({
     authorizer: access.authorizer,

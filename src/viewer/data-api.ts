@@ -23,23 +23,23 @@ import { viewerAccessRule, type ViewerAccess } from './access.js';
 import { registerPluginRoutes } from './plugin-routes.js';
 import { sendCached, sendJson } from './respond.js';
 import type { JobParams, Query, Req, RouteFn } from './routing.js';
-import type { ViewedJob, ViewerRuntime } from './runtime.js';
+import type { LoadedJob, ViewerRuntime } from './runtime.js';
 
-/** What the viewer needs of a stored job; the lead wires it to the job store. */
-export interface ViewerJob {
+/** What the viewer needs of a stored job (src/app.ts reads it from the job store). */
+export interface JobFacts {
   projectId: string;
   status: number;
   trainUrl: string;
   jobType?: 'tensorboard' | 'mindinsight';
 }
 
-export interface ViewerJobs {
-  get(jobId: number): Promise<ViewerJob | undefined>;
+export interface JobLookup {
+  get(jobId: number): Promise<JobFacts | undefined>;
 }
 
 export interface ViewerDataOptions extends ViewerAccess {
   runtime: ViewerRuntime;
-  jobs: ViewerJobs;
+  jobs: JobLookup;
   /** The lifecycle, the only caller that starts a job's viewer (the reconciler). */
   serving: ServingRequests;
 }
@@ -69,7 +69,7 @@ Restart it from the console or with <code>POST …/visualization-jobs/${jobId}/r
 }
 
 /** How the viewer answers a refusal of its access rule: the envelope, but the 409 page for a browser. */
-export function sendViewerRefusal(request: FastifyRequest, reply: FastifyReply, refusal: Refusal<ViewerJob>): FastifyReply {
+export function sendViewerRefusal(request: FastifyRequest, reply: FastifyReply, refusal: Refusal<JobFacts>): FastifyReply {
   const stopped = refusal.notRunning;
   if (stopped) return sendNotRunning(request, reply, refusal.error, stopped.jobId, stopped.job.status);
   return sendError(reply, refusal.error);
@@ -101,7 +101,7 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
   const hooks = access.hooks({ need: 'running', refuse: sendViewerRefusal });
 
   /** The granted job; one RUNNING in the store but not served here (e.g. after a restart) is asked of the reconciler. */
-  async function serving(request: Req): Promise<{ jobId: number; job: ViewerJob }> {
+  async function serving(request: Req): Promise<{ jobId: number; job: JobFacts }> {
     const { jobId, job } = access.grantedJob(request);
     if (!opts.runtime.isServing(jobId)) {
       try {
@@ -113,9 +113,9 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
     return { jobId, job };
   }
 
-  async function viewed(request: Req): Promise<ViewedJob> {
+  async function viewed(request: Req): Promise<LoadedJob> {
     const { jobId } = await serving(request);
-    let v: ViewedJob | undefined;
+    let v: LoadedJob | undefined;
     try {
       v = await opts.runtime.view(jobId);
     } catch (err) {

@@ -1,7 +1,7 @@
 // Public entry of the viewer's server side: the runtime (loading policy), the data API plugin,
 // the sign-in routes and the access rule the web UI's viewer page declares too.
-export { ViewerRuntime, DEFAULT_RELOAD_INTERVAL_MS, type ViewerRuntimeOptions, type ViewerStatus, type ViewedJob } from './runtime.js';
-export { viewerDataRoutes, sendViewerRefusal, VIEWER_DATA_PREFIX, type ViewerJob, type ViewerJobs, type ViewerDataOptions } from './data-api.js';
+export { ViewerRuntime, DEFAULT_RELOAD_INTERVAL_MS, type ViewerRuntimeOptions, type ViewerStatus, type LoadedJob } from './runtime.js';
+export { viewerDataRoutes, sendViewerRefusal, VIEWER_DATA_PREFIX, type JobFacts, type JobLookup, type ViewerDataOptions } from './data-api.js';
 export { sessionRoutes, viewerAccessRule, type TokenAuthorizer, type ViewerAccess, type SessionRoutesOptions } from './access.js';
 export { SessionSealer, SESSION_COOKIE, DEFAULT_SESSION_TTL_MS } from './session.js';
 export { SessionRevocations, type SessionRevocationStore, type SessionRevocationsOptions } from './revocations.js';

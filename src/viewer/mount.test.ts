@@ -1,4 +1,4 @@
-// createViewer: the whole server as the lead wires it (buildServer + the viewer's runtime and
+// createViewer: the whole server as src/app.ts wires it (buildServer + the viewer's runtime and
 // plugin), over the real fixture: a job created through the API serves its data, the sign-in
 // cookie works through the server's own body parsing, and survives a restart (same data dir);
 // its gzip and the server's compression do not stack.
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { loadConfig, type Config } from '../config.js';
-import { buildServer, openStore, viewerJobs, type BuiltServer } from '../server.js';
+import { buildServer, openStore, jobLookup, type BuiltServer } from '../server.js';
 import { pytorchFixtureDir } from '../testing/paths.js';
 import { createViewer, type MountedViewer } from './mount.js';
 
@@ -19,7 +19,7 @@ let config: Config;
 
 async function start(): Promise<{ built: BuiltServer; viewer: MountedViewer }> {
   const store = openStore(config);
-  const viewer = createViewer(config, { jobs: viewerJobs(store), revocations: store });
+  const viewer = createViewer(config, { jobs: jobLookup(store), revocations: store });
   const built = await buildServer(config, { store, runtime: viewer.runtime, viewer: viewer.plugin, reconcileIntervalMs: 50 });
   built.app.addHook('onClose', async () => viewer.close());
   await built.app.ready();

@@ -4,7 +4,7 @@
 // signed-out sessions in the job store, so a sign-out holds on every replica sharing it.
 //
 //   const store = openStore(config);
-//   const viewer = createViewer(config, { jobs: viewerJobs(store), revocations: store });
+//   const viewer = createViewer(config, { jobs: jobLookup(store), revocations: store });
 //   const built = await buildServer(config, { store, runtime: viewer.runtime, viewer: viewer.plugin });
 //   built.app.addHook('onClose', async () => viewer.close());
 import { randomBytes } from 'node:crypto';
@@ -17,13 +17,13 @@ import type { Config } from '../config.js';
 import type { ServingRequests } from '../jobs/reconciler.js';
 import { ensurePrivateDir, fixPrivateFile, warnToStderr, type Warn } from '../private-files.js';
 import { sessionRoutes, type TokenAuthorizer, type ViewerAccess } from './access.js';
-import { viewerDataRoutes, type ViewerJobs } from './data-api.js';
+import { viewerDataRoutes, type JobLookup } from './data-api.js';
 import { ViewerRuntime } from './runtime.js';
 import { SessionRevocations, type SessionRevocationStore } from './revocations.js';
 import { SessionSealer } from './session.js';
 
 export interface CreateViewerOptions {
-  jobs: ViewerJobs;
+  jobs: JobLookup;
   /** Where signed-out sessions are kept: the job store, shared by every replica. */
   revocations: SessionRevocationStore;
   /** Default: the API's rule built from config (VIZJOBS_TOKENS, else the admin token). */

@@ -12,7 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GZIP_LEVEL, MIN_GZIP_BYTES } from '../api/compression.js';
 import { ApiError } from '../api/errors.js';
 import { LIMITS } from '../events/index.js';
-import { cachePut, type ViewedJob } from './runtime.js';
+import { cachePut, type LoadedJob } from './runtime.js';
 import { tbStringify } from './tb-json.js';
 
 const gzip = promisify(gzipCb);
@@ -89,7 +89,7 @@ async function sendEncoded(request: FastifyRequest, reply: FastifyReply, enc: En
 export async function sendCached(
   request: FastifyRequest,
   reply: FastifyReply,
-  viewed: ViewedJob,
+  viewed: LoadedJob,
   key: string,
   make: () => unknown | Promise<unknown>,
   contentType: string = JSON_TYPE,

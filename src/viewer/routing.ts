@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../api/errors.js';
 import { LIMITS } from '../events/index.js';
 import { parseSamples } from './downsample.js';
-import type { ViewedJob } from './runtime.js';
+import type { LoadedJob } from './runtime.js';
 
 export type Query = Record<string, string | string[] | undefined>;
 export interface JobParams {
@@ -19,7 +19,7 @@ export type Req = FastifyRequest<{ Params: JobParams; Querystring: Query }>;
 export type RouteFn = (
   method: 'GET' | 'POST' | ('GET' | 'POST')[],
   path: string,
-  handler: (v: ViewedJob, q: Query, request: Req, reply: FastifyReply) => Promise<FastifyReply> | FastifyReply,
+  handler: (v: LoadedJob, q: Query, request: Req, reply: FastifyReply) => Promise<FastifyReply> | FastifyReply,
 ) => void;
 
 export function one(q: Query, name: string): string | undefined {
@@ -62,7 +62,7 @@ export const MAX_NUMBER_JSON = 25;
 export class ResponseBudget {
   private used = 0;
   constructor(
-    private readonly v: ViewedJob,
+    private readonly v: LoadedJob,
     private readonly runs: readonly string[],
     private readonly what: string,
   ) {}

@@ -11,7 +11,7 @@
 // retrying") and is retried by the next view after the reload interval.
 import type { Config } from '../config.js';
 import { openLogdir as engineOpenLogdir, type Logdir, type LogdirStats } from '../events/index.js';
-import { runtimeErrorOf, STORAGE_RETRYING, type JobRuntime, type JobRuntimeError, type RuntimeFailureListener, type RuntimeJob } from '../runtime/runtime.js';
+import { runtimeErrorOf, STORAGE_RETRYING, type JobRuntime, type JobRuntimeError, type RuntimeFailureListener, type JobToServe } from '../runtime/runtime.js';
 import { resolveTrainUrl } from '../storage/resolve.js';
 import { probeLocation, type LogLocation } from '../storage/storage.js';
 
@@ -40,7 +40,7 @@ export interface ViewerStatus {
 }
 
 /** A job being served; holds a Logdir only while someone views it. */
-class ServedJob {
+class ServingState {
   logdir: Logdir | undefined;
   loaded = false;
   reloading: Promise<void> | undefined;
@@ -56,7 +56,7 @@ class ServedJob {
   private lastFiles = -1;
   readonly cache = new Map<string, unknown>();
 
-  constructor(readonly job: RuntimeJob, readonly location: LogLocation) {}
+  constructor(readonly job: JobToServe, readonly location: LogLocation) {}
 
   release(): void {
     this.logdir = undefined;
@@ -77,8 +77,8 @@ class ServedJob {
 }
 
 /** A loaded job, as a request sees it. */
-export interface ViewedJob {
-  job: RuntimeJob;
+export interface LoadedJob {
+  job: JobToServe;
   logdir: Logdir;
   generation: number;
   /** Small per-job cache of encoded responses, cleared when the data changes or is dropped. */
@@ -88,7 +88,7 @@ export interface ViewedJob {
 const MAX_CACHED_RESPONSES = 64;
 
 export class ViewerRuntime implements JobRuntime {
-  private readonly jobs = new Map<number, ServedJob>();
+  private readonly jobs = new Map<number, ServingState>();
   private readonly starting = new Map<number, { done: Promise<void> }>();
   private failureListeners: RuntimeFailureListener[] = [];
   private readonly reloadIntervalMs: number;
@@ -106,7 +106,7 @@ export class ViewerRuntime implements JobRuntime {
     this.open = options.openLogdir ?? ((loc) => engineOpenLogdir(loc));
   }
 
-  start(job: RuntimeJob): Promise<void> {
+  start(job: JobToServe): Promise<void> {
     const existing = this.jobs.get(job.jobId);
     if (existing && existing.job.trainUrl === job.trainUrl) return Promise.resolve();
     // Concurrent starts of one job share one probe (idempotent for the lifecycle, however it calls).
@@ -125,7 +125,7 @@ export class ViewerRuntime implements JobRuntime {
       }
       if (this.starting.get(job.jobId) !== entry) return; // stopped meanwhile
       this.jobs.get(job.jobId)?.release();
-      this.jobs.set(job.jobId, new ServedJob(job, location));
+      this.jobs.set(job.jobId, new ServingState(job, location));
     })().finally(() => {
       if (this.starting.get(job.jobId) === entry) this.starting.delete(job.jobId);
     });
@@ -167,7 +167,7 @@ export class ViewerRuntime implements JobRuntime {
    * starts a background reload when the data is older than the reload interval. Undefined when
    * the job is not served here.
    */
-  async view(jobId: number): Promise<ViewedJob | undefined> {
+  async view(jobId: number): Promise<LoadedJob | undefined> {
     const s = this.jobs.get(jobId);
     if (!s) return undefined;
     this.touch(s);
@@ -203,7 +203,7 @@ export class ViewerRuntime implements JobRuntime {
     };
   }
 
-  private touch(s: ServedJob): void {
+  private touch(s: ServingState): void {
     s.lastAccess = this.now();
     if (s.loaded && !s.reloading && s.lastAccess - s.lastReloadStart >= this.reloadIntervalMs) {
       void this.reload(s);
@@ -211,7 +211,7 @@ export class ViewerRuntime implements JobRuntime {
   }
 
   /** One reload, joined by concurrent callers; never rejects (errors land in `s.error`). */
-  private reload(s: ServedJob): Promise<void> {
+  private reload(s: ServingState): Promise<void> {
     if (s.reloading) return s.reloading;
     if (!s.logdir) {
       s.logdir = this.open(s.location);

@@ -6,10 +6,10 @@
 // refuses it. A signed-in request whose job id breaks the job-id rule, or whose job is missing or
 // in another project, gets the API's envelope (400, 404); one whose job is not RUNNING the 409 page.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { sendViewerRefusal, viewerAccessRule, type ViewerAccess, type ViewerJobs } from '../viewer/index.js';
+import { sendViewerRefusal, viewerAccessRule, type ViewerAccess, type JobLookup } from '../viewer/index.js';
 import type { ViewerPageGate } from './plugin.js';
 
-export function viewerPageGate(jobs: ViewerJobs, access: ViewerAccess): ViewerPageGate {
+export function viewerPageGate(jobs: JobLookup, access: ViewerAccess): ViewerPageGate {
   const rule = viewerAccessRule(access, jobs);
   return {
     install: (app) => rule.install(app),

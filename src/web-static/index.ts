@@ -2,7 +2,7 @@
 // `deps.plugins`: it serves the console, the viewer pages (gated by the viewer's own access rule,
 // see gate.ts) and the assets, taking the token rule and the job facts from the ServerContext:
 //
-//   const viewer = createViewer(config, { jobs: viewerJobs(store), revocations: store });
+//   const viewer = createViewer(config, { jobs: jobLookup(store), revocations: store });
 //   await buildServer(config, { store, runtime: viewer.runtime, viewer: viewer.plugin,
 //                               plugins: [webUi({ access: viewer.access })] });
 import type { FastifyPluginAsync } from 'fastify';

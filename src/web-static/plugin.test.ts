@@ -14,7 +14,7 @@ import { Authorizer } from '../api/auth.js';
 import { AuthFailureLimiter } from '../api/auth-limit.js';
 import { SqliteJobStore } from '../store/sqlite.js';
 import { SessionRevocations, SessionSealer, SESSION_COOKIE } from '../viewer/index.js';
-import type { ViewerAccess, ViewerJob } from '../viewer/index.js';
+import type { ViewerAccess, JobFacts } from '../viewer/index.js';
 
 let root = '';
 let app: FastifyInstance;
@@ -22,7 +22,7 @@ let gated: FastifyInstance;
 const sessions = new SessionSealer(randomBytes(32));
 const store = new SqliteJobStore(':memory:');
 let access: ViewerAccess;
-const jobs = new Map<number, ViewerJob>([
+const jobs = new Map<number, JobFacts>([
   [1, { projectId: 'p1', status: 8, trainUrl: '/b/one/' }],
   [2, { projectId: 'p1', status: 12, trainUrl: '/b/two/' }],
   [3, { projectId: 'p2', status: 8, trainUrl: '/b/three/' }],
