@@ -63,8 +63,8 @@ function describedTags(logdir: Logdir, kind: SeriesKind, withSamples = false): P
   });
 }
 
-/** Series this long are written in slices that yield to the event loop (samples=all on big tags). */
-const ASYNC_JSON_POINTS = 100_000;
+/** Series longer than this are written in slices that may yield to the event loop (tb-json.ts). */
+const ASYNC_JSON_POINTS = 4_096;
 
 async function scalarBody(logdir: Logdir, run: string, tag: string, limit: number, b: ResponseBudget, format: 'json' | 'csv' = 'json'): Promise<Buffer> {
   const s = logdir.scalars(run, tag);

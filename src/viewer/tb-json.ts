@@ -2,6 +2,7 @@
 // TensorBoard sends them as the strings "NaN", "Infinity" and "-Infinity". Every JSON body the
 // viewer sends goes through here so no non-finite number is ever turned into `null`.
 // The scalar writer stops at LIMITS.responseBytes (ResponseTooLarge) rather than growing past it.
+import { Slices } from '../events/slices.js';
 import { LIMITS } from '../events/index.js';
 
 /** Thrown by the scalar writer when the answer would pass LIMITS.responseBytes. */
@@ -130,18 +131,20 @@ export function scalarTriplesBuffer(s: ScalarColumns, indices?: ArrayLike<number
   return w.finish();
 }
 
-/** Samples written between two yields to the event loop. */
-export const TRIPLES_SLICE = 65_536;
+/** Samples written between two chances to yield to the event loop (~2–4 ms of work). */
+export const TRIPLES_SLICE = 4_096;
 
 /**
- * scalarTriplesBuffer for long series, yielding to the event loop every TRIPLES_SLICE samples:
- * a samples=all answer for 1,000,000 points takes a second or more to write, and other requests
- * (other jobs, other viewers) must not wait behind it.
+ * scalarTriplesBuffer in slices of TRIPLES_SLICE samples, giving the event loop back whenever a
+ * slice ends after SLICE_MS of work: a 10,000-point answer takes 6–20 ms to write and a viewer
+ * asks for several at once, so other tenants' requests would wait behind ~50 ms of them; a
+ * samples=all answer for 1,000,000 points takes a second or more.
  */
 export async function scalarTriplesBufferAsync(s: ScalarColumns, indices?: ArrayLike<number>, count?: number, format: 'json' | 'csv' = 'json'): Promise<Buffer> {
   const w = new TriplesWriter(s, indices, indices ? indices.length : (count ?? s.values.length), format === 'csv');
+  const slices = new Slices();
   for (let from = 0; from < w.n; from += TRIPLES_SLICE) {
-    if (from) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (from) await slices.pause();
     w.write(from, Math.min(w.n, from + TRIPLES_SLICE));
   }
   return w.finish();
