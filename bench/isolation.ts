@@ -206,6 +206,7 @@ async function openHostile(base: string): Promise<string> {
   }
   // The exponential regex against an hparam value of 31 'a's and a '!'.
   const hp = await runningJob(base, hparamsUrl, 'hparams');
+  await call(base, 'GET', hp + 'plugin/hparams/experiment'); // the job's first load, not the regex
   const t0 = performance.now();
   const re = await call(base, 'POST', hp + 'plugin/hparams/session_groups', {
     startIndex: 0,
