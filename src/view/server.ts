@@ -138,7 +138,8 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
   });
   await runtime.start({ jobId: JOB_ID, projectId: 'local', jobType: 'tensorboard', trainUrl: described });
 
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  // Closing ends open connections too: a browser tab's keep-alive must not hold up CTRL+C or close().
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   installErrorHandling(app, (msg) => process.stderr.write(`vizjobs view: ${msg}\n`));
   await app.register(formbody);
   const hooks: Partial<AccessHooks> = token ? tokenHooks(token) : {};
