@@ -166,7 +166,8 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
   });
   await registerViewerPage(app, { root: opts.webRoot });
 
-  const port = await choosePort(host, opts.port ?? DEFAULT_PORT);
+  const requested = opts.port ?? DEFAULT_PORT;
+  const port = await choosePort(host, requested);
   await app.listen({ host, port });
   const addr = app.server.address();
   const actual = typeof addr === 'object' && addr ? addr.port : port;
@@ -175,7 +176,7 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
     url: `http://${shownHost}:${actual}/`,
     host,
     port: actual,
-    portTaken: opts.port !== undefined && opts.port !== 0 && actual !== opts.port ? opts.port : opts.port === undefined && actual !== DEFAULT_PORT ? DEFAULT_PORT : undefined,
+    portTaken: requested !== 0 && actual !== requested ? requested : undefined,
     token,
     app,
     runtime,
