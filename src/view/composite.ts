@@ -33,6 +33,8 @@ class PrefixedRun implements RunInfo {
   constructor(
     readonly name: string,
     private readonly inner: RunInfo,
+    /** The part's name and storage prefix: a problem's file is named `part/file`, as runs are. */
+    private readonly part: { name: string; prefix: string },
   ) {}
   get firstWallTime(): number {
     return this.inner.firstWallTime;
@@ -44,7 +46,8 @@ class PrefixedRun implements RunInfo {
     return this.inner.kinds;
   }
   get problems(): Problem[] {
-    return this.inner.problems;
+    const { name, prefix } = this.part;
+    return this.inner.problems.map((p) => (p.file.startsWith(prefix) ? { ...p, file: `${name}/${p.file.slice(prefix.length)}` } : p));
   }
   get problemsOmitted(): number {
     return this.inner.problemsOmitted;
@@ -71,6 +74,10 @@ export class CompositeLogdir implements Logdir {
   constructor(private readonly parts: readonly NamedLogdir[]) {
     if (parts.length === 0) throw new Error('CompositeLogdir needs at least one part');
     this.location = parts[0].logdir.location;
+  }
+
+  private partOf(p: NamedLogdir): { name: string; prefix: string } {
+    return { name: p.name, prefix: p.logdir.location.prefix };
   }
 
   /** The part and inner run a composite run name denotes (longest matching part name first). */
@@ -104,7 +111,7 @@ export class CompositeLogdir implements Logdir {
 
   runs(): RunInfo[] {
     const out: RunInfo[] = [];
-    for (const p of this.parts) for (const r of p.logdir.runs()) out.push(new PrefixedRun(prefixed(p.name, r.name), r));
+    for (const p of this.parts) for (const r of p.logdir.runs()) out.push(new PrefixedRun(prefixed(p.name, r.name), r, this.partOf(p)));
     // TensorBoard's order: runs without events yet (NaN) last, like the engine's own list.
     const key = (t: number): number => (Number.isNaN(t) ? Infinity : t);
     return out.sort((a, b) => key(a.firstWallTime) - key(b.firstWallTime) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -117,7 +124,7 @@ export class CompositeLogdir implements Logdir {
   run(name: string): RunInfo | undefined {
     const hit = this.find(name);
     const inner = hit?.part.logdir.run(hit.inner);
-    return hit && inner ? new PrefixedRun(name, inner) : undefined;
+    return hit && inner ? new PrefixedRun(name, inner, this.partOf(hit.part)) : undefined;
   }
 
   scalars(run: string, tag: string): ScalarSeries | undefined {

@@ -27,8 +27,9 @@ export function parseLogdirSpec(spec: string): LogdirSpecEntry[] {
     const entry = raw.trim();
     if (entry === '') continue;
     const colon = entry.indexOf(':');
-    // A URL's scheme or a Windows drive letter is not a name (TensorBoard's rule too).
-    if (colon <= 0 || URL_RE.test(entry) || /^[a-zA-Z]:[\\/]/.test(entry)) out.push({ name: undefined, path: entry });
+    // A URL's scheme, or on Windows a drive letter, is not a name (TensorBoard's rule too).
+    const drive = process.platform === 'win32' && /^[a-zA-Z]:/.test(entry);
+    if (colon <= 0 || URL_RE.test(entry) || drive) out.push({ name: undefined, path: entry });
     else out.push({ name: entry.slice(0, colon), path: entry.slice(colon + 1) });
   }
   return nameEntries(out);
