@@ -11,6 +11,9 @@
 // is asked of the reconciler, whose failure or backoff answers 503 "storage unavailable,
 // retrying" at once → its data. Failures are thrown as ApiError and answered by the app's one
 // error handler (api/http-errors.ts).
+// The routes themselves (registerDataApi) take a DataSource: how a request finds its loaded data.
+// For a job it is the chain above; `vizjobs view` (src/view/) mounts the same routes at /data/ over
+// one fixed set of log directories, so both answer byte for byte alike.
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessHooks, Refusal } from '../api/access.js';
