@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { registerServe } from './cli/serve.js';
 import { registerJobs } from './cli/jobs.js';
 import { registerInspect } from './cli/inspect.js';
+import { registerView } from './cli/view.js';
 
 const program = new Command('vizjobs')
   .description('TensorBoard as a service: ModelArts-compatible visualization jobs')
@@ -12,6 +13,7 @@ const program = new Command('vizjobs')
 registerServe(program);
 registerJobs(program);
 registerInspect(program);
+registerView(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err));

@@ -21,6 +21,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   viewer: ['domain/', 'events/', 'storage/', 'runtime/', 'api/', 'jobs/', 'config', 'private-files'],
   'web-static': ['api/', 'viewer/', 'server'],
   web: ['domain/'],
+  view: ['events/', 'storage/', 'runtime/', 'api/', 'viewer/', 'web-static/plugin'],
 };
 
 /** `src/`-relative path of an import target without its extension, e.g. `api/errors`, `config`. */

@@ -3,9 +3,6 @@
 // directory read through LocalStorage, the same path the viewer takes for object storage.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { LocalStorage } from '../storage/local.js';
-import { openLogdir } from '../events/index.js';
-import { formatInspect, inspectLogdir } from '../events/inspect.js';
 
 export function registerInspect(program: Command): void {
   program
@@ -16,6 +13,12 @@ export function registerInspect(program: Command): void {
     .option('--no-verify', 'skip CRC-32C verification')
     .action(async (dir: string, opts: { json?: boolean; verify: boolean }) => {
       const started = performance.now();
+      // Loaded here: registering the command (every `vizjobs …` start) must not load the engine.
+      const [{ LocalStorage }, { openLogdir }, { formatInspect, inspectLogdir }] = await Promise.all([
+        import('../storage/local.js'),
+        import('../events/index.js'),
+        import('../events/inspect.js'),
+      ]);
       const logdir = openLogdir({ storage: new LocalStorage(resolve(dir)), prefix: '' }, { verifyChecksums: opts.verify });
       await logdir.reload();
       const report = inspectLogdir(logdir, performance.now() - started);

@@ -11,9 +11,12 @@
 // is asked of the reconciler, whose failure or backoff answers 503 "storage unavailable,
 // retrying" at once → its data. Failures are thrown as ApiError and answered by the app's one
 // error handler (api/http-errors.ts).
+// The routes themselves (registerDataApi) take a DataSource: how a request finds its loaded data.
+// For a job it is the chain above; `vizjobs view` (src/view/) mounts the same routes at /data/ over
+// one fixed set of log directories, so both answer byte for byte alike.
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Refusal } from '../api/access.js';
+import type { AccessHooks, Refusal } from '../api/access.js';
 import { ApiError, sendError } from '../api/errors.js';
 import { Status, statusName } from '../domain/status.js';
 import type { SeriesKind } from '../events/index.js';
@@ -23,7 +26,7 @@ import { viewerAccessRule, type ViewerAccess } from './access.js';
 import { registerPluginRoutes } from './plugin-routes.js';
 import { sendCached, sendJson } from './respond.js';
 import type { JobParams, Query, Req, RouteFn } from './routing.js';
-import type { LoadedJob, ViewerRuntime } from './runtime.js';
+import type { LoadedJob, ViewerRuntime, ViewerStatus } from './runtime.js';
 
 /** What the viewer needs of a stored job (src/app.ts reads it from the job store). */
 export interface JobFacts {
@@ -125,11 +128,48 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
     return v;
   }
 
+  await registerDataApi(app, {
+    prefix: VIEWER_DATA_PREFIX,
+    hooks,
+    viewed,
+    status: async (request) => opts.runtime.status((await serving(request)).jobId),
+    miss: async (request) => {
+      await serving(request);
+    },
+    describe: (v) => ({ dataLocation: v.job.trainUrl, windowTitle: `vizjobs job ${v.job.jobId}` }),
+  });
+}
+
+/**
+ * Where the data routes find what they serve: the job service's access rule and reconciler for a
+ * job (viewerDataRoutes), one fixed set of log directories for `vizjobs view` (src/view/). The
+ * routes themselves are the same for both.
+ */
+export interface DataSource {
+  /** Where `data/` sits: `/visualization/:project_id/:job_id/data` or `/data`. */
+  prefix: string;
+  /** Access hooks every data route declares (none for a loopback `vizjobs view`). */
+  hooks: Partial<AccessHooks>;
+  /** The loaded data for a request (waits for the first load); throws ApiError when it cannot. */
+  viewed(request: Req): Promise<LoadedJob>;
+  /** Load progress for data/status, without waiting for the data. */
+  status(request: Req): Promise<ViewerStatus | undefined>;
+  /** Runs a request for an unknown data path through the same checks before its 404. */
+  miss(request: Req): Promise<void>;
+  /** What data/environment names. */
+  describe(v: LoadedJob): { dataLocation: string; windowTitle: string };
+}
+
+/** Registers TensorBoard's data API (and data/status, data/problems) under `src.prefix`. */
+export async function registerDataApi(app: FastifyInstance, src: DataSource): Promise<void> {
+  const { hooks, viewed } = src;
+  const prefix = src.prefix;
+
   /** Registers a data route whose handler needs the job's loaded data. */
   const route: RouteFn = (method, path, handler) => {
     app.route<{ Params: JobParams; Querystring: Query }>({
       method,
-      url: `${VIEWER_DATA_PREFIX}/${path}`,
+      url: `${prefix}/${path}`,
       ...hooks,
       handler: async (request, reply) => handler(await viewed(request), request.query, request, reply),
     });
@@ -141,8 +181,8 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
   route('GET', 'environment', (v, _q, req, reply) =>
     sendJson(req, reply, {
       version: '2.21.0',
-      data_location: v.job.trainUrl,
-      window_title: `vizjobs job ${v.job.jobId}`,
+      data_location: src.describe(v).dataLocation,
+      window_title: src.describe(v).windowTitle,
       experiment_name: '',
       experiment_description: '',
       creation_time: 0,
@@ -177,9 +217,8 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
   });
 
   // data/status must answer while the first load runs, so it does not wait for the data.
-  app.get<{ Params: JobParams; Querystring: Query }>(`${VIEWER_DATA_PREFIX}/status`, hooks, async (request, reply) => {
-    const j = await serving(request);
-    const s = opts.runtime.status(j.jobId);
+  app.get<{ Params: JobParams; Querystring: Query }>(`${prefix}/status`, hooks, async (request, reply) => {
+    const s = await src.status(request);
     const st = s?.stats;
     return sendJson(request, reply, {
       state: s?.state ?? 'idle',
@@ -202,10 +241,10 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
   // Anything else under data/: the access checks still apply first, then the envelope's 404.
   app.route<{ Params: JobParams; Querystring: Query }>({
     method: ['GET', 'POST'],
-    url: `${VIEWER_DATA_PREFIX}/*`,
+    url: `${prefix}/*`,
     ...hooks,
     handler: async (request, reply) => {
-      await serving(request);
+      await src.miss(request);
       return sendError(reply, 'noRoute');
     },
   });

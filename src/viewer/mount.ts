@@ -14,6 +14,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { configuredAuth } from '../api/auth.js';
 import { AuthFailureLimiter } from '../api/auth-limit.js';
 import type { Config } from '../config.js';
+import { resolveTrainUrl } from '../storage/resolve.js';
 import type { ServingRequests } from '../jobs/reconciler.js';
 import { ensurePrivateDir, fixPrivateFile, warnToStderr, type Warn } from '../private-files.js';
 import { sessionRoutes, type TokenAuthorizer, type ViewerAccess } from './access.js';
@@ -80,7 +81,7 @@ export function createViewer(config: Config, opts: CreateViewerOptions): Mounted
   const sessions = new SessionSealer(sessionSecret(config.dataDir, warn), opts.now);
   const revocations = new SessionRevocations(opts.revocations, { now: opts.now });
   const access: ViewerAccess = { authorizer, sessions, revocations, limiter };
-  const runtime = new ViewerRuntime({ config, reloadIntervalMs: opts.reloadIntervalMs, now: opts.now });
+  const runtime = new ViewerRuntime({ config, locate: (url) => resolveTrainUrl(url, config), reloadIntervalMs: opts.reloadIntervalMs, now: opts.now });
   const secureCookie = config.publicUrl.startsWith('https:');
   const plugin: FastifyPluginAsync<ViewerPluginOptions> = async (app, ctx) => {
     await app.register(sessionRoutes, { ...access, secureCookie, ttlMs: opts.sessionTtlMs });

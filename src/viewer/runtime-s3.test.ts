@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobRuntimeError } from '../runtime/runtime.js';
+import { resolveTrainUrl } from '../storage/resolve.js';
 import { StorageError } from '../storage/storage.js';
 import { startS3rver, S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, type S3rverHandle } from '../testing/s3rver.js';
 import { ViewerRuntime } from './runtime.js';
@@ -27,7 +28,8 @@ after(async () => {
 async function runtimeWith(accessKeyId: string, secretAccessKey: string, name: string): Promise<ViewerRuntime> {
   const s3Config = join(dir, `${name}.json`);
   await writeFile(s3Config, JSON.stringify({ default: { accessKeyId, secretAccessKey, region: 'us-east-1' } }));
-  return new ViewerRuntime({ config: { obsRoot: join(dir, 'obs'), s3Endpoint: server.endpoint, s3Config, viewerIdleMs: 60_000 } });
+  const config = { obsRoot: join(dir, 'obs'), s3Endpoint: server.endpoint, s3Config, viewerIdleMs: 60_000 };
+  return new ViewerRuntime({ config, locate: (url) => resolveTrainUrl(url, config) });
 }
 
 const job = (jobId: number, trainUrl: string) => ({ jobId, projectId: 'p', jobType: 'tensorboard' as const, trainUrl });

@@ -12,7 +12,6 @@
 import type { Config } from '../config.js';
 import { openLogdir as engineOpenLogdir, type Logdir, type LogdirStats } from '../events/index.js';
 import { runtimeErrorOf, STORAGE_RETRYING, type JobRuntime, type JobRuntimeError, type RuntimeFailureListener, type JobToServe } from '../runtime/runtime.js';
-import { resolveTrainUrl } from '../storage/resolve.js';
 import { probeLocation, type LogLocation } from '../storage/storage.js';
 
 export const DEFAULT_RELOAD_INTERVAL_MS = 3_000;
@@ -21,8 +20,12 @@ export interface ViewerRuntimeOptions {
   config: Pick<Config, 'obsRoot' | 's3Endpoint' | 'viewerIdleMs'> & Partial<Pick<Config, 's3Config'>>;
   /** Minimum time between two reloads of a viewed job. */
   reloadIntervalMs?: number;
-  /** train_url → location; tests wrap the storage here to count its calls. */
-  locate?: (trainUrl: string) => LogLocation;
+  /**
+   * train_url → location (the service: storage/resolve.ts's resolveTrainUrl; tests wrap the storage
+   * here to count its calls). Passed in, not imported, so `vizjobs view` over local directories
+   * never loads the S3 client.
+   */
+  locate: (trainUrl: string) => LogLocation;
   openLogdir?: (location: LogLocation) => Logdir;
   now?: () => number;
 }
@@ -102,7 +105,7 @@ export class ViewerRuntime implements JobRuntime {
     this.reloadIntervalMs = options.reloadIntervalMs ?? DEFAULT_RELOAD_INTERVAL_MS;
     this.idleMs = options.config.viewerIdleMs;
     this.now = options.now ?? Date.now;
-    this.locate = options.locate ?? ((url) => resolveTrainUrl(url, options.config));
+    this.locate = options.locate;
     this.open = options.openLogdir ?? ((loc) => engineOpenLogdir(loc));
   }
 

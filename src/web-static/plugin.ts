@@ -45,7 +45,7 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const HTML_HEADERS = {
+export const HTML_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'content-security-policy': CSP,
   'cache-control': 'no-cache',

@@ -72,7 +72,7 @@ function frame(): void {
   clear(app);
   const title = job ? h('span', { class: 'job-title' }, h('span', { class: 'muted' }, `${job.projectId} / `), `job ${job.jobId}`) : '';
   app.append(
-    h('div', { class: 'topbar' }, brand(), h('div', { class: 'job-head' }, title, locationEl), tabBar, h('div', { class: 'spacer' }), statusEl, h('a', { href: appRoot(location.pathname), class: 'muted' }, 'Console')),
+    h('div', { class: 'topbar' }, brand(), h('div', { class: 'job-head' }, title, locationEl), tabBar, h('div', { class: 'spacer' }), statusEl, job ? h('a', { href: appRoot(location.pathname), class: 'muted' }, 'Console') : ''),
     h('div', { class: 'layout' }, sidebar, mainEl),
   );
   let t: number | undefined;
@@ -310,7 +310,7 @@ function handleError(e: unknown): void {
     : err.kind === 'not_running'
       ? `Start it again from the console to view its logs. (${err.message})`
       : err.message;
-  app.replaceChildren(h('div', { class: 'topbar' }, brand()), h('div', { class: 'panel message-page', id: 'message' }, h('h2', {}, title), h('p', {}, text), h('a', { href: appRoot(location.pathname) }, '← Back to the console')));
+  app.replaceChildren(h('div', { class: 'topbar' }, brand()), h('div', { class: 'panel message-page', id: 'message' }, h('h2', {}, title), h('p', {}, text), job ? h('a', { href: appRoot(location.pathname) }, '← Back to the console') : ''));
 }
 
 /** Before any data arrived: say why instead of a spinner that never ends. */
