@@ -1,26 +1,14 @@
 // The viewer page of `vizjobs view` at `/` , with the hashed assets under
 // /assets/: the same built page as a job's service_url, whose data URLs are relative to the page's
 // directory, so at the root it reads /data/. Invariant: no path under /data/ is answered here.
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DEFAULT_WEB_ROOT, HTML_HEADERS } from '../web-static/plugin.js';
+import { DEFAULT_WEB_ROOT, HTML_HEADERS, registerAssets } from '../web-static/plugin.js';
 
 export async function registerViewerPage(app: FastifyInstance, opts: { root?: string }): Promise<void> {
   const root = resolve(opts.root ?? DEFAULT_WEB_ROOT);
-  await app.register(fastifyStatic, {
-    root: join(root, 'assets'),
-    prefix: '/assets/',
-    decorateReply: false,
-    index: false,
-    wildcard: true,
-    immutable: true,
-    maxAge: '365d',
-    cacheControl: true,
-    allowedPath: () => existsSync(join(root, 'assets')),
-  });
+  await registerAssets(app, root);
   const page = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const path = request.url.split('?')[0];
     if (path === '/data' || path.startsWith('/data/')) {

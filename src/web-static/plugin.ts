@@ -53,6 +53,22 @@ export const HTML_HEADERS = {
   'referrer-policy': 'same-origin',
 };
 
+/** The built UI's hashed assets under /assets/ (cached for a year: their names change with them). */
+export async function registerAssets(app: FastifyInstance, root: string): Promise<void> {
+  await app.register(fastifyStatic, {
+    root: join(root, 'assets'),
+    prefix: '/assets/',
+    decorateReply: false,
+    index: false,
+    wildcard: true,
+    immutable: true,
+    maxAge: '365d',
+    cacheControl: true,
+    // A missing assets dir (UI not built) must not stop the server from starting.
+    allowedPath: () => existsSync(join(root, 'assets')),
+  });
+}
+
 export const webStatic: FastifyPluginAsync<WebStaticOptions> = async (app, opts) => {
   const root = resolve(opts.root ?? DEFAULT_WEB_ROOT);
 
@@ -77,18 +93,7 @@ export const webStatic: FastifyPluginAsync<WebStaticOptions> = async (app, opts)
     return reply.code(status).headers(HTML_HEADERS).send(html);
   }
 
-  await app.register(fastifyStatic, {
-    root: join(root, 'assets'),
-    prefix: '/assets/',
-    decorateReply: false,
-    index: false,
-    wildcard: true,
-    immutable: true,
-    maxAge: '365d',
-    cacheControl: true,
-    // A missing assets dir (UI not built) must not stop the server from starting.
-    allowedPath: () => existsSync(join(root, 'assets')),
-  });
+  await registerAssets(app, root);
 
   app.get('/', { schema: { hide: true } }, async (_request, reply) => sendPage(reply, 'index.html'));
 
