@@ -22,6 +22,7 @@ import type { JobRuntime } from './runtime/runtime.js';
 import { PostgresJobStore } from './store/postgres.js';
 import { SqliteJobStore } from './store/sqlite.js';
 import type { JobRecord, JobStore } from './store/store.js';
+import type { JobLookup } from './viewer/data-api.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -40,10 +41,6 @@ export interface ServerContext {
   reconciler: Reconciler;
   /** The job facts a viewer needs (project, status, train_url), from the store. */
   jobs: JobLookup;
-}
-
-export interface JobLookup {
-  get(jobId: number): Promise<{ projectId: string; status: number; trainUrl: string } | undefined>;
 }
 
 export interface ServerDeps {

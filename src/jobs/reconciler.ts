@@ -191,10 +191,7 @@ export class Reconciler implements ServingRequests {
       let failure: JobRuntimeError | undefined;
       try {
         const j = await this.store.get(jobId);
-        if (j?.status === Status.RUNNING && !this.runtime.isServing(jobId)) {
-          const b = this.backoff.get(jobId);
-          failure = b && b.at > this.now() ? b.error : await this.tryStart(j);
-        }
+        if (j?.status === Status.RUNNING) failure = await this.serve(j);
       } catch (err) {
         failure = err instanceof JobRuntimeError ? err : new JobRuntimeError('transient', 'viewer could not start, retrying', { cause: err });
         this.log(`job ${jobId}: serving request failed: ${describeForLog(err)}`);
@@ -265,13 +262,18 @@ export class Reconciler implements ServingRequests {
     }
   }
 
-  /** A RUNNING job's viewer, brought back if this process is not serving it. */
-  private async serve(j: JobRecord): Promise<void> {
+  /**
+   * A RUNNING job's viewer, brought back if this process is not serving it, unless the job waits
+   * in backoff: then the failure that put it there. Undefined once it serves.
+   */
+  private async serve(j: JobRecord): Promise<JobRuntimeError | undefined> {
     if (this.runtime.isServing(j.jobId)) {
       this.backoff.delete(j.jobId);
-      return;
+      return undefined;
     }
-    await this.tryStart(j);
+    const b = this.backoff.get(j.jobId);
+    if (b && b.at > this.now()) return b.error;
+    return this.tryStart(j);
   }
 
   /** One pass over every job with work to do. */

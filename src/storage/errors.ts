@@ -154,11 +154,6 @@ export function retryableNow(err: unknown): boolean {
   return err instanceof Error && !(err instanceof TypeError) && !(err instanceof RangeError);
 }
 
-/** Whether `err` (anything a storage call threw) is worth retrying. */
-export function isTransientStorageError(err: unknown): boolean {
-  return storageErrorKind(err) === 'unavailable';
-}
-
 /** For messages: the code and HTTP status, never the SDK's free text (it may quote endpoints). */
 export function describeCause(err: unknown): string {
   const code = errorCode(err);

@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '../config.js';
 import { bucketSettings, parseS3SettingsFile } from './s3-config.js';
 import { s3ClientConfig } from './s3.js';
-import { classifyS3Error, withRetry } from './s3-retry.js';
+import { retryableNow, storageErrorKind } from './errors.js';
+import { withRetry } from './s3-retry.js';
+
+/** errors.ts's classification as the retry loop sees it: retry, or report at once (and as what). */
+function classifyS3Error(err: unknown): 'access_denied' | 'no_such_bucket' | 'transient' | 'other' {
+  if (retryableNow(err)) return 'transient';
+  const kind = storageErrorKind(err);
+  return kind === 'access_denied' || kind === 'no_such_bucket' ? kind : 'other';
+}
 import { StorageError } from './storage.js';
 
 describe('S3 settings', () => {

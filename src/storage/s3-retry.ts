@@ -4,7 +4,7 @@
 // jitter (AWS's recommendation: spreads synchronized retries of many jobs evenly), a bounded
 // number of times, then reported as 'unavailable' (still transient: the job's runtime retries
 // later, at a slower pace).
-import { retryableNow, StorageError, storageErrorKind, toStorageError } from './errors.js';
+import { retryableNow, StorageError, toStorageError } from './errors.js';
 
 export interface RetryPolicy {
   /** Total attempts, the first included. */
@@ -17,15 +17,6 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 100, maxDelayMs: 5_000 };
 
 export { errorCode, errorStatus, toStorageError } from './errors.js';
-
-export type FailureClass = 'access_denied' | 'no_such_bucket' | 'transient' | 'other';
-
-/** The classification of errors.ts as the retry loop sees it: retry, or report at once. */
-export function classifyS3Error(err: unknown): FailureClass {
-  if (retryableNow(err)) return 'transient';
-  const kind = storageErrorKind(err);
-  return kind === 'access_denied' || kind === 'no_such_bucket' ? kind : 'other';
-}
 
 export interface RetryClock {
   /** Uniform in [0, 1). */
