@@ -8,7 +8,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:net';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { AccessHooks } from '../api/access.js';
+import { ensureCookies, type AccessHooks } from '../api/access.js';
 import { ApiError, sendError } from '../api/errors.js';
 import { installErrorHandling } from '../api/http-errors.js';
 import { openLogdir, type Logdir } from '../events/index.js';
@@ -82,26 +82,18 @@ function sameToken(given: string, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function cookieToken(request: FastifyRequest): string | undefined {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === COOKIE) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
-}
-
 /** Token hooks for a server bound beyond loopback. */
 function tokenHooks(token: string): AccessHooks {
   const onRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     if (request.url.startsWith('/assets/')) return undefined; // hashed bundle files: no data in them
     const header = request.headers['x-auth-token'];
     if (typeof header === 'string' && sameToken(header, token)) return undefined;
-    const cookie = cookieToken(request);
+    const cookie = request.cookies[COOKIE];
     if (cookie !== undefined && sameToken(cookie, token)) return undefined;
     const url = new URL(request.url, 'http://x');
     const q = url.searchParams.get('token');
     if (q !== null && sameToken(q, token)) {
-      reply.header('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`);
+      reply.setCookie(COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict' });
       if (request.method === 'GET' && !url.pathname.startsWith('/data/')) {
         // The token leaves the address bar (and history) at once; the cookie carries it from here.
         url.searchParams.delete('token');
@@ -143,7 +135,10 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
   installErrorHandling(app, (msg) => process.stderr.write(`vizjobs view: ${msg}\n`));
   await app.register(formbody);
   const hooks: Partial<AccessHooks> = token ? tokenHooks(token) : {};
-  if (token) app.addHook('onRequest', hooks.onRequest as AccessHooks['onRequest']);
+  if (token) {
+    await ensureCookies(app);
+    app.addHook('onRequest', hooks.onRequest as AccessHooks['onRequest']);
+  }
 
   const unavailable = (err: unknown): ApiError =>
     new ApiError('storageUnavailable', err instanceof JobRuntimeError && err.permanent ? err.message : undefined);

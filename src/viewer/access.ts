@@ -45,10 +45,6 @@ const TOKEN_ERRORS: ReadonlySet<string> = new Set(
   [ERRORS.noToken, ERRORS.expiredToken, ERRORS.badToken, ERRORS.tooManyAuthFailures].map((e) => e.code),
 );
 
-function cookieHeader(value: string, maxAgeSec: number, secure: boolean): string {
-  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSec}${secure ? '; Secure' : ''}`;
-}
-
 /**
  * `POST /v1/auth/session` ({token} in a JSON or form body, or the X-Auth-Token header) sets the
  * cookie; `GET` says whether the cookie is valid and until when; `DELETE` signs out: revokes the
@@ -75,7 +71,7 @@ export async function sessionRoutes(app: FastifyInstance, opts: SessionRoutesOpt
     if (err && (projectId !== undefined || TOKEN_ERRORS.has(err.code))) return sendError(reply, err);
     const sealed = opts.sessions.seal(token as string, ttl);
     return reply
-      .header('set-cookie', cookieHeader(sealed.value, Math.floor(ttl / 1000), secure))
+      .setCookie(SESSION_COOKIE, sealed.value, { path: '/', httpOnly: true, sameSite: 'strict', maxAge: Math.floor(ttl / 1000), secure })
       .header('cache-control', 'no-store')
       .send({ is_success: true, expires_at: sealed.expiresAt });
   });
@@ -95,6 +91,6 @@ export async function sessionRoutes(app: FastifyInstance, opts: SessionRoutesOpt
     // Expired or unreadable cookies need no revocation: they are refused anyway.
     const opened = opts.sessions.open(request.cookies[SESSION_COOKIE]);
     if (opened.ok) await opts.revocations.revoke(opened.sessionId, opened.expiresAt);
-    return reply.header('set-cookie', cookieHeader('', 0, secure)).send({ is_success: true });
+    return reply.setCookie(SESSION_COOKIE, '', { path: '/', httpOnly: true, sameSite: 'strict', maxAge: 0, secure }).send({ is_success: true });
   });
 }
