@@ -7,3 +7,5 @@ export { decodeTensorProto } from './tensor.js';
 export { LIMITS, withLimits, shapeProduct, type Limits } from './limits.js';
 export { crc32c, crc32cJs, maskCrc, maskedCrc32c } from './crc32c.js';
 export { hasNativeCrc32c } from './crc32c-native.js';
+export { isMindSporeSummaryKey, isMindSporeSummaryFile, compareEventFileKeys } from './mindspore/files.js';
+export { decodeMsTensor, dataTypeName, tensorStatistics, type MsTensor, type TensorStatistics } from './mindspore/tensor.js';

@@ -9,6 +9,8 @@ import { fileProblem, StorageError } from '../storage/errors.js';
 import type { LogLocation, ObjectInfo, ObjectReader } from '../storage/storage.js';
 import type { Logdir, LogdirStats, OpenLogdirOptions, Problem, ReloadStats } from './model.js';
 import { EventDecoder } from './event-decoder.js';
+import { MsEventDecoder } from './mindspore/decoder.js';
+import { compareEventFileKeys, isMindSporeSummaryFile, isMindSporeSummaryKey } from './mindspore/files.js';
 import { RunState, newFileState, type FileState } from './run.js';
 import { Slices } from './slices.js';
 import type { SeriesItem } from './values.js';
@@ -73,6 +75,8 @@ class LogdirImpl extends LogdirReader implements Logdir {
   private readonly maxRead: number;
   /** One decoder for every file: a fresh sink per chunk made the framing loop's call site polymorphic ("wrong call target" deopts). */
   private readonly decoder = new EventDecoder();
+  /** MindSpore summaries (mindspore/): the same framing, their own records. */
+  private readonly msDecoder = new MsEventDecoder();
 
   constructor(location: LogLocation, options: OpenLogdirOptions) {
     const runStates = new Map<string, RunState>();
@@ -102,7 +106,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
     const slices = new Slices();
     for (const info of listing) {
       await slices.pause();
-      if (!isEventFile(info.key)) continue;
+      if (!isEventFile(info.key) && !isMindSporeSummaryKey(prefix, info.key)) continue;
       files++;
       const name = runNameOf(prefix, info.key);
       let run = this.runStates.get(name);
@@ -126,7 +130,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
     for (const info of listing) sizes.set(info.key, info);
     for (const run of touchedRuns) {
       await slices.pause();
-      const keys = [...run.files.keys()].sort();
+      const keys = [...run.files.keys()].sort(compareEventFileKeys);
       for (const key of keys) {
         const file = run.files.get(key) as FileState;
         const info = sizes.get(key);
@@ -181,7 +185,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
       const target = pool.take(len);
       return open.readInto(target, 0, len, from).then((n) => target.subarray(0, n), asError);
     };
-    const decoder = this.decoder;
+    const decoder = isMindSporeSummaryFile(file.key) ? this.msDecoder : this.decoder;
     decoder.run = run;
     decoder.file = file;
     const slices = new Slices();

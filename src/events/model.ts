@@ -36,6 +36,12 @@ export interface TagMetadata {
   pluginContent: Uint8Array;
   /** SummaryMetadata.data_class: 0 unknown, 1 SCALAR, 2 TENSOR, 3 BLOB_SEQUENCE. */
   dataClass: number;
+  /**
+   * Set for a tag read from a MindSpore summary: MindInsight's plugin for it (`scalar`, `image`,
+   * `histogram`, `tensor`, `loss_landscape`, `graph`); `displayName` is then MindInsight's name
+   * of the series (`loss/scalar`; for a graph, the file's name).
+   */
+  mindinsightPlugin?: string;
 }
 
 export interface TagInfo {
