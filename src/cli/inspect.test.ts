@@ -9,6 +9,7 @@ import { cliPath, pytorchFixtureDir } from '../testing/paths.js';
 import { EventEncoder } from '../writer/index.js';
 import type { InspectReport } from '../events/inspect.js';
 import { DT_STRING, tensorProto, tensorRecord } from '../testing/hostile.js';
+import { MsSummaryWriter, tinyGraphProto } from '../testing/mindspore-writer.js';
 
 test('inspect --json reports the real fixture’s runs, tags by kind and step ranges', () => {
   const out = execFileSync(process.execPath, [cliPath, 'inspect', '--json', pytorchFixtureDir], { encoding: 'utf8' });
@@ -46,4 +47,28 @@ test('inspect lists a shape bomb as a shape problem of its record, at once', (t)
   writeFileSync(join(dir, 'events.out.tfevents.0000000001.h.1.0'), bomb);
   const out = execFileSync(process.execPath, [cliPath, 'inspect', dir], { encoding: 'utf8', timeout: 20_000 });
   assert.match(out, /shape at events\.out\.tfevents\.0000000001\.h\.1\.0:0: tensor claims shape \[100000, 100000\] but holds 1 element/);
+});
+
+test('inspect reports a MindSpore summary directory: train jobs, tags with MindInsight names, the graph, problems', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vizjobs-inspect-ms-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const w = new MsSummaryWriter(join(dir, 'job1'), { now: () => 1_700_000_000, timestamp: 1_700_000_000 });
+  w.addGraph(tinyGraphProto('net'));
+  for (let step = 1; step <= 3; step++) {
+    w.addScalar('loss', 1 / step);
+    w.addHistogram('conv1.weight/auto', [1, 2, step]);
+    w.record(step);
+  }
+  w.writePayload(Buffer.from([0x09, 0, 0, 0, 0, 0, 0, 0, 0, 0x2a, 0x7f]));
+  w.close();
+  const report = JSON.parse(execFileSync(process.execPath, [cliPath, 'inspect', '--json', dir], { encoding: 'utf8' })) as InspectReport;
+  assert.deepEqual(report.runs.map((r) => r.name), ['job1']);
+  const loss = report.runs[0].tags.scalars?.find((x) => x.tag === 'loss');
+  assert.deepEqual(loss && [loss.count, loss.firstStep, loss.lastStep, loss.mindinsightName], [3, 1, 3, 'loss/scalar']);
+  assert.equal(report.runs[0].tags.histograms?.[0].mindinsightName, 'conv1.weight/auto/histogram');
+  assert.ok(report.runs[0].hasGraph);
+  assert.deepEqual(report.runs[0].problems.map((p) => p.kind), ['decode']);
+  const text = execFileSync(process.execPath, [cliPath, 'inspect', dir], { encoding: 'utf8' });
+  assert.match(text, /scalars\n {3}loss {3}\(MindInsight: loss\/scalar\)\n/);
+  assert.match(text, /graph yes/);
 });

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
-    .description('list runs, tags by kind, step ranges, counts and problems of a TensorBoard log directory')
+    .description('list runs, tags by kind, step ranges, counts and problems of a TensorBoard or MindSpore summary log directory')
     .argument('<logdir>', 'local log directory')
     .option('--json', 'print a JSON report')
     .option('--no-verify', 'skip CRC-32C verification')

@@ -13,6 +13,8 @@ export interface InspectTag {
   /** Steps that came after a larger step (TensorBoard's outoforder_steps), at most 20. */
   outOfOrderSteps: number[];
   pluginName: string;
+  /** A MindSpore summary's series: MindInsight's name of it (`loss/scalar`; a graph: its file's name). */
+  mindinsightName?: string;
 }
 
 export interface InspectRun {
@@ -75,13 +77,14 @@ export function inspectLogdir(logdir: Logdir, loadMs: number): InspectReport {
         maxStep: num(t.maxStep),
         outOfOrderSteps,
         pluginName: t.metadata.pluginName,
+        ...(t.metadata.mindinsightPlugin !== undefined ? { mindinsightName: t.metadata.displayName } : {}),
       });
     }
     return {
       name: r.name,
       files: r.files,
       firstWallTime: num(r.firstWallTime),
-      hasGraph: r.hasGraph,
+      hasGraph: r.hasGraph || r.tags.some((t) => t.metadata.mindinsightPlugin === 'graph'),
       runMetadataTags: r.runMetadataTags,
       tags,
       problems: r.problems,
@@ -91,6 +94,9 @@ export function inspectLogdir(logdir: Logdir, loadMs: number): InspectReport {
 }
 
 const RULE = '='.repeat(70);
+
+/** How a MindSpore series is named in MindInsight, after its tag. */
+const mindinsight = (t: InspectTag): string => (t.mindinsightName !== undefined ? `   (MindInsight: ${t.mindinsightName})` : '');
 
 /** Human text in the shape of `tensorboard --inspect`. */
 export function formatInspect(report: InspectReport): string {
@@ -110,7 +116,7 @@ export function formatInspect(report: InspectReport): string {
         continue;
       }
       out.push(kind);
-      for (const t of tags) out.push(`   ${t.tag}`);
+      for (const t of tags) out.push(`   ${t.tag}${mindinsight(t)}`);
     }
     out.push(`graph ${run.hasGraph ? 'yes' : '-'}`, `run_metadata ${run.runMetadataTags.length ? run.runMetadataTags.join(', ') : '-'}`, RULE, '');
     out.push(`Event statistics for ${run.name}:`);
@@ -119,7 +125,7 @@ export function formatInspect(report: InspectReport): string {
       if (!tags) continue;
       out.push(kind);
       for (const t of tags) {
-        out.push(`   ${t.tag}`);
+        out.push(`   ${t.tag}${mindinsight(t)}`);
         out.push(`      first_step           ${t.firstStep ?? '-'}`);
         out.push(`      last_step            ${t.lastStep ?? '-'}`);
         out.push(`      max_step             ${t.maxStep ?? '-'}`);
