@@ -15,6 +15,7 @@
 // For a job it is the chain above; `vizjobs view` (src/view/) mounts the same routes at /data/ over
 // one fixed set of log directories, so both answer byte for byte alike.
 import formbody from '@fastify/formbody';
+import { basename } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessHooks, Refusal } from '../api/access.js';
 import { ApiError, sendError } from '../api/errors.js';
@@ -23,6 +24,7 @@ import type { SeriesKind } from '../events/index.js';
 import type { ServingRequests } from '../jobs/reconciler.js';
 import { JobRuntimeError } from '../runtime/runtime.js';
 import { viewerAccessRule, type ViewerAccess } from './access.js';
+import { registerMindInsightRoutes } from './mindinsight.js';
 import { registerPluginRoutes } from './plugin-routes.js';
 import { sendCached, sendJson } from './respond.js';
 import type { JobParams, Query, Req, RouteFn } from './routing.js';
@@ -187,6 +189,8 @@ export async function registerDataApi(app: FastifyInstance, src: DataSource): Pr
       experiment_description: '',
       creation_time: 0,
       debug: { data_provider: 'vizjobs', flags: {} },
+      // Beyond TensorBoard: the job's type as given, which chooses the web UI's names.
+      job_type: v.job.jobType,
     }),
   );
 
@@ -237,6 +241,14 @@ export async function registerDataApi(app: FastifyInstance, src: DataSource): Pr
   });
 
   registerPluginRoutes(route);
+  // MindInsight's read-only routes beside data/ (…/v1/mindinsight/datavisual/…), over the same data.
+  registerMindInsightRoutes(app, {
+    dataPrefix: prefix,
+    hooks,
+    viewed,
+    miss: src.miss,
+    baseName: (v) => basename(src.describe(v).dataLocation.replace(/\/+$/, '')),
+  });
 
   // Anything else under data/: the access checks still apply first, then the envelope's 404.
   app.route<{ Params: JobParams; Querystring: Query }>({
