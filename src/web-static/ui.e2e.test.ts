@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { cliPath, pytorchFixtureDir, repoRoot } from '../testing/paths.js';
 import { SummaryWriter } from '../writer/index.js';
+import { MsSummaryWriter } from '../testing/mindspore-writer.js';
 
 const CHROMIUM = process.env.VIZJOBS_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
@@ -462,6 +463,42 @@ test('a job whose logs do not exist yet says "no data yet", then shows them as t
   assert.match(problem, /run1/);
   assert.match(problem, /1999999999/);
   await page.screenshot({ path: join(artifacts, 'viewer-problems.png') });
+  await context.close();
+});
+
+test('a MindInsight job over MindSpore summaries shows MindInsight\'s names, every point, and MindInsight\'s routes answer', { timeout: 90_000 }, async () => {
+  assert.ok(browser);
+  const dir = join(tmp, 'obs', 'demo', 'ms', 'lenet');
+  const w = new MsSummaryWriter(dir, { now: () => 1_700_000_000 });
+  for (let step = 1; step <= 200; step++) {
+    w.addScalar('loss', 1 / step);
+    w.addHistogram('conv1.weight/auto', [step, step + 1, step + 2]);
+    w.record(step, 1_700_000_000 + step);
+  }
+  w.close();
+  const api = `${baseUrl}/v1/${PROJECT}/visualization-jobs`;
+  const headers = { 'content-type': 'application/json', 'x-auth-token': TOKEN };
+  const created = (await (await fetch(api, { method: 'POST', headers, body: JSON.stringify({ job_name: 'mi', train_url: '/demo/ms/', job_type: 'mindinsight' }) })).json()) as { job_id: number; service_url: string };
+  const job = await until('RUNNING', async () => {
+    const j = (await (await fetch(`${api}/${created.job_id}`, { headers })).json()) as { status: number; job_type: string };
+    return j.status === 8 && j;
+  });
+  assert.equal(job.job_type, 'mindinsight');
+  const context = await browser.newContext({ viewport: { width: 1200, height: 700 }, extraHTTPHeaders: { 'X-Auth-Token': TOKEN } });
+  const page = await context.newPage();
+  await page.goto(created.service_url);
+  const s = await until('the loss chart', async () => (await debugState(page)).scalars.loss?.runs.lenet, 40_000);
+  assert.equal(s.points, 200);
+  await page.waitForSelector('.card-title:text-is("loss/scalar")');
+  assert.match(await page.textContent('a[data-tab="scalars"]') ?? '', /^Scalar\d*$/); // the title, then its tag count
+  await page.click('a[data-tab="histograms"]');
+  await page.waitForSelector('.card-title:text-is("conv1.weight/auto/histogram")');
+  await page.screenshot({ path: join(artifacts, 'viewer-mindinsight.png') });
+  const mi = `${created.service_url.replace(/\/$/, '')}/v1/mindinsight/datavisual`;
+  const plugins = (await (await fetch(`${mi}/plugins?train_id=./lenet`, { headers })).json()) as { plugins: Record<string, string[]> };
+  assert.deepEqual(plugins.plugins.scalar, ['loss/scalar']);
+  const meta = (await (await fetch(`${mi}/scalar/metadata?train_id=./lenet&tag=loss/scalar`, { headers })).json()) as { metadatas: unknown[] };
+  assert.equal(meta.metadatas.length, 200);
   await context.close();
 });
 

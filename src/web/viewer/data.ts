@@ -2,6 +2,7 @@
 // service_url, whatever deep link the page was opened at. The cookie from the console's sign-in
 // authenticates; a token kept in this tab's sessionStorage is sent as the header too.
 import { loadSession } from '../lib/session.js';
+import { noteTags } from './names.js';
 
 /** The viewer's root (the job's service_url path, ending in '/'). */
 export function viewerBase(pathname: string = location.pathname): string {
@@ -71,7 +72,9 @@ export class DataClient {
 
   async json<T>(path: string, params: Params = {}): Promise<T> {
     const r = await this.raw(path, params);
-    return (await r.json()) as T;
+    const body: unknown = await r.json();
+    noteTags(path, body);
+    return body as T;
   }
 
   async postJson<T>(path: string, body: unknown): Promise<T> {

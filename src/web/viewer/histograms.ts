@@ -8,6 +8,7 @@ import { axisWidth, formatTick } from '../lib/format.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
 import { loadShownSeries, shownFingerprint, tagsByRun, type Tab } from './tab.js';
+import { tagLabel } from './names.js';
 
 type Buckets = Array<[number, number, number]>;
 interface HistEntry { wall: number; step: number; buckets: Buckets }
@@ -50,7 +51,7 @@ export class HistogramsTab implements Tab {
         const canvas = h('canvas', { class: 'ridge' });
         const card = h('div', { class: 'card', 'data-tag': tag, 'data-run': run },
           h('div', { class: 'card-head' }, h('span', { class: 'swatch', style: `background:${this.state.colors.get(run)}` }),
-            h('span', { class: 'card-title' }, tag), h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, `${run} · ${entries.length} steps`)),
+            h('span', { class: 'card-title' }, tagLabel(tag)), h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, `${run} · ${entries.length} steps`)),
           canvas);
         grid.append(card);
         const label = h('div', { class: 'ridge-label muted small' });
@@ -273,7 +274,7 @@ export class DistributionsTab implements Tab {
         const host = h('div', { class: 'plot' });
         grid.append(h('div', { class: 'card', 'data-tag': tag, 'data-run': run },
           h('div', { class: 'card-head' }, h('span', { class: 'swatch', style: `background:${this.state.colors.get(run)}` }),
-            h('span', { class: 'card-title' }, tag), h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, run)),
+            h('span', { class: 'card-title' }, tagLabel(tag)), h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, run)),
           host));
         const color = this.state.colors.get(run);
         requestAnimationFrame(() => this.plots.push(distPlot(host, rows, color)));

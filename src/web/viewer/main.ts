@@ -19,6 +19,7 @@ import { HParamsTab } from './hparams.js';
 import { PrCurvesTab } from './prcurves.js';
 import { ProblemsTab } from './problems.js';
 import type { Tab } from './tab.js';
+import { setJobType, tabLabel } from './names.js';
 
 const POLL_MS = 5000;
 const base = viewerBase();
@@ -97,7 +98,7 @@ function renderTabs(): void {
   const active = currentTab();
   for (const [id, label, tab] of TABS) {
     const n = refreshedOnce.has(id) ? tab.count() : undefined;
-    const a = h('a', { href: `#${id}`, class: `tab${id === active ? ' active' : ''}${n === 0 ? ' empty-tab' : ''}`, 'data-tab': id }, label,
+    const a = h('a', { href: `#${id}`, class: `tab${id === active ? ' active' : ''}${n === 0 ? ' empty-tab' : ''}`, 'data-tab': id }, tabLabel(id, label),
       n ? h('span', { class: id === 'problems' ? 'badge bad' : 'badge' }, String(n)) : null);
     tabBar.append(a);
   }
@@ -184,9 +185,12 @@ async function poll(): Promise<void> {
   try {
     if (firstLoad) {
       void watchStatus();
-      void data.json<{ data_location?: string; window_title?: string }>('environment').then((env) => {
+      // Awaited: the job's type chooses how tabs and series are named (names.ts).
+      await data.json<{ data_location?: string; window_title?: string; job_type?: string }>('environment').then((env) => {
         if (env.data_location) locationEl.textContent = env.data_location;
         if (env.window_title) document.title = env.window_title;
+        setJobType(env.job_type);
+        renderTabs();
       }, () => undefined);
     }
     const runs = await data.json<string[]>('runs');

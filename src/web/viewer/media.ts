@@ -5,6 +5,7 @@ import { tbNumber } from '../lib/tb-values.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
 import { loadShownSeries, shownFingerprint, tagsByRun, type Tab } from './tab.js';
+import { tagLabel } from './names.js';
 
 interface MediaEntry { wall: number; step: number; query: string; label?: string; contentType?: string }
 
@@ -85,7 +86,7 @@ export class MediaTab implements Tab {
     show(at);
     return h('div', { class: 'card', 'data-tag': tag, 'data-run': run },
       h('div', { class: 'card-head' }, h('span', { class: 'swatch', style: `background:${this.state.colors.get(run)}` }),
-        h('span', { class: 'card-title' }, tag), h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, run)),
+        h('span', { class: 'card-title' }, tagLabel(tag)), h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, run)),
       stage,
       entries.length > 1 ? h('div', { class: 'slider-row' }, slider, stepLabel) : h('div', { class: 'slider-row' }, stepLabel));
   }

@@ -7,6 +7,7 @@ import { toast } from '../lib/ui.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
 import { ScalarChart, type ChartStats, type ScalarSeries } from './scalar-chart.js';
+import { tagLabel } from './names.js';
 
 type TagsResponse = Record<string, Record<string, { displayName?: string; description?: string }>>;
 
@@ -136,7 +137,7 @@ export class ScalarsTab {
       }
     });
     const el = h('div', { class: 'card', 'data-tag': tag },
-      h('div', { class: 'card-head' }, h('span', { class: 'card-title', title: tag }, tag), h('span', { class: 'spacer' }), reset, wide, dl),
+      h('div', { class: 'card-head' }, h('span', { class: 'card-title', title: tag }, tagLabel(tag)), h('span', { class: 'spacer' }), reset, wide, dl),
       h('div', { class: 'plot-wrap' }, plot, tooltip), legend);
     wide.addEventListener('click', () => {
       el.classList.toggle('wide');
