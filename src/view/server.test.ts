@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pytorchFixtureDir } from '../testing/paths.js';
 import { SummaryWriter } from '../writer/index.js';
+import { MsSummaryWriter } from '../testing/mindspore-writer.js';
 import { startViewServer, type ViewServer } from './server.js';
 
 interface Expected {
@@ -193,5 +194,30 @@ describe('vizjobs view beyond loopback', () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe('vizjobs view reads a MindSpore summary directory', () => {
+  let s: ViewServer;
+  before(async () => {
+    const w = new MsSummaryWriter(join(root, 'ms', 'job1'), { now: () => 1_700_000_000 });
+    for (let step = 1; step <= 30; step++) {
+      w.addScalar('loss', step / 2);
+      w.record(step, 1_700_000_000 + step);
+    }
+    w.close();
+    s = await startViewServer({ logdirs: [{ name: undefined, path: join(root, 'ms') }], port: 0 });
+  });
+  after(async () => s.close());
+
+  it('serves its train jobs through TensorBoard\'s data API and MindInsight\'s routes', async () => {
+    assert.deepEqual(await getJson(s, '/data/runs'), ['job1']);
+    const points = (await getJson(s, `/data/plugin/scalars/scalars?${q({ run: 'job1', tag: 'loss' })}`)) as unknown[];
+    assert.equal(points.length, 30);
+    const jobs = (await getJson(s, '/v1/mindinsight/datavisual/train-jobs')) as { name: string; train_jobs: Array<{ train_id: string }> };
+    assert.equal(jobs.name, 'ms');
+    assert.deepEqual(jobs.train_jobs.map((j) => j.train_id), ['./job1']);
+    const meta = (await getJson(s, `/v1/mindinsight/datavisual/scalar/metadata?${q({ train_id: './job1', tag: 'loss/scalar' })}`)) as { metadatas: Array<{ step: number; value: number }> };
+    assert.deepEqual(meta.metadatas[29], { wall_time: 1_700_000_030, step: 30, value: 15 });
   });
 });
