@@ -99,6 +99,8 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   let result: Loaded = { records: 0, samples: 0, bytes: 0 };
   let reloadMs = NaN;
+  /** The engine's own estimate of what the series hold (single-process load only). */
+  let memoryBytes: number | null = null;
   const add = (p: Loaded): void => {
     result.records += p.records;
     result.samples += p.samples;
@@ -128,6 +130,7 @@ async function main(): Promise<void> {
       const t1 = performance.now();
       await logdir.reload();
       reloadMs = performance.now() - t1;
+      memoryBytes = logdir.stats().memoryBytes;
       (globalThis as { keep?: unknown }).keep = logdir;
     }
   }
@@ -138,6 +141,7 @@ async function main(): Promise<void> {
       ...result,
       loadMs,
       reloadMs,
+      memoryBytes,
       rss: process.memoryUsage().rss,
       cpuMs: (ru.userCPUTime + ru.systemCPUTime) / 1000,
       userMs: ru.userCPUTime / 1000,

@@ -115,6 +115,16 @@ export class MsEventDecoder implements RecordSink, Warn {
     if (summaryS < 0) return;
     p = summaryS;
     while (p < summaryE) {
+      // The scalar fast path: Value{1: tag, 3: float} with one-byte lengths, for a known scalar tag.
+      if (buf[p] === 0x0a && buf[p + 2] === 0x0a) {
+        const ve = p + 2 + buf[p + 1];
+        const ts = p + 4;
+        const te = ts + buf[p + 3];
+        if (buf[p + 1] < 0x80 && buf[p + 3] < 0x80 && te + 5 === ve && ve <= summaryE && buf[te] === 0x1d && fastScalar(this.run, buf, ts, te, step, wall)) {
+          p = ve;
+          continue;
+        }
+      }
       const key = varint(buf, p, summaryE);
       p = pos;
       if (key === 10) {
@@ -231,6 +241,29 @@ export class MsEventDecoder implements RecordSink, Warn {
     if (fits(u, plugin)) return u;
     throw new ProtoError(`tag ${short(bare)}: both ${short(bare)} and ${short(`${bare}/${mi}`)} hold other kinds of series`);
   }
+}
+
+/** Little-endian scratch word for the fast path's float reads (no per-read bounds check or allocation). */
+const SCRATCH_BYTES = new Uint8Array(4);
+const SCRATCH_F32 = new Float32Array(SCRATCH_BYTES.buffer);
+
+/**
+ * A scalar value whose tag buf[ts, te) is a known MindSpore scalar series, in order and under the
+ * cap, whose float follows te's key byte: pushed with no call into the general walker. Returns
+ * false having changed nothing otherwise (the general path then takes the value). Never throws.
+ */
+function fastScalar(run: RunState, buf: Buffer, ts: number, te: number, step: number, wall: number): boolean {
+  const t = run.tagTable.find(buf, ts, te);
+  if (t === undefined || t.metadata.mindinsightPlugin !== 'scalar') return false;
+  const store = t.store;
+  if (store.length >= LIMITS.seriesSamples || (store.length > 0 && step <= store.maxStep)) return false;
+  const sb = SCRATCH_BYTES;
+  sb[0] = buf[te + 1];
+  sb[1] = buf[te + 2];
+  sb[2] = buf[te + 3];
+  sb[3] = buf[te + 4];
+  store.pushScalar(step, wall, SCRATCH_F32[0]);
+  return true;
 }
 
 /** MindInsight drops events longer than this (ms_data_loader's MAX_EVENT_STRING). */
