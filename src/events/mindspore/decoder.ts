@@ -41,9 +41,13 @@ function msMetadata(displayName: string, plugin: string, mi: string): TagMetadat
   return { displayName, description: '', pluginName: plugin, pluginContent: EMPTY_BYTES, dataClass: 0, mindinsightPlugin: mi };
 }
 
-/** Whether a tag holds MindSpore values of this kind (and may take more of them). */
-function fits(t: TagState, plugin: string): boolean {
-  return t.metadata.pluginName === plugin && t.metadata.mindinsightPlugin !== undefined;
+/**
+ * Whether a tag may take values of this kind: the same kind and plugin — a MindSpore series, or a
+ * TensorBoard one of the same tag in the same run (scalars, images, histograms merge as TensorBoard
+ * merges the files of a run, whichever format came first).
+ */
+function fits(t: TagState, kind: SeriesKind, plugin: string): boolean {
+  return t.kind === kind && t.metadata.pluginName === plugin;
 }
 
 /** Decodes the records of the MindSpore summary it is pointed at (`run`, `file`) into that run. */
@@ -146,7 +150,7 @@ export class MsEventDecoder implements RecordSink, Warn {
     const table = this.run.tagTable;
     let t = table.find(name, 0, name.length);
     if (t === undefined) t = table.add(name, 0, name.length, GRAPH.kind, msMetadata(name.toString('utf8'), GRAPH.plugin, GRAPH.mi));
-    else if (!fits(t, GRAPH.plugin)) throw new ProtoError(`graph of ${short(t.tag)}: the name holds another kind of series`);
+    else if (!fits(t, GRAPH.kind, GRAPH.plugin)) throw new ProtoError(`graph of ${short(t.tag)}: the name holds another kind of series`);
     this.push(t, step, wall, { key, offset: base + s, length: e - s });
   }
 
@@ -231,14 +235,14 @@ export class MsEventDecoder implements RecordSink, Warn {
   private tagFor(buf: Buffer, s: number, e: number, kind: SeriesKind, plugin: string, mi: string): TagState {
     const table = this.run.tagTable;
     const t = table.find(buf, s, e);
-    if (t !== undefined && fits(t, plugin)) return t;
+    if (t !== undefined && fits(t, kind, plugin)) return t;
     const bare = utf8(buf, s, e);
     if (t === undefined) return table.add(buf, s, e, kind, msMetadata(`${bare}/${mi}`, plugin, mi));
     // The bare tag holds another kind: this one under its MindInsight name.
     const alt = Buffer.from(`${bare}/${mi}`, 'utf8');
     const u = table.find(alt, 0, alt.length);
     if (u === undefined) return table.add(alt, 0, alt.length, kind, msMetadata(`${bare}/${mi}`, plugin, mi));
-    if (fits(u, plugin)) return u;
+    if (fits(u, kind, plugin)) return u;
     throw new ProtoError(`tag ${short(bare)}: both ${short(bare)} and ${short(`${bare}/${mi}`)} hold other kinds of series`);
   }
 }
@@ -254,7 +258,8 @@ const SCRATCH_F32 = new Float32Array(SCRATCH_BYTES.buffer);
  */
 function fastScalar(run: RunState, buf: Buffer, ts: number, te: number, step: number, wall: number): boolean {
   const t = run.tagTable.find(buf, ts, te);
-  if (t === undefined || t.metadata.mindinsightPlugin !== 'scalar') return false;
+  // Any scalar series takes it (tagFor's rule for scalars: same kind, plugin `scalars`).
+  if (t === undefined || t.kind !== 'scalars' || t.metadata.pluginName !== 'scalars') return false;
   const store = t.store;
   if (store.length >= LIMITS.seriesSamples || (store.length > 0 && step <= store.maxStep)) return false;
   const sb = SCRATCH_BYTES;

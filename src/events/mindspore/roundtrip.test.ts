@@ -254,3 +254,19 @@ test('a malformed event body is a decode problem of its record; the others are k
   assert.deepEqual(problems.map((p) => p.kind).sort(), ['decode', 'shape']);
   assert.equal(logdir.tensors('.', 't')?.length, 1);
 });
+
+test('the same tag written by TensorBoard and by MindSpore in one run is one series, whichever came first', async (t) => {
+  const dir = tmp(t);
+  const tb = new SummaryWriter(dir, { now: () => 5 });
+  tb.addScalar('loss', 1, 1, 5);
+  tb.addScalar('later', 1, 1, 5);
+  tb.close();
+  const ms = new MsSummaryWriter(dir, { now, timestamp: 10 });
+  ms.addScalar('loss', 2);
+  ms.record(2, 6);
+  ms.close();
+  const logdir = await load(dir);
+  assert.deepEqual([...(logdir.scalars('.', 'loss')?.steps ?? [])], [1, 2]);
+  assert.deepEqual(logdir.run('.')?.tags.map((x) => x.tag), ['later', 'loss']);
+  assert.deepEqual(logdir.run('.')?.problems, []);
+});
