@@ -7,7 +7,7 @@
 // drops everything.
 import { fileProblem, StorageError } from '../storage/errors.js';
 import type { LogLocation, ObjectInfo, ObjectReader, ObjectStorage } from '../storage/storage.js';
-import type { Logdir, LogdirStats, OpenLogdirOptions, Problem, ReloadStats } from './model.js';
+import type { LoadProgress, Logdir, LogdirStats, OpenLogdirOptions, Problem, ReloadStats } from './model.js';
 import { EventDecoder } from './event-decoder.js';
 import { RunState, newFileState, type FileState } from './run.js';
 import { TagNames } from './tag-table.js';
@@ -104,6 +104,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
   private readonly runStates: Map<string, RunState>;
   private inflight: Promise<ReloadStats> | undefined;
   private totals = { bytesRead: 0, records: 0, reloads: 0, files: 0 };
+  private readonly loadState: LoadProgress = { loading: false, listed: false, files: 0, filesRead: 0 };
   private readonly verify: boolean;
   private readonly maxRead: number;
   /** One decoder for every file: a fresh sink per chunk made the framing loop's call site polymorphic ("wrong call target" deopts). */
@@ -128,7 +129,23 @@ class LogdirImpl extends LogdirReader implements Logdir {
     return this.inflight;
   }
 
+  progress(): LoadProgress {
+    return { ...this.loadState };
+  }
+
   private async doReload(): Promise<ReloadStats> {
+    const load = this.loadState;
+    load.loading = true;
+    load.listed = false;
+    load.files = load.filesRead = 0;
+    try {
+      return await this.reloadOnce(load);
+    } finally {
+      load.loading = false;
+    }
+  }
+
+  private async reloadOnce(load: LoadProgress): Promise<ReloadStats> {
     const t0 = performance.now();
     const { storage, prefix } = this.location;
     // A listing of 10,000 runs is ~50 ms of bookkeeping (and a local walk 20,000 calls): done in
@@ -172,6 +189,8 @@ class LogdirImpl extends LogdirReader implements Logdir {
         work.push({ run, file, size: info.size });
       }
     }
+    load.listed = true;
+    load.files = work.length;
     let bytesRead = 0;
     let records = 0;
     let largest = 0;
@@ -195,6 +214,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
       const { run, file, size, whole } = work[i];
       const r = whole ? await this.feedWhole(run, file, await whole, slices) : await this.readFile(run, file, size, pool);
       work[i].whole = undefined;
+      load.filesRead++;
       bytesRead += r.bytesRead;
       records += r.records;
     }

@@ -173,8 +173,12 @@ function sessionGroupsRequest(raw: unknown): SessionGroupsRequest {
 
 export function registerPluginRoutes(route: RouteFn): void {
   // --- scalars ----------------------------------------------------------------------------
-  route('GET', 'plugin/scalars/tags', (v, _q, req, reply) =>
-    sendCached(req, reply, v, 'scalars/tags', () => describedTags(v.logdir, 'scalars')),
+  // May answer from a first load still running: the loaded runs' tags (X-Vizjobs-Partial).
+  route(
+    'GET',
+    'plugin/scalars/tags',
+    (v, _q, req, reply) => sendCached(req, reply, v, 'scalars/tags', () => describedTags(v.logdir, 'scalars')),
+    { partial: true },
   );
 
   route('GET', 'plugin/scalars/scalars', (v, q, req, reply) => {
