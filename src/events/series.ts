@@ -76,13 +76,15 @@ export class SeriesStore<T> {
     this.steps32 = undefined;
     this.steps64 = undefined;
     this.prevStep = step;
-    this.walls32 = new Float32Array(cap);
-    this.walls64 = undefined;
+    // A column the last chunk had to widen starts wide: a log of doubles (double_val tensors) or of
+    // wall times 0.01 s apart would otherwise fill, then copy, a narrow column in every chunk.
+    this.walls32 = this.wideWalls ? undefined : new Float32Array(cap);
+    this.walls64 = this.wideWalls ? new Float64Array(cap) : undefined;
     this.prevWall = wall;
-    this.values32 = this.scalar ? new Float32Array(cap) : undefined;
-    this.values64 = undefined;
+    this.values32 = this.scalar && !this.wideValues ? new Float32Array(cap) : undefined;
+    this.values64 = this.scalar && this.wideValues ? new Float64Array(cap) : undefined;
     this.curCap = cap;
-    this.cur = { steps: this.steps8, stepBase: step, walls: this.walls32, wallBase: wall, capacity: cap, values: this.values32 };
+    this.cur = { steps: this.steps8, stepBase: step, walls: this.walls32 ?? (this.walls64 as Float64Array), wallBase: wall, capacity: cap, values: this.values32 ?? this.values64 };
     // Listed from the start (not when full), so the first chunk runs the same code as the rest:
     // code first reached at sample 4,097 deoptimized the hot path.
     // A literal for the first: push() on an empty array reserves 16 slots, 144 bytes per series.
@@ -121,8 +123,13 @@ export class SeriesStore<T> {
     return wide;
   }
 
+  /** The last chunk widened its values / wall times: the next starts wide. */
+  private wideValues = false;
+  private wideWalls = false;
+
   /** Re-homes the current chunk's values in a Float64 column (a value float32 cannot hold arrived). */
   private widenValues(): Float64Array {
+    this.wideValues = true;
     const wide = new Float64Array(this.curCap);
     if (this.values32) wide.set(this.values32.subarray(0, this.curLen));
     this.values32 = undefined;
@@ -133,6 +140,7 @@ export class SeriesStore<T> {
 
   /** Re-homes the current chunk's wall times as absolute Float64 (a gap float32 cannot hold arrived). */
   private widenWalls(): Float64Array {
+    this.wideWalls = true;
     const c = this.cur as Chunk;
     const wide = new Float64Array(this.curCap);
     if (this.walls32) undelta(c.wallBase, this.walls32, this.curLen, wide, 0);
