@@ -10,7 +10,7 @@
 import { decodeHparamsPluginData } from './hparams.js';
 import { LIMITS } from './limits.js';
 import type { BlobRef, SeriesKind } from './model.js';
-import { ProtoError, lengthDelimited, pos, readDouble, readFloat, skipField, utf8, varint } from './proto.js';
+import { ProtoError, halfToNumber, lengthDelimited, pos, readDouble, readFloat, skipField, utf8, varint } from './proto.js';
 import type { FrameProblem, RecordSink } from './record-reader.js';
 import { RunState, newFileState, type FileState } from './run.js';
 import type { TagState } from './tag-table.js';
@@ -309,8 +309,12 @@ function newTag(run: RunState, buf: Buffer, s: number, e: number, ms: number, me
 
 /**
  * The shape nearly every record of a scalar log has, matched byte by byte with no calls:
- * Event{1: wall, 2: step, 5: Summary{1: Value{1: tag, 2: simple_value | 8: Tensor{1: DT_FLOAT,
- * 2: {}, 4: 4 bytes}}}} with one-byte lengths, for a tag already known as scalars.
+ * Event{1: wall, 2: step, 5: Summary{1: Value{1: tag, then 2: simple_value | 8: Tensor | 9:
+ * metadata, in any order}}} with one-byte lengths, for a tag already known as scalars. The tensor
+ * is a scalar as every writer encodes one (shape {} or absent): DT_FLOAT in tensor_content, packed
+ * or unpacked float_val; DT_DOUBLE in tensor_content, packed or unpacked double_val; DT_HALF in
+ * tensor_content, packed or unpacked half_val. Metadata (PyTorch's new-style scalars send it with
+ * every value) is skipped: a known tag keeps its first value's.
  * Returns false (having changed nothing) for anything else; the general walker takes it.
  * Never throws, so record() calls it first, outside the general walker's try/catch.
  */
@@ -336,26 +340,116 @@ function fastScalar(run: RunState, buf: Buffer, s: number, e: number): boolean {
   const ts = p + 6;
   const te = ts + buf[p + 5];
   if (te >= e) return false;
-  const k = buf[te];
-  // Where the value's 4 float bytes are: simple_value, or a DT_FLOAT tensor's tensor_content.
-  let at: number;
-  if (k === 0x15 && te + 5 === e) at = te + 1;
-  else if (k === 0x42 && te + 12 === e && buf[te + 1] === 10 && buf[te + 2] === 8 && buf[te + 3] === 1 && buf[te + 4] === 0x12 && buf[te + 5] === 0 && buf[te + 6] === 0x22 && buf[te + 7] === 4) at = te + 8;
-  else return false;
-  // Floats are read by copying their bytes into a scratch word: no per-buffer DataView to
-  // create and swap (its first swap deoptimized this function), nothing allocated.
+  if (!fastValue(buf, te, e)) return false;
+  const t = run.tagTable.find(buf, ts, te);
+  // Over the series cap the general path drops the sample and reports it.
+  if (t === undefined || t.kind !== 'scalars' || t.store.length >= LIMITS.seriesSamples) return false;
+  const value = FAST_VALUE[0];
+  const sb = SCRATCH_BYTES;
+  for (let i = 0; i < 8; i++) sb[i] = buf[s + 1 + i];
+  const wall = SCRATCH_F64[0];
+  if (Number.isNaN(run.firstWallTime)) run.firstWallTime = wall;
+  t.store.pushScalar(step, wall, value);
+  return true;
+}
+
+/** Every half's value (256 KiB, made at the first half_val record): a lookup, not a Math.pow per record. */
+let HALVES: Float32Array | undefined;
+function halfTable(): Float32Array {
+  const t = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) t[h] = halfToNumber(h);
+  return t;
+}
+
+/** fastValue's answer (a typed array: a module-level number would be a fresh heap number per record). */
+const FAST_VALUE = new Float64Array(1);
+
+/**
+ * The scalar a Value's fields after its tag, buf[q, e), hold in one of the shapes fastScalar
+ * takes, into FAST_VALUE; false for any other shape. Floats are read by copying their bytes into a
+ * scratch word: no per-buffer DataView to create and swap (its first swap deoptimized the fast path).
+ */
+function fastValue(buf: Buffer, q: number, e: number): boolean {
+  let at = -1;
+  let width = 0; // 4: float32 at `at`; 8: float64 at `at`; 2: half bits in `half`
+  let half = 0;
+  while (q < e) {
+    const k = buf[q];
+    if (k === 0x15) {
+      at = q + 1;
+      width = 4;
+      q += 5;
+    } else if (k === 0x4a) {
+      const l = buf[q + 1];
+      if (l >= 0x80) return false;
+      q += 2 + l;
+    } else if (k === 0x42) {
+      const l = buf[q + 1];
+      if (l >= 0x80) return false;
+      const end = q + 2 + l;
+      let r = q + 2;
+      if (buf[r] !== 0x08) return false;
+      const dtype = buf[r + 1];
+      r += 2;
+      if (buf[r] === 0x12) {
+        if (buf[r + 1] !== 0) return false; // a shape with dimensions: not a scalar's
+        r += 2;
+      }
+      const f = buf[r];
+      const n = buf[r + 1];
+      if (dtype === 1) {
+        // tensor_content or packed float_val of 4 bytes, or one unpacked float_val
+        if ((f === 0x22 || f === 0x2a) && n === 4 && r + 6 === end) at = r + 2;
+        else if (f === 0x2d && r + 5 === end) at = r + 1;
+        else return false;
+        width = 4;
+      } else if (dtype === 2) {
+        if ((f === 0x22 || f === 0x32) && n === 8 && r + 10 === end) at = r + 2;
+        else if (f === 0x31 && r + 9 === end) at = r + 1;
+        else return false;
+        width = 8;
+      } else if (dtype === 19) {
+        // tensor_content of 2 bytes, or half_val (int32 varints of the bits), packed or not
+        let v = r + 1;
+        if (f === 0x22 && n === 2 && r + 4 === end) half = buf[r + 2] | (buf[r + 3] << 8);
+        else {
+          if (f === 0x6a) {
+            v = r + 2;
+            if (v + n !== end) return false;
+          } else if (f !== 0x68) return false;
+          half = 0;
+          let shift = 0;
+          let b = 0x80;
+          while (v < end && b >= 0x80 && shift < 21) {
+            b = buf[v++];
+            half |= (b & 0x7f) << shift;
+            shift += 7;
+          }
+          if (b >= 0x80 || v !== end || half > 0xffff) return false;
+        }
+        width = 2;
+      } else return false;
+      q = end;
+    } else return false;
+  }
+  if (q !== e || width === 0) return false;
+  if (width === 2) {
+    FAST_VALUE[0] = (HALVES ??= halfTable())[half];
+    return true;
+  }
   const sb = SCRATCH_BYTES;
   sb[0] = buf[at];
   sb[1] = buf[at + 1];
   sb[2] = buf[at + 2];
   sb[3] = buf[at + 3];
-  const value = SCRATCH_F32[0];
-  const t = run.tagTable.find(buf, ts, te);
-  // Over the series cap the general path drops the sample and reports it.
-  if (t === undefined || t.kind !== 'scalars' || t.store.length >= LIMITS.seriesSamples) return false;
-  for (let i = 0; i < 8; i++) sb[i] = buf[s + 1 + i];
-  const wall = SCRATCH_F64[0];
-  if (Number.isNaN(run.firstWallTime)) run.firstWallTime = wall;
-  t.store.pushScalar(step, wall, value);
+  if (width === 4) {
+    FAST_VALUE[0] = SCRATCH_F32[0];
+    return true;
+  }
+  sb[4] = buf[at + 4];
+  sb[5] = buf[at + 5];
+  sb[6] = buf[at + 6];
+  sb[7] = buf[at + 7];
+  FAST_VALUE[0] = SCRATCH_F64[0];
   return true;
 }

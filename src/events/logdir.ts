@@ -6,12 +6,13 @@
 // module and the event decoder mutate run state; queries go through view.ts. Dropping the Logdir
 // drops everything.
 import { fileProblem, StorageError } from '../storage/errors.js';
-import type { LogLocation, ObjectInfo, ObjectReader } from '../storage/storage.js';
-import type { Logdir, LogdirStats, OpenLogdirOptions, Problem, ReloadStats } from './model.js';
+import type { LogLocation, ObjectInfo, ObjectReader, ObjectStorage } from '../storage/storage.js';
+import type { LoadProgress, Logdir, LogdirStats, OpenLogdirOptions, Problem, ReloadStats } from './model.js';
 import { EventDecoder } from './event-decoder.js';
 import { MsEventDecoder } from './mindspore/decoder.js';
 import { compareEventFileKeys, isMindSporeSummaryFile, isMindSporeSummaryKey } from './mindspore/files.js';
 import { RunState, newFileState, type FileState } from './run.js';
+import { TagNames } from './tag-table.js';
 import { Slices } from './slices.js';
 import type { SeriesItem } from './values.js';
 import { LogdirReader } from './view.js';
@@ -22,6 +23,14 @@ import { LogdirReader } from './view.js';
 const DEFAULT_MAX_READ = 1024 * 1024;
 /** How much of a read is decoded before the event loop may be given back (see readFile). */
 const FEED_SLICE = 256 * 1024;
+/**
+ * A file whose unread rest is at most this is read in one request, fetched ahead of its turn with
+ * up to PREFETCH others: a sweep is thousands of 5 KB files, and read one after the other each
+ * costs its storage's latency (an S3 round trip; on a slow disk, four thread-pool round trips).
+ * Held at most PREFETCH × SMALL_READ = 4 MiB at once.
+ */
+const SMALL_READ = 256 * 1024;
+const PREFETCH = 16;
 
 /** Whether a storage key names an event file (TensorBoard: the basename contains "tfevents"). */
 export function isEventFile(key: string): boolean {
@@ -61,6 +70,32 @@ class ReadPool {
   }
 }
 
+/** A reusable buffer that grows to the largest read it served (at most SMALL_READ). */
+class SlotBuffer {
+  private buf: Buffer | undefined;
+
+  take(len: number): Buffer {
+    if (!this.buf || this.buf.length < len) this.buf = Buffer.allocUnsafeSlow(Math.max(len, 16 * 1024));
+    return this.buf;
+  }
+}
+
+/**
+ * `length` bytes of `key` from `offset` (fewer at its end): opened, read into the slot's buffer and
+ * closed where the storage can open objects (local files), else one read() (S3: one GET).
+ */
+async function readWhole(storage: ObjectStorage, key: string, offset: number, length: number, slot: SlotBuffer): Promise<Buffer> {
+  if (!storage.openReader) return storage.read(key, offset, length);
+  const reader = await storage.openReader(key);
+  try {
+    const target = slot.take(length);
+    const n = await reader.readInto(target, 0, length, offset);
+    return target.subarray(0, n);
+  } finally {
+    await reader.close();
+  }
+}
+
 /** A failed read as a file's problem: the storage layer's words, which name no server path. */
 function storageProblem(err: unknown): string {
   return err instanceof StorageError ? fileProblem(err) : err instanceof Error ? err.message : String(err);
@@ -71,12 +106,15 @@ class LogdirImpl extends LogdirReader implements Logdir {
   private readonly runStates: Map<string, RunState>;
   private inflight: Promise<ReloadStats> | undefined;
   private totals = { bytesRead: 0, records: 0, reloads: 0, files: 0 };
+  private readonly loadState: LoadProgress = { loading: false, listed: false, files: 0, filesRead: 0 };
   private readonly verify: boolean;
   private readonly maxRead: number;
   /** One decoder for every file: a fresh sink per chunk made the framing loop's call site polymorphic ("wrong call target" deopts). */
   private readonly decoder = new EventDecoder();
   /** MindSpore summaries (mindspore/): the same framing, their own records. */
   private readonly msDecoder = new MsEventDecoder();
+  /** Tag names shared by every run (a sweep's runs repeat the same few). */
+  private readonly tagNames = new TagNames();
 
   constructor(location: LogLocation, options: OpenLogdirOptions) {
     const runStates = new Map<string, RunState>();
@@ -95,15 +133,32 @@ class LogdirImpl extends LogdirReader implements Logdir {
     return this.inflight;
   }
 
+  progress(): LoadProgress {
+    return { ...this.loadState };
+  }
+
   private async doReload(): Promise<ReloadStats> {
+    const load = this.loadState;
+    load.loading = true;
+    load.listed = false;
+    load.files = load.filesRead = 0;
+    try {
+      return await this.reloadOnce(load);
+    } finally {
+      load.loading = false;
+    }
+  }
+
+  private async reloadOnce(load: LoadProgress): Promise<ReloadStats> {
     const t0 = performance.now();
     const { storage, prefix } = this.location;
-    const listing = await storage.list(prefix);
-    const work: Array<{ run: RunState; file: FileState; size: number }> = [];
+    // A listing of 10,000 runs is ~50 ms of bookkeeping (and a local walk 20,000 calls): done in
+    // slices, like every read below.
+    const slices = new Slices();
+    const listing = await storage.list(prefix, { pause: () => slices.pause() });
+    const work: Array<{ run: RunState; file: FileState; size: number; whole?: Promise<Buffer | Error> }> = [];
     let files = 0;
     const touchedRuns = new Set<RunState>();
-    // A listing of 10,000 runs is ~50 ms of bookkeeping: done in slices, like every read below.
-    const slices = new Slices();
     for (const info of listing) {
       await slices.pause();
       if (!isEventFile(info.key) && !isMindSporeSummaryKey(prefix, info.key)) continue;
@@ -111,7 +166,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
       const name = runNameOf(prefix, info.key);
       let run = this.runStates.get(name);
       if (!run) {
-        run = new RunState(name);
+        run = new RunState(name, this.tagNames);
         this.runStates.set(name, run);
       }
       let file = run.files.get(info.key);
@@ -138,13 +193,32 @@ class LogdirImpl extends LogdirReader implements Logdir {
         work.push({ run, file, size: info.size });
       }
     }
+    load.listed = true;
+    load.files = work.length;
     let bytesRead = 0;
     let records = 0;
     let largest = 0;
     for (const w of work) largest = Math.max(largest, w.size - w.file.reader.offset);
     const pool = new ReadPool(Math.min(this.maxRead, largest));
-    for (const { run, file, size } of work) {
-      const r = await this.readFile(run, file, size, pool);
+    const small = Math.min(this.maxRead, SMALL_READ);
+    const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+    // One buffer per prefetch slot, reused: a fresh 5 KB buffer per file was 52 MB of external
+    // memory for a sweep, and external memory growth is what starts V8's full collections.
+    const ring = Array.from({ length: PREFETCH + 2 }, () => new SlotBuffer());
+    let issued = 0;
+    for (let i = 0; i < work.length; i++) {
+      // Small files are fetched PREFETCH ahead, decoded in order; large ones are read in turn.
+      for (; issued < work.length && issued <= i + PREFETCH; issued++) {
+        const w = work[issued];
+        const rest = w.size - w.file.reader.offset;
+        if (rest <= small) w.whole = readWhole(storage, w.file.key, w.file.reader.offset, rest, ring[issued % ring.length]).catch(asError);
+      }
+      // Reads that answer at once (a local disk's cache) never give the loop back by themselves.
+      await slices.pause();
+      const { run, file, size, whole } = work[i];
+      const r = whole ? await this.feedWhole(run, file, await whole, slices) : await this.readFile(run, file, size, pool);
+      work[i].whole = undefined;
+      load.filesRead++;
       bytesRead += r.bytesRead;
       records += r.records;
     }
@@ -185,7 +259,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
       const target = pool.take(len);
       return open.readInto(target, 0, len, from).then((n) => target.subarray(0, n), asError);
     };
-    const decoder = isMindSporeSummaryFile(file.key) ? this.msDecoder : this.decoder;
+    const decoder = this.decoderFor(file);
     decoder.run = run;
     decoder.file = file;
     const slices = new Slices();
@@ -220,6 +294,34 @@ class LogdirImpl extends LogdirReader implements Logdir {
       reader.endRead();
       if (handle) await handle.close().catch(() => undefined);
     }
+  }
+
+  /** MindSpore summaries (by their name) get their own records' decoder; the framing is the same. */
+  private decoderFor(file: FileState): EventDecoder | MsEventDecoder {
+    return isMindSporeSummaryFile(file.key) ? this.msDecoder : this.decoder;
+  }
+
+  /** Decodes a file's whole unread rest, fetched ahead (see SMALL_READ). */
+  private async feedWhole(run: RunState, file: FileState, got: Buffer | Error, slices: Slices): Promise<{ bytesRead: number; records: number }> {
+    const reader = file.reader;
+    if (got instanceof Error) {
+      run.addProblem({ file: file.key, offset: reader.offset, kind: 'storage', message: storageProblem(got) });
+      return { bytesRead: 0, records: 0 };
+    }
+    const decoder = this.decoderFor(file);
+    let records = 0;
+    try {
+      for (let at = 0; at < got.length && !reader.dead; at += FEED_SLICE) {
+        if (at > 0) await slices.pause();
+        // Set at every slice: nothing else feeds this Logdir's decoder meanwhile, but say so here.
+        decoder.run = run;
+        decoder.file = file;
+        records += reader.feed(got.subarray(at, Math.min(got.length, at + FEED_SLICE)), this.verify, decoder);
+      }
+    } finally {
+      reader.endRead();
+    }
+    return { bytesRead: got.length, records };
   }
 
   reportProblem(run: string, problem: Problem): void {

@@ -240,6 +240,18 @@ export interface LogdirStats {
   reloads: number;
 }
 
+/** Where a reload is: its listing done or not, and how many of the files it reads were read. */
+export interface LoadProgress {
+  /** A reload is running. */
+  loading: boolean;
+  /** The running reload's listing is done: every run of the directory is known (not yet loaded). */
+  listed: boolean;
+  /** Event files the running reload reads (0 before its listing). */
+  files: number;
+  /** Of those, read so far. */
+  filesRead: number;
+}
+
 export interface OpenLogdirOptions {
   /** Verify record CRCs (default true). */
   verifyChecksums?: boolean;
@@ -271,6 +283,8 @@ export interface Logdir {
   runMetadata(run: string, tag: string): BlobRef | undefined;
   readBlob(ref: BlobRef): Promise<Buffer>;
   stats(): LogdirStats;
+  /** How far the running reload is (a sweep's first load takes a while); absent on composites. */
+  progress?(): LoadProgress;
   /** Adds a problem found while serving the run's data (e.g. an answer over a cap) to its problem list. */
   reportProblem(run: string, problem: Problem): void;
 }

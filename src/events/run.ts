@@ -4,7 +4,7 @@
 // RunState; readers get it as a RunView (view.ts), which the class satisfies without copying.
 import type { BlobRef, Problem, RunHparams } from './model.js';
 import { RecordReader } from './record-reader.js';
-import { TagTable, type TagState } from './tag-table.js';
+import { TagNames, TagTable, type TagState } from './tag-table.js';
 
 export interface FileState {
   key: string;
@@ -30,10 +30,17 @@ export class RunState {
   hparams: RunHparams = {};
   graph: BlobRef | undefined;
   runMetadata = new Map<string, BlobRef>();
-  readonly tagTable = new TagTable();
-  private problemKeys = new Set<string>();
+  readonly tagTable: TagTable;
+  /** Made at the first problem: most runs of a sweep have none. */
+  private problemKeys: Set<string> | undefined;
 
-  constructor(readonly name: string) {}
+  /** `names`: the Logdir's, so that every run of a sweep shares its tag names. */
+  constructor(
+    readonly name: string,
+    names?: TagNames,
+  ) {
+    this.tagTable = new TagTable(names);
+  }
 
   /** The tags by name (what readers see of the tag table). */
   get tags(): ReadonlyMap<string, TagState> {
@@ -45,7 +52,7 @@ export class RunState {
     this.firstWallTime = NaN;
     this.problems = [];
     this.problemsOmitted = 0;
-    this.problemKeys.clear();
+    this.problemKeys = undefined;
     this.hparams = {};
     this.graph = undefined;
     this.runMetadata.clear();
@@ -59,12 +66,12 @@ export class RunState {
   /** Keeps a problem once (same file, offset, kind and message), up to MAX_PROBLEMS. */
   addProblem(p: Problem): void {
     const k = `${p.file}\0${p.offset}\0${p.kind}\0${p.message}`;
-    if (this.problemKeys.has(k)) return;
+    if (this.problemKeys?.has(k)) return;
     if (this.problems.length >= MAX_PROBLEMS) {
       this.problemsOmitted++;
       return;
     }
-    this.problemKeys.add(k);
+    (this.problemKeys ??= new Set()).add(k);
     this.problems.push(p);
   }
 

@@ -15,7 +15,14 @@ const CHUNK = 4096;
 // A store's first chunk is small so that pushScalar's chunk-full branch runs within the first few
 // hundred records of a load, while the code is still unoptimized and gathering type feedback: first
 // reached at sample 4,097 (after TurboFan had compiled the loop), it deoptimized the hot path.
-const FIRST_CHUNK = 32;
+// Chunks then grow 4× up to CHUNK, so a sweep's short series (10 points × 100,000 tags) cost bytes
+// in proportion to their points: a 16-sample chunk's columns (16 + 64 + 64 bytes) are each under
+// V8's 64-byte limit for typed arrays kept inside the heap, so they need no ArrayBuffer and no
+// off-heap backing store (~250 bytes each), which is what 4,096-sample or even 32-sample chunks cost.
+const FIRST_CHUNK = 16;
+const GROWTH = 4;
+/** The columns of a store that has none yet (or had every sample purged): shared, never written. */
+const EMPTY_F64 = new Float64Array(0);
 
 interface Chunk {
   /** Uint8: deltas, step[i] = step[i-1] + delta[i] from stepBase (delta[0] = 0); else absolute. */
@@ -33,9 +40,9 @@ interface Chunk {
 export class SeriesStore<T> {
   length = 0;
   /** Contiguous head: samples [0, headLen). */
-  private headSteps: Float64Array = new Float64Array(0);
-  private headWalls: Float64Array = new Float64Array(0);
-  private headValues: Float64Array = new Float64Array(0);
+  private headSteps: Float64Array = EMPTY_F64;
+  private headWalls: Float64Array = EMPTY_F64;
+  private headValues: Float64Array = EMPTY_F64;
   private headLen = 0;
   /** Chunks after the head, the last being the one filled (`cur`). */
   private chunks: Chunk[] = [];
@@ -64,21 +71,25 @@ export class SeriesStore<T> {
   constructor(readonly scalar: boolean) {}
 
   private newChunk(step: number, wall: number): void {
-    const cap = this.chunks.length === 0 ? FIRST_CHUNK : CHUNK;
+    const cap = this.curCap === 0 ? FIRST_CHUNK : Math.min(CHUNK, this.curCap * GROWTH);
     this.steps8 = new Uint8Array(cap);
     this.steps32 = undefined;
     this.steps64 = undefined;
     this.prevStep = step;
-    this.walls32 = new Float32Array(cap);
-    this.walls64 = undefined;
+    // A column the last chunk had to widen starts wide: a log of doubles (double_val tensors) or of
+    // wall times 0.01 s apart would otherwise fill, then copy, a narrow column in every chunk.
+    this.walls32 = this.wideWalls ? undefined : new Float32Array(cap);
+    this.walls64 = this.wideWalls ? new Float64Array(cap) : undefined;
     this.prevWall = wall;
-    this.values32 = this.scalar ? new Float32Array(cap) : undefined;
-    this.values64 = undefined;
+    this.values32 = this.scalar && !this.wideValues ? new Float32Array(cap) : undefined;
+    this.values64 = this.scalar && this.wideValues ? new Float64Array(cap) : undefined;
     this.curCap = cap;
-    this.cur = { steps: this.steps8, stepBase: step, walls: this.walls32, wallBase: wall, capacity: cap, values: this.values32 };
+    this.cur = { steps: this.steps8, stepBase: step, walls: this.walls32 ?? (this.walls64 as Float64Array), wallBase: wall, capacity: cap, values: this.values32 ?? this.values64 };
     // Listed from the start (not when full), so the first chunk runs the same code as the rest:
     // code first reached at sample 4,097 deoptimized the hot path.
-    this.chunks.push(this.cur);
+    // A literal for the first: push() on an empty array reserves 16 slots, 144 bytes per series.
+    if (this.chunks.length === 0) this.chunks = [this.cur];
+    else this.chunks.push(this.cur);
     this.curLen = 0;
   }
 
@@ -112,8 +123,13 @@ export class SeriesStore<T> {
     return wide;
   }
 
+  /** The last chunk widened its values / wall times: the next starts wide. */
+  private wideValues = false;
+  private wideWalls = false;
+
   /** Re-homes the current chunk's values in a Float64 column (a value float32 cannot hold arrived). */
   private widenValues(): Float64Array {
+    this.wideValues = true;
     const wide = new Float64Array(this.curCap);
     if (this.values32) wide.set(this.values32.subarray(0, this.curLen));
     this.values32 = undefined;
@@ -124,6 +140,7 @@ export class SeriesStore<T> {
 
   /** Re-homes the current chunk's wall times as absolute Float64 (a gap float32 cannot hold arrived). */
   private widenWalls(): Float64Array {
+    this.wideWalls = true;
     const c = this.cur as Chunk;
     const wide = new Float64Array(this.curCap);
     if (this.walls32) undelta(c.wallBase, this.walls32, this.curLen, wide, 0);

@@ -6,6 +6,9 @@ import { utf8 } from './proto.js';
 import { SeriesStore } from './series.js';
 import type { SeriesItem } from './values.js';
 
+/** Names (and plain metadata) a TagNames shares at most; later ones are simply not shared. */
+const MAX_SHARED = 100_000;
+
 export interface TagState {
   tag: string;
   /** UTF-8 bytes of the tag, to recognise it without decoding. */
@@ -34,12 +37,48 @@ function sameBytes(b: Uint8Array, buf: Buffer, s: number, e: number): boolean {
   return true;
 }
 
+/**
+ * Tag names and their bytes shared by every run of a Logdir: a sweep's 10,000 runs write the same
+ * few tags, and one string and one byte array per name (not per run and name) is ~200 bytes less
+ * per tag. Plain metadata (no display name, description or plugin content: nearly every scalar)
+ * is shared the same way; nothing mutates a tag's metadata once its tag exists.
+ */
+export class TagNames {
+  private readonly names = new Map<string, { tag: string; bytes: Uint8Array }>();
+  private readonly plain = new Map<string, TagMetadata>();
+
+  /** The one copy of this name and of its bytes buf[s, e). */
+  intern(buf: Buffer, s: number, e: number): { tag: string; bytes: Uint8Array } {
+    const tag = utf8(buf, s, e);
+    const known = this.names.get(tag);
+    // Bytes that are not valid UTF-8 decode to the name of other bytes: compared, not assumed.
+    if (known !== undefined && sameBytes(known.bytes, buf, s, e)) return known;
+    const entry = { tag, bytes: Uint8Array.prototype.slice.call(buf, s, e) };
+    // Bounded: a log of ever-new tag names shares nothing more past this, and loses nothing.
+    if (known === undefined && this.names.size < MAX_SHARED) this.names.set(tag, entry);
+    return entry;
+  }
+
+  /** The shared copy of `m` when it is plain, else `m`. */
+  metadata(m: TagMetadata): TagMetadata {
+    if (m.displayName !== '' || m.description !== '' || m.pluginContent.length !== 0) return m;
+    const k = `${m.pluginName}\0${m.dataClass}`;
+    const known = this.plain.get(k);
+    if (known !== undefined) return known;
+    if (this.plain.size < MAX_SHARED) this.plain.set(k, m);
+    return m;
+  }
+}
+
 export class TagTable {
   /** By name, in first-seen order: what readers see. */
   readonly byName = new Map<string, TagState>();
-  private byHash = new Map<number, TagState[]>();
+  /** One TagState per hash, an array only on a collision. */
+  private byHash = new Map<number, TagState | TagState[]>();
   /** The tag found last: writers cycle through tags in a fixed order, so its successor is likely next. */
   private last: TagState | undefined;
+
+  constructor(private readonly names: TagNames = new TagNames()) {}
 
   /** The tag whose bytes are buf[s, e), if known. */
   find(buf: Buffer, s: number, e: number): TagState | undefined {
@@ -56,23 +95,24 @@ export class TagTable {
   }
 
   private lookup(buf: Buffer, s: number, e: number): TagState | undefined {
-    const list = this.byHash.get(hashBytes(buf, s, e));
-    if (list === undefined) return undefined;
-    for (const t of list) if (sameBytes(t.bytes, buf, s, e)) return t;
+    const found = this.byHash.get(hashBytes(buf, s, e));
+    if (found === undefined) return undefined;
+    if (!Array.isArray(found)) return sameBytes(found.bytes, buf, s, e) ? found : undefined;
+    for (const t of found) if (sameBytes(t.bytes, buf, s, e)) return t;
     return undefined;
   }
 
   /** A new tag with bytes buf[s, e) (find() did not know it), with an empty series. */
   add(buf: Buffer, s: number, e: number, kind: SeriesKind, metadata: TagMetadata): TagState {
-    const bytes = Uint8Array.prototype.slice.call(buf, s, e);
-    const tag = utf8(buf, s, e);
-    const state: TagState = { tag, bytes, kind, metadata, store: new SeriesStore<SeriesItem>(kind === 'scalars'), maxSamplesPerStep: 0, next: undefined };
+    const { tag, bytes } = this.names.intern(buf, s, e);
+    const state: TagState = { tag, bytes, kind, metadata: this.names.metadata(metadata), store: new SeriesStore<SeriesItem>(kind === 'scalars'), maxSamplesPerStep: 0, next: undefined };
     if (this.last !== undefined) this.last.next = state;
     this.last = state;
     const h = hashBytes(buf, s, e);
-    const list = this.byHash.get(h);
-    if (list) list.push(state);
-    else this.byHash.set(h, [state]);
+    const there = this.byHash.get(h);
+    if (there === undefined) this.byHash.set(h, state);
+    else if (Array.isArray(there)) there.push(state);
+    else this.byHash.set(h, [there, state]);
     this.byName.set(tag, state);
     return state;
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, writeFile, symlink, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalStorage } from './local.js';
+import { LocalStorage, localSyncState } from './local.js';
 import { StorageError } from './storage.js';
 
 async function tree(): Promise<{ root: string; outside: string }> {
@@ -98,4 +98,41 @@ test('probe answers for a prefix without walking it, and fails where list fails'
   await symlink('loop', join(root, 'loop'));
   await assert.rejects(s.probe('loop/'), (e: unknown) => e instanceof StorageError && !e.transient);
   await assert.rejects(s.probe('other.txt/'), (e: unknown) => e instanceof StorageError && !e.transient);
+});
+
+test('synchronous calls (a fast disk) and the thread pool (a slow one) list, read and refuse alike', async () => {
+  const { root, outside } = await tree();
+  await symlink(join(outside, 'secret'), join(root, 'exp', 'run1', 'link-out'));
+  await symlink(join(root, 'exp'), join(root, 'exp', 'run1', 'loop'));
+  for (let d = 0; d < 40; d++) {
+    await mkdir(join(root, 'exp', 'many', `d${d}`), { recursive: true });
+    await writeFile(join(root, 'exp', 'many', `d${d}`, 'events.out.tfevents.1.h'), `run ${d}`);
+  }
+  const s = new LocalStorage(root);
+  const answers = [];
+  let pauses = 0;
+  try {
+    for (const slow of [false, true]) {
+      localSyncState(slow);
+      assert.equal(localSyncState(), !slow);
+      const listed = await s.list('exp/', { pause: async () => void pauses++ });
+      const read = await s.read('exp/many/d7/events.out.tfevents.1.h', 4, 100);
+      const refused = await s.read('exp/run1/link-out', 0, 10).then(
+        () => 'read',
+        (err: unknown) => (err instanceof StorageError ? err.kind : String(err)),
+      );
+      answers.push({ listed, read: read.toString(), refused });
+    }
+  } finally {
+    localSyncState(false);
+  }
+  assert.deepEqual(answers[1], answers[0]);
+  assert.equal(answers[0].read, '7');
+  assert.equal(answers[0].refused, 'access_denied');
+  const keys = answers[0].listed.map((o) => o.key);
+  assert.equal(keys.filter((k) => k.startsWith('exp/many/')).length, 40);
+  assert.ok(keys.includes('exp/run1/events.out.tfevents.1.h.1.0'));
+  assert.ok(!keys.some((k) => k.includes('/loop/')), 'a link back up the tree is walked once');
+  assert.ok(!keys.some((k) => k.endsWith('link-out')), 'a link out of the root is not listed');
+  assert.ok(pauses > 0, 'a synchronous walk gives the caller its pauses');
 });

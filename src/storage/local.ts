@@ -2,10 +2,11 @@
 // must stay inside the root, so neither `..` nor a symlink can reach a file outside it; a key
 // that escapes is refused as access denied, never read. Every failure leaves as a StorageError
 // classified by errors.ts, whose message names the key inside the bucket, never the server path.
-import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { close as closeFd, open as openFd, closeSync, openSync, read as readFd, readdirSync, readSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { toStorageError } from './errors.js';
-import { StorageError, type ObjectInfo, type ObjectReader, type ObjectStorage } from './storage.js';
+import { StorageError, type ListOptions, type ObjectInfo, type ObjectReader, type ObjectStorage } from './storage.js';
 
 function errCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
@@ -17,12 +18,59 @@ function errCode(err: unknown): string | undefined {
  * request); eight keep the thread pool (4 threads) busy and each turn short (32 still left 26–37 ms turns).
  */
 const LIST_CONCURRENCY = 8;
+/** Entries of a synchronous walk between two calls of the caller's pause. */
+const PAUSE_EVERY = 32;
+
+/**
+ * File-system calls are made synchronously while the file system answers from memory (a stat or
+ * readdir of a cached inode is 2–10 µs; the same call through the thread pool costs the main
+ * thread a completion, a promise and an event-loop wake-up, ~15–80 µs, and 10,000 runs are 20,000
+ * such calls). One call slower than SLOW_SYNC_MS (a cold disk, a network file system) switches every
+ * LocalStorage of the process back to the thread pool for SLOW_BACKOFF_MS, so a slow disk blocks
+ * the event loop for at most two calls now and then. Callers that loop over many calls yield
+ * between them (list's `pause`, the engine's slices).
+ */
+const SLOW_SYNC_MS = 4;
+/** Slow calls in a row that mean a slow file system (one alone may be a GC pause or a preemption). */
+const SLOW_STRIKES = 2;
+const SLOW_BACKOFF_MS = 10_000;
+let syncSlowUntil = 0;
+let strikes = 0;
+
+function syncFast(): boolean {
+  return syncSlowUntil === 0 || performance.now() >= syncSlowUntil;
+}
+
+function timedSync<T>(call: () => T): T {
+  const t0 = performance.now();
+  try {
+    return call();
+  } finally {
+    const t1 = performance.now();
+    if (t1 - t0 <= SLOW_SYNC_MS) strikes = 0;
+    else if (++strikes >= SLOW_STRIKES) {
+      syncSlowUntil = t1 + SLOW_BACKOFF_MS;
+      strikes = 0;
+    }
+  }
+}
+
+/** For tests: whether the next call will be made synchronously; `slow` forces the thread pool for a while. */
+export function localSyncState(slow?: boolean): boolean {
+  if (slow !== undefined) syncSlowUntil = slow ? performance.now() + SLOW_BACKOFF_MS : 0;
+  return syncFast();
+}
 
 class FsGate {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly limit: number) {}
+
+  /** The call made synchronously while the file system is fast, else through the gate. */
+  io<T>(sync: () => T, task: () => Promise<T>): T | Promise<T> {
+    return syncFast() ? timedSync(sync) : this.run(task);
+  }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
@@ -94,7 +142,8 @@ export class LocalStorage implements ObjectStorage {
     if (!realRoot) return undefined;
     let real: string;
     try {
-      real = await realpath(join(realRoot, key));
+      const path = join(realRoot, key);
+      real = syncFast() ? timedSync(() => realpathSync.native(path)) : await realpath(path);
     } catch (err) {
       if (errCode(err) === 'ENOENT') return undefined;
       // ENOTDIR: a file stands where the key needs a directory; nothing can appear under it until
@@ -144,57 +193,133 @@ export class LocalStorage implements ObjectStorage {
     });
   }
 
-  async list(prefix: string): Promise<ObjectInfo[]> {
+  async list(prefix: string, options: ListOptions = {}): Promise<ObjectInfo[]> {
     // Start at the deepest directory the prefix names, then filter by the full prefix.
     const dir = await this.prefixDir(prefix);
     if (!dir) return [];
     const { dirReal, dirKey, realRoot } = dir;
+    const pause = options.pause;
     const out: ObjectInfo[] = [];
     const seen = new Set<string>();
     const fs = new FsGate(LIST_CONCURRENCY);
     const walk = async (real: string, keyBase: string): Promise<void> => {
       if (seen.has(real)) return; // symlink loops
       seen.add(real);
-      let entries;
+      let entries: Dirent[];
       try {
-        entries = await fs.run(() => readdir(real, { withFileTypes: true }));
+        entries = await fs.io(
+          () => readdirSync(real, { withFileTypes: true }),
+          () => readdir(real, { withFileTypes: true }),
+        );
       } catch (err) {
         if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return;
         throw this.mapError(err, keyBase || '/');
       }
-      // Entries are stat'ed (and sub-directories walked) concurrently: a log root of hundreds of
-      // runs is a few thread-pool round trips per level instead of one per file. `out` is sorted below.
-      await Promise.all(
-        entries.map(async (e) => {
-          const key = keyBase ? `${keyBase}/${e.name}` : e.name;
-          const wanted = (): boolean => prefix.startsWith(key + '/') || (key + '/').startsWith(prefix) || key.startsWith(prefix);
-          let target = join(real, e.name);
-          if (e.isDirectory()) {
-            // A directory (not a link to one) needs no stat: readdir said what it is.
-            if (wanted()) await walk(target, key);
-            return;
-          }
+      if (syncFast()) await walkSync(entries, real, keyBase);
+      else {
+        // Through the thread pool, entries are stat'ed (and sub-directories walked) concurrently:
+        // a few round trips per level instead of one per file. `out` is sorted below.
+        await Promise.all(entries.map((e) => entryOf(e, real, keyBase)));
+      }
+    };
+    const entryOf = async (e: Dirent, real: string, keyBase: string): Promise<void> => {
+      const key = keyBase ? `${keyBase}/${e.name}` : e.name;
+      const wanted = (): boolean => prefix.startsWith(key + '/') || (key + '/').startsWith(prefix) || key.startsWith(prefix);
+      let target = join(real, e.name);
+      if (e.isDirectory()) {
+        // A directory (not a link to one) needs no stat: readdir said what it is.
+        if (wanted()) await walk(target, key);
+        return;
+      }
+      if (e.isSymbolicLink()) {
+        try {
+          const link = target;
+          target = await fs.io(
+            () => realpathSync.native(link),
+            () => realpath(link),
+          );
+        } catch {
+          return; // dangling link
+        }
+        if (!this.inside(realRoot, target)) return; // never follow a link out of the root
+      }
+      let st: Stats;
+      try {
+        const path = target;
+        st = await fs.io(
+          () => statSync(path),
+          () => stat(path),
+        );
+      } catch {
+        return; // vanished between readdir and stat
+      }
+      if (st.isDirectory()) {
+        if (wanted()) await walk(target, key);
+      } else if (st.isFile() && key.startsWith(prefix)) {
+        out.push({ key, size: st.size, etag: `${st.ino}-${st.mtimeMs}`, mtimeMs: st.mtimeMs });
+      }
+    };
+    /**
+     * The same walk with synchronous calls, depth first, in a loop (no promise per entry: they
+     * were most of a 10,000-directory listing's garbage); the caller's pause every PAUSE_EVERY
+     * entries. Whatever is left when the file system turns slow goes back to `walk`.
+     */
+    const walkSync = async (first: Dirent[], firstReal: string, firstKey: string): Promise<void> => {
+      const stack: Array<{ entries: Dirent[]; i: number; real: string; keyBase: string }> = [{ entries: first, i: 0, real: firstReal, keyBase: firstKey }];
+      let n = 0;
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1];
+        if (top.i >= top.entries.length) {
+          stack.pop();
+          continue;
+        }
+        if (pause && ++n % PAUSE_EVERY === 0) await pause();
+        if (!syncFast()) {
+          // Slow now: each level's remaining entries through the thread pool.
+          for (const level of stack) await Promise.all(level.entries.slice(level.i).map((e) => entryOf(e, level.real, level.keyBase)));
+          return;
+        }
+        const e = top.entries[top.i++];
+        const key = top.keyBase ? `${top.keyBase}/${e.name}` : e.name;
+        let target = join(top.real, e.name);
+        let isDir = e.isDirectory();
+        let st: Stats | undefined;
+        if (!isDir) {
           if (e.isSymbolicLink()) {
+            const link = target;
             try {
-              target = await fs.run(() => realpath(target));
+              target = timedSync(() => realpathSync.native(link));
             } catch {
-              return; // dangling link
+              continue; // dangling link
             }
-            if (!this.inside(realRoot, target)) return; // never follow a link out of the root
+            if (!this.inside(realRoot, target)) continue; // never follow a link out of the root
           }
-          let st;
+          const path = target;
           try {
-            st = await fs.run(() => stat(target));
+            st = timedSync(() => statSync(path, { throwIfNoEntry: false }));
           } catch {
-            return; // vanished between readdir and stat
+            st = undefined;
           }
-          if (st.isDirectory()) {
-            if (wanted()) await walk(target, key);
-          } else if (st.isFile() && key.startsWith(prefix)) {
-            out.push({ key, size: st.size, etag: `${st.ino}-${st.mtimeMs}`, mtimeMs: st.mtimeMs });
+          if (!st) continue; // vanished between readdir and stat
+          isDir = st.isDirectory();
+        }
+        if (isDir) {
+          if (!(prefix.startsWith(key + '/') || (key + '/').startsWith(prefix) || key.startsWith(prefix))) continue;
+          if (seen.has(target)) continue; // symlink loops
+          seen.add(target);
+          let entries: Dirent[];
+          try {
+            const dirPath = target;
+            entries = timedSync(() => readdirSync(dirPath, { withFileTypes: true }));
+          } catch (err) {
+            if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') continue;
+            throw this.mapError(err, key);
           }
-        }),
-      );
+          stack.push({ entries, i: 0, real: target, keyBase: key });
+        } else if (st?.isFile() && key.startsWith(prefix)) {
+          out.push({ key, size: st.size, etag: `${st.ino}-${st.mtimeMs}`, mtimeMs: st.mtimeMs });
+        }
+      }
     };
     await walk(dirReal, dirKey);
     out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -218,44 +343,50 @@ export class LocalStorage implements ObjectStorage {
   async openReader(key: string): Promise<ObjectReader> {
     const real = await this.resolveKey(key);
     if (!real) throw new StorageError('unavailable', `${key} does not exist`);
-    const fh = await open(real, 'r').catch((err: unknown) => {
+    let fd: number;
+    try {
+      fd = syncFast()
+        ? timedSync(() => openSync(real, 'r'))
+        : await new Promise<number>((res, rej) => openFd(real, 'r', (err, d) => (err ? rej(err) : res(d))));
+    } catch (err) {
       throw this.mapError(err, key);
-    });
+    }
+    // A descriptor, not a FileHandle: read synchronously while the disk is fast, else through the pool.
+    const readAsync = (target: Uint8Array, at: number, length: number, offset: number): Promise<number> =>
+      new Promise((res, rej) => readFd(fd, target, at, length, offset, (err, n) => (err ? rej(err) : res(n))));
     return {
       async readInto(target: Uint8Array, at: number, length: number, offset: number): Promise<number> {
         let got = 0;
         while (got < length) {
-          const { bytesRead } = await fh.read(target, at + got, length - got, offset + got).catch((err: unknown) => {
+          let bytesRead: number;
+          try {
+            const a = at + got;
+            const l = length - got;
+            const o = offset + got;
+            bytesRead = syncFast() ? timedSync(() => readSync(fd, target, a, l, o)) : await readAsync(target, a, l, o);
+          } catch (err) {
             throw toStorageError(err, `reading ${key}`);
-          });
+          }
           if (bytesRead === 0) break;
           got += bytesRead;
         }
         return got;
       },
-      close: () => fh.close(),
+      close: async () => {
+        if (syncFast()) timedSync(() => closeSync(fd));
+        else await new Promise<void>((res) => closeFd(fd, () => res()));
+      },
     };
   }
 
   async read(key: string, offset: number, length: number): Promise<Buffer> {
-    const real = await this.resolveKey(key);
-    if (!real) throw new StorageError('unavailable', `${key} does not exist`);
-    const fh = await open(real, 'r').catch((err: unknown) => {
-      throw this.mapError(err, key);
-    });
+    const reader = await this.openReader(key);
     try {
       const buf = Buffer.allocUnsafe(length);
-      let got = 0;
-      while (got < length) {
-        const { bytesRead } = await fh.read(buf, got, length - got, offset + got).catch((err: unknown) => {
-          throw this.mapError(err, key);
-        });
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
+      const got = await reader.readInto(buf, 0, length, offset);
       return got === length ? buf : buf.subarray(0, got);
     } finally {
-      await fh.close();
+      await reader.close();
     }
   }
 }

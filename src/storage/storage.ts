@@ -12,11 +12,21 @@ export interface ObjectInfo {
   mtimeMs: number;
 }
 
+/** How a caller wants a (long) listing made. */
+export interface ListOptions {
+  /**
+   * Called between pieces of a listing's own work (a local walk's entries); resolves when the
+   * listing may go on. The event engine passes its slices' pause so that a 10,000-directory walk
+   * shares the event loop like every other big job.
+   */
+  pause?: () => Promise<void>;
+}
+
 export interface ObjectStorage {
   /** Human-readable location for messages, e.g. `file:///data/obs/bucket` or `s3://bucket`. */
   readonly description: string;
   /** Every object whose key starts with `prefix`, recursively, in key order. */
-  list(prefix: string): Promise<ObjectInfo[]>;
+  list(prefix: string, options?: ListOptions): Promise<ObjectInfo[]>;
   /**
    * Resolves when the storage answers for `prefix` (nothing there yet is fine), and fails as
    * list() would otherwise; costs one request, whatever the prefix holds. Without it, list().

@@ -9,7 +9,7 @@ import { AuthFailureLimiter, type AuthLimits } from '../api/auth-limit.js';
 import { installErrorHandling } from '../api/http-errors.js';
 import { SqliteJobStore } from '../store/sqlite.js';
 import { LocalStorage } from '../storage/local.js';
-import type { ObjectInfo, ObjectReader, ObjectStorage } from '../storage/storage.js';
+import type { ListOptions, ObjectInfo, ObjectReader, ObjectStorage } from '../storage/storage.js';
 import { sessionRoutes, type ViewerAccess } from '../viewer/access.js';
 import { viewerDataRoutes, type JobFacts } from '../viewer/data-api.js';
 import { ViewerRuntime } from '../viewer/runtime.js';
@@ -20,6 +20,8 @@ export class CountingStorage implements ObjectStorage {
   /** `read` counts read() calls and reads through openReader() handles alike. */
   calls = { list: 0, stat: 0, read: 0 };
   readonly openReader?: (key: string) => Promise<ObjectReader>;
+  /** While set, reads of keys `held` accepts wait for it (a slow object store, one file at a time). */
+  hold: { until: Promise<void>; held: (key: string) => boolean } | undefined;
 
   constructor(private readonly inner: ObjectStorage) {
     const open = inner.openReader?.bind(inner);
@@ -27,8 +29,9 @@ export class CountingStorage implements ObjectStorage {
       this.openReader = async (key) => {
         const r = await open(key);
         return {
-          readInto: (target, at, length, offset) => {
+          readInto: async (target, at, length, offset) => {
             this.calls.read++;
+            await this.waitFor(key);
             return r.readInto(target, at, length, offset);
           },
           close: () => r.close(),
@@ -42,16 +45,20 @@ export class CountingStorage implements ObjectStorage {
   total(): number {
     return this.calls.list + this.calls.stat + this.calls.read;
   }
-  list(prefix: string): Promise<ObjectInfo[]> {
+  private async waitFor(key: string): Promise<void> {
+    if (this.hold?.held(key)) await this.hold.until;
+  }
+  list(prefix: string, options?: ListOptions): Promise<ObjectInfo[]> {
     this.calls.list++;
-    return this.inner.list(prefix);
+    return this.inner.list(prefix, options);
   }
   stat(key: string): Promise<ObjectInfo | null> {
     this.calls.stat++;
     return this.inner.stat(key);
   }
-  read(key: string, offset: number, length: number): Promise<Buffer> {
+  async read(key: string, offset: number, length: number): Promise<Buffer> {
     this.calls.read++;
+    await this.waitFor(key);
     return this.inner.read(key, offset, length);
   }
 }

@@ -14,7 +14,7 @@ import { installErrorHandling } from '../api/http-errors.js';
 import { openLogdir, type Logdir } from '../events/index.js';
 import { JobRuntimeError } from '../runtime/runtime.js';
 import { registerDataApi } from '../viewer/data-api.js';
-import { ViewerRuntime } from '../viewer/runtime.js';
+import { ViewerRuntime, type LoadedJob } from '../viewer/runtime.js';
 import { CompositeLogdir } from './composite.js';
 import { locate, s3EnvFromProcess, type LogdirSpecEntry, type S3Env } from './locate.js';
 import { registerViewerPage } from './page.js';
@@ -142,19 +142,21 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
 
   const unavailable = (err: unknown): ApiError =>
     new ApiError('storageUnavailable', err instanceof JobRuntimeError && err.permanent ? err.message : undefined);
+  const viewed = async (soon: boolean): Promise<LoadedJob> => {
+    let v;
+    try {
+      v = soon ? await runtime.viewSoon(JOB_ID) : await runtime.view(JOB_ID);
+    } catch (err) {
+      throw unavailable(err);
+    }
+    if (!v) throw new ApiError('storageUnavailable');
+    return v;
+  };
   await registerDataApi(app, {
     prefix: '/data',
     hooks: {},
-    viewed: async () => {
-      let v;
-      try {
-        v = await runtime.view(JOB_ID);
-      } catch (err) {
-        throw unavailable(err);
-      }
-      if (!v) throw new ApiError('storageUnavailable');
-      return v;
-    },
+    viewed: () => viewed(false),
+    viewedSoon: () => viewed(true),
     status: async () => runtime.status(JOB_ID),
     miss: async () => undefined,
     describe: () => ({ dataLocation: described, windowTitle: 'vizjobs view' }),

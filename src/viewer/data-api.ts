@@ -118,11 +118,11 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
     return { jobId, job };
   }
 
-  async function viewed(request: Req): Promise<LoadedJob> {
+  async function viewed(request: Req, soon = false): Promise<LoadedJob> {
     const { jobId } = await serving(request);
     let v: LoadedJob | undefined;
     try {
-      v = await opts.runtime.view(jobId);
+      v = soon ? await opts.runtime.viewSoon(jobId) : await opts.runtime.view(jobId);
     } catch (err) {
       throw storageUnavailable(err);
     }
@@ -133,7 +133,8 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
   await registerDataApi(app, {
     prefix: VIEWER_DATA_PREFIX,
     hooks,
-    viewed,
+    viewed: (request) => viewed(request),
+    viewedSoon: (request) => viewed(request, true),
     status: async (request) => opts.runtime.status((await serving(request)).jobId),
     miss: async (request) => {
       await serving(request);
@@ -154,6 +155,8 @@ export interface DataSource {
   hooks: Partial<AccessHooks>;
   /** The loaded data for a request (waits for the first load); throws ApiError when it cannot. */
   viewed(request: Req): Promise<LoadedJob>;
+  /** As viewed(), but may answer from a first load still running (ViewerRuntime.viewSoon). */
+  viewedSoon?(request: Req): Promise<LoadedJob>;
   /** Load progress for data/status, without waiting for the data. */
   status(request: Req): Promise<ViewerStatus | undefined>;
   /** Runs a request for an unknown data path through the same checks before its 404. */
@@ -168,17 +171,19 @@ export async function registerDataApi(app: FastifyInstance, src: DataSource): Pr
   const prefix = src.prefix;
 
   /** Registers a data route whose handler needs the job's loaded data. */
-  const route: RouteFn = (method, path, handler) => {
+  const route: RouteFn = (method, path, handler, options) => {
+    const load = options?.partial && src.viewedSoon ? src.viewedSoon : viewed;
     app.route<{ Params: JobParams; Querystring: Query }>({
       method,
       url: `${prefix}/${path}`,
       ...hooks,
-      handler: async (request, reply) => handler(await viewed(request), request.query, request, reply),
+      handler: async (request, reply) => handler(await load(request), request.query, request, reply),
     });
   };
 
   // --- core -------------------------------------------------------------------------------
-  route('GET', 'runs', (v, _q, req, reply) => sendCached(req, reply, v, 'runs', () => v.logdir.runNames()));
+  // Answered once the first load has listed the directory (every run), not when it has read it.
+  route('GET', 'runs', (v, _q, req, reply) => sendCached(req, reply, v, 'runs', () => v.logdir.runNames()), { partial: true });
 
   route('GET', 'environment', (v, _q, req, reply) =>
     sendJson(req, reply, {
@@ -237,6 +242,9 @@ export async function registerDataApi(app: FastifyInstance, src: DataSource): Pr
       reloads: st?.reloads ?? 0,
       last_reload_at: s?.lastReloadAt ?? null,
       last_reload_ms: s?.lastReloadMs ?? null,
+      // While a load runs: whether every run is known yet, and event files read of those it reads.
+      // data/runs and scalars/tags may answer before it ends (header X-Vizjobs-Partial: read/files).
+      load: s?.progress ? { listed: s.progress.listed, files: s.progress.files, files_read: s.progress.filesRead } : null,
     });
   });
 

@@ -173,8 +173,12 @@ function sessionGroupsRequest(raw: unknown): SessionGroupsRequest {
 
 export function registerPluginRoutes(route: RouteFn): void {
   // --- scalars ----------------------------------------------------------------------------
-  route('GET', 'plugin/scalars/tags', (v, _q, req, reply) =>
-    sendCached(req, reply, v, 'scalars/tags', () => describedTags(v.logdir, 'scalars')),
+  // May answer from a first load still running: the loaded runs' tags (X-Vizjobs-Partial).
+  route(
+    'GET',
+    'plugin/scalars/tags',
+    (v, _q, req, reply) => sendCached(req, reply, v, 'scalars/tags', () => describedTags(v.logdir, 'scalars')),
+    { partial: true },
   );
 
   route('GET', 'plugin/scalars/scalars', (v, q, req, reply) => {
@@ -202,7 +206,10 @@ export function registerPluginRoutes(route: RouteFn): void {
     return sendCached(req, reply, v, `multirun\0${tag}\0${limit}\0${JSON.stringify(runs)}`, async () => {
       const parts: Buffer[] = [];
       const b = new ResponseBudget(v, runs.filter((r) => v.logdir.scalars(r, tag)), `scalars_multirun of ${tag}`);
+      // Hundreds of runs of a sweep in one answer: built in slices, like the tags.
+      const slices = new Slices();
       for (const run of runs) {
+        await slices.pause();
         if (!v.logdir.scalars(run, tag)) continue;
         parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(run)}:`), await scalarBody(v.logdir, run, tag, limit, b));
       }

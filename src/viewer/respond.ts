@@ -94,6 +94,14 @@ export async function sendCached(
   make: () => unknown | Promise<unknown>,
   contentType: string = JSON_TYPE,
 ): Promise<FastifyReply> {
+  if (viewed.partial !== undefined) {
+    // From a first load still running: what is loaded now, for this request only.
+    const v = await make();
+    const body = Buffer.isBuffer(v) ? v : Buffer.from(typeof v === 'string' ? v : tbStringify(v), 'utf8');
+    checkSize(body);
+    reply.header('x-vizjobs-partial', viewed.partial);
+    return sendEncoded(request, reply, { body, contentType });
+  }
   const fullKey = `${viewed.generation}\0${key}`;
   let enc = viewed.cache.get(fullKey) as EncodedBody | undefined;
   if (!enc) {

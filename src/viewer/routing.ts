@@ -20,6 +20,8 @@ export type RouteFn = (
   method: 'GET' | 'POST' | ('GET' | 'POST')[],
   path: string,
   handler: (v: LoadedJob, q: Query, request: Req, reply: FastifyReply) => Promise<FastifyReply> | FastifyReply,
+  /** `partial`: the route may answer from a first load still running (LoadedJob.partial). */
+  options?: { partial?: boolean },
 ) => void;
 
 export function one(q: Query, name: string): string | undefined {

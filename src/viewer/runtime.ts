@@ -10,11 +10,17 @@
 // it unavailable keeps the last good data (or, with none yet, answers "storage unavailable,
 // retrying") and is retried by the next view after the reload interval.
 import type { Config } from '../config.js';
-import { openLogdir as engineOpenLogdir, type Logdir, type LogdirStats } from '../events/index.js';
+import { openLogdir as engineOpenLogdir, type LoadProgress, type Logdir, type LogdirStats } from '../events/index.js';
 import { runtimeErrorOf, STORAGE_RETRYING, type JobRuntime, type JobRuntimeError, type RuntimeFailureListener, type JobToServe } from '../runtime/runtime.js';
 import { probeLocation, type LogLocation } from '../storage/storage.js';
 
 export const DEFAULT_RELOAD_INTERVAL_MS = 3_000;
+/**
+ * How long an answer that may be partial (data/runs, scalars/tags: TensorBoard's own server
+ * answers them with what it has loaded so far) waits for a job's first load before answering
+ * with what is loaded. Never before the load's listing: the run list is always complete.
+ */
+export const FIRST_ANSWER_MS = 1_000;
 
 export interface ViewerRuntimeOptions {
   config: Pick<Config, 'obsRoot' | 's3Endpoint' | 'viewerIdleMs'> & Partial<Pick<Config, 's3Config'>>;
@@ -40,6 +46,8 @@ export interface ViewerStatus {
   stats?: LogdirStats;
   lastReloadAt?: number;
   lastReloadMs?: number;
+  /** The running reload's progress, while one runs. */
+  progress?: LoadProgress;
 }
 
 /** A job being served; holds a Logdir only while someone views it. */
@@ -86,6 +94,11 @@ export interface LoadedJob {
   generation: number;
   /** Small per-job cache of encoded responses, cleared when the data changes or is dropped. */
   cache: Map<string, unknown>;
+  /**
+   * Set while the first load runs (viewSoon): `read/files` event files loaded. An answer built
+   * from it has every run but only the loaded runs' tags, and is never cached.
+   */
+  partial?: string;
 }
 
 const MAX_CACHED_RESPONSES = 64;
@@ -186,6 +199,35 @@ export class ViewerRuntime implements JobRuntime {
     return { job: s.job, logdir, generation: s.generation, cache: s.cache };
   }
 
+  /**
+   * As view(), but while the first load runs, answers after `waitMs` (and once the load's listing
+   * is done) with what is loaded so far, marked `partial`. A failed load throws as view() does.
+   */
+  async viewSoon(jobId: number, waitMs = FIRST_ANSWER_MS): Promise<LoadedJob | undefined> {
+    const s = this.jobs.get(jobId);
+    if (!s || s.loaded) return this.view(jobId);
+    const full = this.view(jobId).then(
+      (v) => ({ v }),
+      (err: unknown) => ({ err }),
+    );
+    let wait = waitMs;
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const r = await Promise.race([full, new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), wait)))]);
+      clearTimeout(timer);
+      if (r !== undefined) {
+        if ('err' in r) throw r.err;
+        return r.v;
+      }
+      const logdir = s.logdir;
+      const p = logdir?.progress?.();
+      if (logdir && p?.loading && p.listed && !s.loaded) {
+        return { job: s.job, logdir, generation: s.generation, cache: s.cache, partial: `${p.filesRead}/${p.files}` };
+      }
+      wait = 25; // the listing is still running: every run must be known before answering
+    }
+  }
+
   /** Load progress for data/status. Counts as a view (starts loading) but never waits. */
   status(jobId: number): ViewerStatus | undefined {
     const s = this.jobs.get(jobId);
@@ -201,6 +243,7 @@ export class ViewerRuntime implements JobRuntime {
       state,
       error: s.error,
       stats: s.logdir?.stats(),
+      progress: s.reloading ? s.logdir?.progress?.() : undefined,
       lastReloadAt: s.lastReloadAt,
       lastReloadMs: s.lastReloadMs,
     };

@@ -2,11 +2,11 @@
 // tensors with plugin metadata) writes them, each returned as one framed record. Invariant: a
 // tag's metadata goes with its first value only, as TF2 writers do, so readers must inherit it.
 import { maskedCrc32c } from '../events/crc32c.js';
-import { DT_DOUBLE, DT_FLOAT, DT_STRING } from '../events/tensor.js';
+import { DT_DOUBLE, DT_FLOAT, DT_HALF, DT_STRING } from '../events/tensor.js';
 import { bucketize, prCurveData } from './compute.js';
 import { ProtoWriter } from './proto-writer.js';
 import { encodeRecord } from './record.js';
-import type { HparamInput, RawHistogram, WriterStyle } from './types.js';
+import type { HparamInput, RawHistogram, ScalarEncoding, WriterStyle } from './types.js';
 
 function pluginMetadata(plugin: string, content?: Uint8Array, dataClass?: number, displayName?: string, description?: string): ProtoWriter {
   const pd = new ProtoWriter().string(1, plugin);
@@ -134,6 +134,34 @@ export class EventEncoder {
     return Buffer.from(b.subarray(0, p + 4));
   }
 
+  /** A scalar in one of the encodings writers use (see ScalarEncoding). */
+  scalarAs(encoding: ScalarEncoding, tag: string, value: number, step: number, wallTime: number): Buffer {
+    if (encoding === 'simple_value') return this.summaryEvent(wallTime, step, new ProtoWriter().string(1, tag).float(2, value));
+    const t = new ProtoWriter();
+    const v = new ProtoWriter().string(1, tag);
+    if (encoding === 'pytorch_new_style') {
+      t.varint(1, DT_FLOAT).packedFloats(5, [value]);
+      return this.summaryEvent(wallTime, step, v.message(8, t).message(9, pluginMetadata('scalars')));
+    }
+    const dtype = encoding === 'double_val' || encoding === 'double_content' ? DT_DOUBLE : encoding === 'half_val' ? DT_HALF : DT_FLOAT;
+    t.varint(1, dtype).message(2, new ProtoWriter());
+    if (encoding === 'tensor_content') {
+      const b = Buffer.allocUnsafe(4);
+      b.writeFloatLE(value, 0);
+      t.bytes(4, b);
+    } else if (encoding === 'double_content') {
+      const b = Buffer.allocUnsafe(8);
+      b.writeDoubleLE(value, 0);
+      t.bytes(4, b);
+    } else if (encoding === 'float_val') t.packedFloats(5, [value]);
+    else if (encoding === 'float_val_unpacked') t.float(5, value);
+    else if (encoding === 'double_val') t.packedDoubles(6, [value]);
+    else t.bytes(13, new ProtoWriter().varint(1, numberToHalf(value)).finish().subarray(1)); // packed: the varint alone
+    const m = this.firstMetadata(tag, () => pluginMetadata('scalars', undefined, 1));
+    if (m) v.message(9, m);
+    return this.summaryEvent(wallTime, step, v.message(8, t));
+  }
+
   /** PyTorch add_histogram with the histogram already bucketed. */
   histogramRaw(tag: string, h: RawHistogram, step: number, wallTime: number): Buffer {
     if (this.style === 'tf2') {
@@ -241,6 +269,32 @@ export class EventEncoder {
   runMetadata(tag: string, runMetadata: Uint8Array, step: number, wallTime: number): Buffer {
     return this.event(wallTime, step, (e) => e.message(8, new ProtoWriter().string(1, tag).bytes(2, runMetadata)));
   }
+}
+
+/** IEEE half bits of `v`, rounded to nearest even (through float32, as numpy's float16 does for float32 input). */
+export function numberToHalf(v: number): number {
+  const f = new Float32Array([v]);
+  const u = new Uint32Array(f.buffer)[0];
+  const sign = (u >>> 16) & 0x8000;
+  const e32 = (u >>> 23) & 0xff;
+  let mant = u & 0x7fffff;
+  if (e32 === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = e32 - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    if (rem > halfway || (rem === halfway && h & 1)) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
+  return sign | h;
 }
 
 function writeVarint(b: Buffer, p: number, v: number): number {

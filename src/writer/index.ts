@@ -4,8 +4,8 @@
 // S3); SummaryWriter appends them to a local event file. Invariant: the event-log engine
 // (src/events/) never imports this; the writer depends on the engine only for CRC-32C and dtypes.
 export { SummaryWriter } from './summary-writer.js';
-export { EventEncoder } from './encoder.js';
+export { EventEncoder, numberToHalf } from './encoder.js';
 export { encodeRecord } from './record.js';
 export { bucketize, prCurveData } from './compute.js';
 export { ProtoWriter } from './proto-writer.js';
-export type { SummaryWriterOptions, WriterStyle, RawHistogram, HparamInput } from './types.js';
+export type { SummaryWriterOptions, WriterStyle, RawHistogram, HparamInput, ScalarEncoding } from './types.js';

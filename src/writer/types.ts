@@ -27,3 +27,20 @@ export interface RawHistogram {
   bucketLimits: ArrayLike<number>;
   bucketCounts: ArrayLike<number>;
 }
+
+/**
+ * How a scalar's value is encoded, as the writers in use do it: `simple_value` (PyTorch,
+ * tensorboardX, TF1); a rank-0 tensor with plugin metadata on the first value (TensorFlow 2) in
+ * `tensor_content`, packed `float_val`, unpacked `float_val`, `double_val`, `double_content`
+ * (DT_DOUBLE tensor_content) or `half_val`; `pytorch_new_style`: PyTorch's add_scalar(new_style=True),
+ * a DT_FLOAT float_val tensor without a shape, its metadata with every value, fields in number order.
+ */
+export type ScalarEncoding =
+  | 'simple_value'
+  | 'tensor_content'
+  | 'float_val'
+  | 'float_val_unpacked'
+  | 'double_val'
+  | 'double_content'
+  | 'half_val'
+  | 'pytorch_new_style';

@@ -1,0 +1,124 @@
+// npm run bench:encodings — issue 10: every encoding real writers use loads at the same speed.
+// A corpus per scalar encoding (bench/ingest-corpus.ts's shape: 4 runs × 10 tags × 25,000 steps =
+// 1,000,000 points, written by the project's writer, EventEncoder.scalarAs), and per histogram
+// encoding (4 runs × 2 tags × 2,500 steps of 30 buckets: PyTorch/tensorboardX HistogramProto, TF2
+// [k, 3] tensor). Each is loaded cold, CRCs verified, in a fresh Node process (the engine as tsc
+// built it, dist/), rounds interleaved so the machine's drift hits every encoding alike. Reported:
+// the load's own wall (in-process, from first listing to last record) and the process CPU.
+// Target: every scalar encoding within 10 % of the fastest (best and median of the load wall).
+// Flags: --rounds=N (default 7).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
+const { SummaryWriter, EventEncoder } = (await import(join(repo, 'dist', 'writer', 'index.js'))) as typeof import('../src/writer/index.js');
+type ScalarEncoding = import('../src/writer/index.js').ScalarEncoding;
+
+const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 7);
+const SCALARS: ScalarEncoding[] = ['simple_value', 'tensor_content', 'float_val', 'float_val_unpacked', 'double_val', 'double_content', 'half_val', 'pytorch_new_style'];
+const HISTOGRAMS = ['histo_pytorch', 'histo_tf2'] as const;
+type Corpus = ScalarEncoding | (typeof HISTOGRAMS)[number];
+
+function corpus(name: Corpus): string {
+  const dir = join(tmpdir(), `vizjobs-enc-${name}`);
+  const marker = join(dir, 'corpus.json');
+  const spec = JSON.stringify({ name, version: 1 });
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === spec) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  for (let r = 0; r < 4; r++) {
+    const histo = name === 'histo_pytorch' || name === 'histo_tf2';
+    const w = new SummaryWriter(join(dir, `run${r}`), { now: () => 1.7e9 + r, flushBytes: 8 << 20, style: name === 'histo_tf2' ? 'tf2' : 'tf1' });
+    const enc = new EventEncoder();
+    const values = new Float64Array(300);
+    for (let step = 0; step < (histo ? 2_500 : 25_000); step++) {
+      const wall = 1.7e9 + r + step * 0.01;
+      if (histo) {
+        for (let t = 0; t < 2; t++) {
+          for (let i = 0; i < values.length; i++) values[i] = Math.sin(i * 12.9898 + step + t) * (1 + step / 2_500);
+          w.addHistogram(`weights/layer${t}`, values, step, 30, wall);
+        }
+        continue;
+      }
+      for (let t = 0; t < 10; t++) {
+        const v = Math.exp(-step / 5000) * (1 + 0.1 * Math.sin(step + t)) + r;
+        w.writeRecords(enc.scalarAs(name as ScalarEncoding, `metric/tag${t}`, v, step, wall));
+      }
+    }
+    w.close();
+  }
+  writeFileSync(marker, spec);
+  return dir;
+}
+
+const PROBE = `
+const t0 = performance.now();
+const { openLogdir } = await import(${JSON.stringify(join(repo, 'dist', 'events', 'index.js'))});
+const { LocalStorage } = await import(${JSON.stringify(join(repo, 'dist', 'storage', 'local.js'))});
+const logdir = openLogdir({ storage: new LocalStorage(process.argv[1]), prefix: '' });
+const t1 = performance.now();
+const r = await logdir.reload();
+const loadMs = performance.now() - t1;
+const st = logdir.stats();
+const u = process.resourceUsage();
+process.stdout.write(JSON.stringify({ loadMs, bytes: r.bytesRead, records: r.records, samples: st.samples, problems: st.problems, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000 }));
+`;
+
+interface Probe {
+  loadMs: number;
+  bytes: number;
+  records: number;
+  samples: number;
+  problems: number;
+  cpuMs: number;
+}
+
+const env = { ...process.env };
+delete env.NODE_EXTRA_CA_CERTS;
+function probe(dir: string): Probe {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', PROBE, dir], { encoding: 'utf8', env });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout) as Probe;
+}
+
+const all: Corpus[] = [...SCALARS, ...HISTOGRAMS];
+const dirs = new Map(all.map((c) => [c, corpus(c)] as const));
+const results = new Map<Corpus, Probe[]>(all.map((c) => [c, []]));
+const load0 = loadavg()[0];
+for (let round = 0; round < ROUNDS; round++) {
+  // A different order each round, so no encoding always runs right after the same other one.
+  const order = round % 2 ? [...all].reverse() : all;
+  for (const c of order) results.get(c)?.push(probe(dirs.get(c) as string));
+  process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
+}
+const load1 = loadavg()[0];
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const best = (xs: number[]): number => Math.min(...xs);
+function table(group: readonly Corpus[], unit: string): string[] {
+  const stats = group.map((c) => {
+    const rs = results.get(c) as Probe[];
+    return { c, r: rs[0], best: best(rs.map((x) => x.loadMs)), median: median(rs.map((x) => x.loadMs)), cpu: median(rs.map((x) => x.cpuMs)) };
+  });
+  const fastestBest = Math.min(...stats.map((s) => s.best));
+  const fastestMedian = Math.min(...stats.map((s) => s.median));
+  return [
+    `| encoding | data | ${unit} | load wall best (× fastest) | load wall median (× fastest) | process CPU median | problems |`,
+    '|---|---|---|---|---|---|---|',
+    ...stats.map(
+      (s) =>
+        `| ${s.c} | ${(s.r.bytes / 1e6).toFixed(1)} MB, ${s.r.records.toLocaleString('en')} records | ${s.r.samples.toLocaleString('en')} | ${s.best.toFixed(0)} ms (${(s.best / fastestBest).toFixed(2)}) | ${s.median.toFixed(0)} ms (${(s.median / fastestMedian).toFixed(2)}) | ${s.cpu.toFixed(0)} ms | ${s.r.problems} |`,
+    ),
+  ];
+}
+console.log(
+  [
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}, load average ${load0.toFixed(1)} → ${load1.toFixed(1)}; ${ROUNDS} fresh processes per encoding, interleaved.`,
+    '',
+    ...table(SCALARS, 'points'),
+    '',
+    ...table(HISTOGRAMS, 'histograms'),
+  ].join('\n'),
+);

@@ -1,0 +1,309 @@
+// npm run bench:sweep — issue 10's API figures: a job of 10,000 runs opens like a job of 10.
+// The service runs as deployed (`node dist/cli.js serve`, SQLite) in a fresh process per round;
+// project B's prober (a worker thread of this process, own event loop) sends GET details every
+// 20 ms on a schedule meanwhile (open loop, as bench/isolation.ts). Project A POSTs a job over the
+// sweep (bench/sweep-corpus.ts: runs × 10 scalar tags × 10 steps) and, as the UI does, polls the
+// job until RUNNING, then asks `data/runs` and `data/plugin/scalars/tags`; the figure is POST →
+// both answered (complete: every run and tag of the directory). Rows:
+//   local disk, 10,000 runs (target ≤ 1.0 s, B p99 ≤ 50 ms); through S3 (s3rver in a child
+//   process, loopback; target ≤ 3 s); a scalars_multirun of 500 runs; 1,000 / 10,000 / 100,000 runs
+//   on local disk for linearity, with the server's peak RSS (sampled every 20 ms from /proc).
+// Flags: --rounds=N (default 3), --no-s3, --no-100k, --runs=a,b,c (linearity sizes).
+// The UI rows of issue 10 are bench/sweep-ui.ts's (npm run bench:sweep-ui): a separate script, so
+// this one needs no browser.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { writeSweep } from './sweep-corpus.js';
+
+const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
+const dist = (p: string): string => join(repo, 'dist', p);
+const { startServeProcess, callWithToken } = (await import(dist('testing/serve-process.js'))) as typeof import('../src/testing/serve-process.js');
+const { startS3rver, S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY } = (await import(dist('testing/s3rver.js'))) as typeof import('../src/testing/s3rver.js');
+const { s3ClientConfig } = (await import(dist('storage/s3.js'))) as typeof import('../src/storage/s3.js');
+const { SummaryWriter } = (await import(dist('writer/index.js'))) as typeof import('../src/writer/index.js');
+
+const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const ROUNDS = Number(arg('rounds') ?? 3);
+const SIZES = (arg('runs') ?? `1000,10000${process.argv.includes('--no-100k') ? '' : ',100000'}`).split(',').map(Number);
+const benchDir = join(repo, '.bench', 'sweep');
+const obsRoot = join(benchDir, 'obs');
+const TOKEN_A = 'tenant-a-token';
+const TOKEN_B = 'tenant-b-token';
+const BUCKET = 'bkt-sweep';
+
+/** The sweep of `runs` runs under obs/bkt-sweep/sweepN/, written once. */
+function corpus(runs: number): string {
+  const dir = join(obsRoot, BUCKET, `sweep${runs}`);
+  const done = join(benchDir, `sweep${runs}.done`);
+  if (!existsSync(done)) {
+    rmSync(dir, { recursive: true, force: true });
+    const t = performance.now();
+    console.log(`writing ${runs} runs …`);
+    writeSweep(dir, runs, SummaryWriter);
+    writeFileSync(done, `${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+  return dir;
+}
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Project B's prober: its own thread, GET details every 20 ms (open loop), latencies on request.
+
+const PROBER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const http = require('node:http');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+let lat = [], errors = 0, timer;
+function one() {
+  const t0 = performance.now();
+  const req = http.get(workerData.url, { agent, headers: { 'X-Auth-Token': workerData.token } }, (res) => {
+    res.resume();
+    res.on('end', () => { if (res.statusCode !== 200) errors++; lat.push(performance.now() - t0); });
+  });
+  req.on('error', () => { errors++; lat.push(performance.now() - t0); });
+  req.setTimeout(30000, () => req.destroy());
+}
+parentPort.on('message', (m) => {
+  if (m === 'start') { lat = []; errors = 0; timer = setInterval(one, 20); }
+  else if (m === 'stop') { clearInterval(timer); setTimeout(() => parentPort.postMessage({ lat, errors }), 300); }
+});
+`;
+
+const quantile = (sorted: number[], q: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// ---------------------------------------------------------------------------------------------
+
+interface Open {
+  /** POST → status 8. */
+  runningMs: number;
+  /** POST → data/runs answered. */
+  runsMs: number;
+  /** POST → data/runs and scalars/tags answered (the figure); the tags may be partial (firstTags < tags). */
+  totalMs: number;
+  /** POST → every run's tags answered. */
+  completeMs: number;
+  /** Tags in the first answer. */
+  firstTags: number;
+  runs: number;
+  tags: number;
+  tagsBytes: number;
+  multirunMs?: number;
+  multirunBytes?: number;
+  bP50: number;
+  bP99: number;
+  bMax: number;
+  bRequests: number;
+  bErrors: number;
+  rssMb: number;
+}
+
+const JOBS_A = '/v1/proj-a/visualization-jobs';
+
+async function openOnce(trainUrl: string, env: Record<string, string>, expectRuns: number, multirun: boolean): Promise<Open> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'vizjobs-sweep-'));
+  const server = await startServeProcess(['--data-dir', dataDir, '--obs-root', obsRoot], { VIZJOBS_TOKENS: `${TOKEN_A}=proj-a,${TOKEN_B}=proj-b`, ...env });
+  const call = (method: string, path: string, body?: unknown, token = TOKEN_A): ReturnType<typeof callWithToken> =>
+    callWithToken(server.base, method, path, token, body, 600_000);
+  try {
+    mkdirSync(join(obsRoot, 'bkt-b'), { recursive: true });
+    const b = await call('POST', '/v1/proj-b/visualization-jobs', { job_name: 'b', train_url: '/bkt-b/none/' }, TOKEN_B);
+    const prober = new Worker(PROBER, { eval: true, workerData: { url: `${server.base}/v1/proj-b/visualization-jobs/${String(b.json?.job_id)}`, token: TOKEN_B } });
+    let rss = server.rssMb();
+    const sampler = setInterval(() => (rss = Math.max(rss, server.rssMb())), 20);
+    prober.postMessage('start');
+    await new Promise((r) => setTimeout(r, 500)); // a quiet baseline first
+    const t0 = performance.now();
+    const c = await call('POST', JOBS_A, { job_name: 'sweep', train_url: trainUrl });
+    const id = String(c.json?.job_id);
+    // As the console does: poll the job until it is RUNNING (every 10 ms here, to see the transition).
+    for (;;) {
+      const d = await call('GET', `${JOBS_A}/${id}`);
+      if (d.json?.status === 8) break;
+      if (d.json?.status === 11) throw new Error(`job failed: ${String(d.json.failure_reason)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const tRunning = performance.now();
+    const data = `/visualization/proj-a/${id}/data/`;
+    const get = async (path: string): Promise<{ json: unknown; bytes: number; partial: string | null }> => {
+      const r = await fetch(server.base + data + path, { headers: { 'X-Auth-Token': TOKEN_A } });
+      const text = await r.text();
+      if (r.status !== 200) throw new Error(`${path}: HTTP ${r.status} ${text.slice(0, 200)}`);
+      return { json: JSON.parse(text), bytes: text.length, partial: r.headers.get('x-vizjobs-partial') };
+    };
+    // The UI asks both at once.
+    let tRuns = 0;
+    const [runs, firstTags] = await Promise.all([get('runs').then((r) => ((tRuns = performance.now()), r)), get('plugin/scalars/tags')]);
+    const t1 = performance.now();
+    let tags = firstTags;
+    let tComplete = t1;
+    if (tags.partial !== null) {
+      // Answered from a load still running: as the UI does, data/status until ready, then the tags again.
+      for (;;) {
+        const st = (await get('status')).json as { state: string };
+        if (st.state !== 'loading') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      tags = await get('plugin/scalars/tags');
+      tComplete = performance.now();
+    }
+    const runNames = runs.json as string[];
+    const tagMap = tags.json as Record<string, Record<string, unknown>>;
+    const tagCount = Object.values(tagMap).reduce((a, t) => a + Object.keys(t).length, 0);
+    const firstTagCount = Object.values(firstTags.json as Record<string, Record<string, unknown>>).reduce((a, t) => a + Object.keys(t).length, 0);
+    if (runNames.length !== expectRuns || tagCount !== expectRuns * 10 || tags.partial !== null) throw new Error(`incomplete: ${runNames.length} runs, ${tagCount} tags`);
+    let multirunMs: number | undefined;
+    let multirunBytes: number | undefined;
+    if (multirun) {
+      // A chart card of 500 runs: one request for the tag over all of them.
+      const form = new URLSearchParams([['tag', 'metrics/m3'], ...runNames.slice(0, 500).map((r) => ['runs', r] as [string, string])]).toString();
+      const tm = performance.now();
+      const m = await fetch(`${server.base}${data}plugin/scalars/scalars_multirun`, {
+        method: 'POST',
+        headers: { 'X-Auth-Token': TOKEN_A, 'content-type': 'application/x-www-form-urlencoded' },
+        body: form,
+      });
+      const body = await m.text();
+      multirunMs = performance.now() - tm;
+      multirunBytes = body.length;
+      const parsed = JSON.parse(body) as Record<string, unknown[]>;
+      if (m.status !== 200 || Object.keys(parsed).length !== 500) throw new Error(`multirun: HTTP ${m.status}, ${Object.keys(parsed).length} runs`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const probe = await new Promise<{ lat: number[]; errors: number }>((res) => {
+      prober.once('message', (m: { lat: number[]; errors: number }) => res(m));
+      prober.postMessage('stop');
+    });
+    clearInterval(sampler);
+    await prober.terminate();
+    const sorted = probe.lat.sort((x, y) => x - y);
+    return {
+      runningMs: tRunning - t0,
+      runsMs: tRuns - t0,
+      totalMs: t1 - t0,
+      completeMs: tComplete - t0,
+      firstTags: firstTagCount,
+      runs: runNames.length,
+      tags: tagCount,
+      tagsBytes: tags.bytes,
+      multirunMs,
+      multirunBytes,
+      bP50: quantile(sorted, 0.5),
+      bP99: quantile(sorted, 0.99),
+      bMax: sorted[sorted.length - 1] ?? NaN,
+      bRequests: sorted.length,
+      bErrors: probe.errors,
+      rssMb: rss,
+    };
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function describe(label: string, target: string, rs: Open[]): string {
+  const s = (x: number): string => (x / 1000).toFixed(2);
+  const med = (f: (o: Open) => number): number => median(rs.map(f));
+  const first = `${s(med((o) => o.totalMs))} s (${rs.map((o) => s(o.totalMs)).join(', ')})`;
+  const partial = rs.some((o) => o.firstTags < o.tags) ? `tags of ${rs.map((o) => `${((100 * o.firstTags) / o.tags).toFixed(0)} %`).join(', ')} of runs` : 'complete';
+  return `| ${label} | ${target} | ${first} | ${partial} | ${s(med((o) => o.completeMs))} s | ${s(med((o) => o.runningMs))} s | ${s(med((o) => o.runsMs))} s | ${(rs[0].tagsBytes / 1e6).toFixed(1)} MB | ${med((o) => o.bP99).toFixed(1)} ms (max ${Math.max(...rs.map((o) => o.bMax)).toFixed(0)} ms, ${rs.reduce((a, o) => a + o.bRequests, 0)} requests, ${rs.reduce((a, o) => a + o.bErrors, 0)} errors) | ${med((o) => o.rssMb).toFixed(0)} MB |`;
+}
+
+const load0 = loadavg()[0];
+const lines: string[] = [];
+const header = [
+  '| job | target | POST → runs and scalar tags answered (median; each round) | that first tags answer held | POST → every run\'s tags (median) | POST → RUNNING | POST → runs | tags answer | B p99 meanwhile (≤ 50 ms, median) | server peak RSS |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+];
+
+// Local disk: 10,000 runs, the headline (and the multirun row), rounds interleaved with S3 below.
+const local10k = corpus(10_000);
+const localRows: Open[] = [];
+const s3Rows: Open[] = [];
+let s3: Awaited<ReturnType<typeof startS3rver>> | undefined;
+let s3Env: Record<string, string> = {};
+if (!process.argv.includes('--no-s3')) {
+  s3 = await startS3rver({ buckets: [BUCKET] });
+  const client = new S3Client(s3ClientConfig({ endpoint: s3.endpoint, accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: S3RVER_SECRET_ACCESS_KEY }));
+  const files = filesUnder(local10k);
+  const tUp = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < files.length) {
+        const f = files[next++];
+        await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `sweep10000/${relative(local10k, f)}`, Body: readFileSync(f) }));
+      }
+    }),
+  );
+  console.log(`uploaded ${files.length} objects to s3rver in ${((performance.now() - tUp) / 1000).toFixed(1)} s`);
+  client.destroy();
+  s3Env = { VIZJOBS_S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: S3RVER_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: S3RVER_SECRET_ACCESS_KEY };
+}
+let multirun: Open | undefined;
+for (let round = 0; round < ROUNDS; round++) {
+  const o = await openOnce(`/${BUCKET}/sweep10000/`, {}, 10_000, round === 0);
+  if (round === 0) multirun = o;
+  localRows.push(o);
+  console.log(`local 10k round ${round}: ${o.totalMs.toFixed(0)} ms, complete ${o.completeMs.toFixed(0)} ms (RUNNING ${o.runningMs.toFixed(0)}, runs ${o.runsMs.toFixed(0)}), B p99 ${o.bP99.toFixed(1)} ms, RSS ${o.rssMb.toFixed(0)} MB`);
+  if (s3) {
+    const q = await openOnce(`s3://${BUCKET}/sweep10000/`, s3Env, 10_000, false);
+    s3Rows.push(q);
+    console.log(`s3 10k round ${round}: ${q.totalMs.toFixed(0)} ms, complete ${q.completeMs.toFixed(0)} ms (RUNNING ${q.runningMs.toFixed(0)}, runs ${q.runsMs.toFixed(0)}), B p99 ${q.bP99.toFixed(1)} ms, RSS ${q.rssMb.toFixed(0)} MB`);
+  }
+}
+await s3?.close();
+lines.push(...header, describe('10,000 runs × 10 tags, local disk', '≤ 1.0 s', localRows));
+if (s3Rows.length) lines.push(describe('10,000 runs × 10 tags, S3 (s3rver, loopback)', '≤ 3 s', s3Rows));
+if (multirun?.multirunMs !== undefined) {
+  lines.push('', `scalars_multirun of 500 runs (one tag, form body runs=…&tag=…), right after the first open: ${multirun.multirunMs.toFixed(0)} ms, ${(multirun.multirunBytes! / 1e6).toFixed(2)} MB of JSON.`);
+}
+
+// Linearity: one open per size (two for the smaller ones), local disk.
+const lin: Array<{ runs: number; o: Open; bytes: number }> = [];
+for (const n of SIZES) {
+  const dir = corpus(n);
+  const bytes = filesUnder(dir).reduce((a, f) => a + statSync(f).size, 0);
+  const reps = n >= 100_000 ? 1 : 2;
+  const os: Open[] = [];
+  for (let i = 0; i < reps; i++) os.push(await openOnce(`/${BUCKET}/sweep${n}/`, {}, n, false));
+  const o = os.sort((a, b) => a.completeMs - b.completeMs)[0];
+  lin.push({ runs: n, o, bytes });
+  console.log(`local ${n}: ${o.completeMs.toFixed(0)} ms, RSS ${o.rssMb.toFixed(0)} MB, B p99 ${o.bP99.toFixed(1)} ms`);
+}
+if (lin.length) {
+  const base = lin[0];
+  lines.push(
+    '',
+    '| runs (× 10 tags × 10 steps) | logs | POST → every run\'s tags answered (best) | per 1,000 runs | server peak RSS | RSS per run above the smallest | B p99 / max |',
+    '|---|---|---|---|---|---|---|',
+    ...lin.map(
+      ({ runs, o, bytes }) =>
+        `| ${runs.toLocaleString('en')} | ${(bytes / 1e6).toFixed(0)} MB | ${(o.completeMs / 1000).toFixed(2)} s | ${((o.completeMs / runs) * 1000).toFixed(0)} ms | ${o.rssMb.toFixed(0)} MB | ${runs === base.runs ? '—' : `${(((o.rssMb - base.o.rssMb) * 1e3) / (runs - base.runs)).toFixed(1)} KB`} | ${o.bP99.toFixed(1)} / ${o.bMax.toFixed(0)} ms |`,
+    ),
+  );
+}
+
+const load1 = loadavg()[0];
+console.log(
+  [
+    '',
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}, load average ${load0.toFixed(1)} → ${load1.toFixed(1)}; ${ROUNDS} rounds, a fresh server process each.`,
+    '',
+    ...lines,
+  ].join('\n'),
+);
