@@ -7,7 +7,7 @@
 // drops everything.
 import { fileProblem, StorageError } from '../storage/errors.js';
 import type { LogLocation, ObjectInfo, ObjectReader } from '../storage/storage.js';
-import type { Logdir, LogdirStats, OpenLogdirOptions, Problem, ReloadStats } from './model.js';
+import type { Logdir, LogdirStats, OpenLogdirOptions, Problem, ProjectorConfigFile, ReloadStats } from './model.js';
 import { EventDecoder } from './event-decoder.js';
 import { RunState, newFileState, type FileState } from './run.js';
 import { Slices } from './slices.js';
@@ -25,6 +25,10 @@ const FEED_SLICE = 256 * 1024;
 export function isEventFile(key: string): boolean {
   return key.slice(key.lastIndexOf('/') + 1).includes('tfevents');
 }
+
+/** TensorBoard's projector config file name (tensorboard/plugins/projector/metadata.py). */
+export const PROJECTOR_CONFIG = 'projector_config.pbtxt';
+const PROJECTOR_ASSETS = 'plugins/projector';
 
 /** Run name of an event file key under `prefix`: its directory relative to the prefix, '.' at the root. */
 export function runNameOf(prefix: string, key: string): string {
@@ -73,6 +77,8 @@ class LogdirImpl extends LogdirReader implements Logdir {
   private readonly maxRead: number;
   /** One decoder for every file: a fresh sink per chunk made the framing loop's call site polymorphic ("wrong call target" deopts). */
   private readonly decoder = new EventDecoder();
+  /** Projector configs of the last listing (any depth; filtered to runs when asked). */
+  private projectorFiles: ObjectInfo[] = [];
 
   constructor(location: LogLocation, options: OpenLogdirOptions) {
     const runStates = new Map<string, RunState>();
@@ -100,8 +106,10 @@ class LogdirImpl extends LogdirReader implements Logdir {
     const touchedRuns = new Set<RunState>();
     // A listing of 10,000 runs is ~50 ms of bookkeeping: done in slices, like every read below.
     const slices = new Slices();
+    const projectorFiles: ObjectInfo[] = [];
     for (const info of listing) {
       await slices.pause();
+      if (info.key.endsWith(PROJECTOR_CONFIG) && info.key.slice(info.key.lastIndexOf('/') + 1) === PROJECTOR_CONFIG) projectorFiles.push(info);
       if (!isEventFile(info.key)) continue;
       files++;
       const name = runNameOf(prefix, info.key);
@@ -121,6 +129,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
       }
       touchedRuns.add(run);
     }
+    this.projectorFiles = projectorFiles;
     // Work list after resets, so a reset run has every file at offset 0.
     const sizes = new Map<string, ObjectInfo>();
     for (const info of listing) sizes.set(info.key, info);
@@ -220,6 +229,21 @@ class LogdirImpl extends LogdirReader implements Logdir {
 
   reportProblem(run: string, problem: Problem): void {
     this.runStates.get(run)?.addProblem(problem);
+  }
+
+  projectorConfigs(): ProjectorConfigFile[] {
+    const { prefix } = this.location;
+    const out: ProjectorConfigFile[] = [];
+    for (const info of this.projectorFiles) {
+      let run = runNameOf(prefix, info.key);
+      if (run === PROJECTOR_ASSETS) run = '.';
+      else if (run.endsWith(`/${PROJECTOR_ASSETS}`)) run = run.slice(0, -PROJECTOR_ASSETS.length - 1);
+      // TensorBoard reads a config only in a run's directory, or at the root of a logdir without runs.
+      if (this.runStates.has(run) || (run === '.' && this.runStates.size === 0)) {
+        out.push({ run, key: info.key, etag: info.etag, size: info.size, location: this.location });
+      }
+    }
+    return out;
   }
 
   stats(): LogdirStats {
