@@ -30,6 +30,15 @@ export const LIMITS = {
   graphBytes: 64 << 20,
   /** Nodes of a graph converted to pbtxt for one response. */
   graphNodes: 1_000_000,
+  /** Bytes of a projector_config.pbtxt (text, parsed whole on every change). */
+  projectorConfigBytes: 1 << 20,
+  /** Embeddings one projector config may list. */
+  projectorEmbeddings: 10_000,
+  /**
+   * Bytes of a projector file read whole (tensors.tsv, metadata.tsv, sprite, bookmarks): a
+   * 100,000 × 200 tensor written by PyTorch is ~400 MB of text, past what one request should read.
+   */
+  projectorFileBytes: 256 << 20,
   /** Bytes of one data-API response body (JSON, CSV or pbtxt), checked before and while building it. */
   responseBytes: 64 << 20,
 };

@@ -7,7 +7,7 @@
 // drops everything.
 import { fileProblem, StorageError } from '../storage/errors.js';
 import type { LogLocation, ObjectInfo, ObjectReader, ObjectStorage } from '../storage/storage.js';
-import type { LoadProgress, Logdir, LogdirStats, OpenLogdirOptions, Problem, ReloadStats } from './model.js';
+import type { LoadProgress, Logdir, LogdirStats, OpenLogdirOptions, Problem, ProjectorConfigFile, ReloadStats } from './model.js';
 import { EventDecoder } from './event-decoder.js';
 import { MsEventDecoder } from './mindspore/decoder.js';
 import { compareEventFileKeys, isMindSporeSummaryFile, isMindSporeSummaryKey } from './mindspore/files.js';
@@ -36,6 +36,10 @@ const PREFETCH = 16;
 export function isEventFile(key: string): boolean {
   return key.slice(key.lastIndexOf('/') + 1).includes('tfevents');
 }
+
+/** TensorBoard's projector config file name (tensorboard/plugins/projector/metadata.py). */
+export const PROJECTOR_CONFIG = 'projector_config.pbtxt';
+const PROJECTOR_ASSETS = 'plugins/projector';
 
 /** Run name of an event file key under `prefix`: its directory relative to the prefix, '.' at the root. */
 export function runNameOf(prefix: string, key: string): string {
@@ -115,6 +119,8 @@ class LogdirImpl extends LogdirReader implements Logdir {
   private readonly msDecoder = new MsEventDecoder();
   /** Tag names shared by every run (a sweep's runs repeat the same few). */
   private readonly tagNames = new TagNames();
+  /** Projector configs of the last listing (any depth; filtered to runs when asked). */
+  private projectorFiles: ObjectInfo[] = [];
 
   constructor(location: LogLocation, options: OpenLogdirOptions) {
     const runStates = new Map<string, RunState>();
@@ -159,8 +165,10 @@ class LogdirImpl extends LogdirReader implements Logdir {
     const work: Array<{ run: RunState; file: FileState; size: number; whole?: Promise<Buffer | Error> }> = [];
     let files = 0;
     const touchedRuns = new Set<RunState>();
+    const projectorFiles: ObjectInfo[] = [];
     for (const info of listing) {
       await slices.pause();
+      if (info.key.endsWith(PROJECTOR_CONFIG) && info.key.slice(info.key.lastIndexOf('/') + 1) === PROJECTOR_CONFIG) projectorFiles.push(info);
       if (!isEventFile(info.key) && !isMindSporeSummaryKey(prefix, info.key)) continue;
       files++;
       const name = runNameOf(prefix, info.key);
@@ -180,6 +188,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
       }
       touchedRuns.add(run);
     }
+    this.projectorFiles = projectorFiles;
     // Work list after resets, so a reset run has every file at offset 0.
     const sizes = new Map<string, ObjectInfo>();
     for (const info of listing) sizes.set(info.key, info);
@@ -326,6 +335,21 @@ class LogdirImpl extends LogdirReader implements Logdir {
 
   reportProblem(run: string, problem: Problem): void {
     this.runStates.get(run)?.addProblem(problem);
+  }
+
+  projectorConfigs(): ProjectorConfigFile[] {
+    const { prefix } = this.location;
+    const out: ProjectorConfigFile[] = [];
+    for (const info of this.projectorFiles) {
+      let run = runNameOf(prefix, info.key);
+      if (run === PROJECTOR_ASSETS) run = '.';
+      else if (run.endsWith(`/${PROJECTOR_ASSETS}`)) run = run.slice(0, -PROJECTOR_ASSETS.length - 1);
+      // TensorBoard reads a config only in a run's directory, or at the root of a logdir without runs.
+      if (this.runStates.has(run) || (run === '.' && this.runStates.size === 0)) {
+        out.push({ run, key: info.key, etag: info.etag, size: info.size, location: this.location });
+      }
+    }
+    return out;
   }
 
   stats(): LogdirStats {

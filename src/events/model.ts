@@ -287,4 +287,20 @@ export interface Logdir {
   progress?(): LoadProgress;
   /** Adds a problem found while serving the run's data (e.g. an answer over a cap) to its problem list. */
   reportProblem(run: string, problem: Problem): void;
+  /**
+   * The `projector_config.pbtxt` files the last listing found where TensorBoard's projector looks:
+   * a run's directory or its `plugins/projector/` (or the root when there are no runs at all).
+   */
+  projectorConfigs(): ProjectorConfigFile[];
+}
+
+/** A projector config file (see Logdir.projectorConfigs); paths in it resolve against its directory. */
+export interface ProjectorConfigFile {
+  run: string;
+  /** Storage key of the file. */
+  key: string;
+  etag: string;
+  size: number;
+  /** The log directory holding it: files it names are served only from under this location. */
+  location: LogLocation;
 }

@@ -12,6 +12,7 @@ import type {
   LogdirStats,
   PrCurveSeries,
   Problem,
+  ProjectorConfigFile,
   ReloadStats,
   RunHparams,
   RunInfo,
@@ -191,5 +192,9 @@ export class CompositeLogdir implements Logdir {
   reportProblem(run: string, problem: Problem): void {
     const hit = this.find(run);
     if (hit) hit.part.logdir.reportProblem(hit.inner, problem);
+  }
+
+  projectorConfigs(): ProjectorConfigFile[] {
+    return this.parts.flatMap((p) => p.logdir.projectorConfigs().map((c) => ({ ...c, run: prefixed(p.name, c.run) })));
   }
 }

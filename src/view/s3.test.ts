@@ -78,4 +78,18 @@ it('serves s3:// and a local directory as one run list', async () => {
   const img = await fetch(new URL(`data/plugin/images/individualImage?${imgs[0].query}`, url));
   assert.equal(img.headers.get('content-type'), 'image/png');
   await img.arrayBuffer();
+
+  // The projector reads add_embedding's files through the same storage seam, in both parts alike.
+  const projectorRuns = (await (await fetch(new URL('data/plugin/projector/runs', url))).json()) as string[];
+  assert.deepEqual([...projectorRuns].sort(), [`here/${RUN}`, `remote/${RUN}`]);
+  const tensor = async (run: string): Promise<Buffer> => {
+    const r = await fetch(new URL(`data/plugin/projector/tensor?${q({ run, name: 'val_inputs:02000' })}`, url));
+    assert.equal(r.status, 200, run);
+    return Buffer.from(await r.arrayBuffer());
+  };
+  const remoteTensor = await tensor(`remote/${RUN}`);
+  assert.equal(remoteTensor.length, 200 * 64 * 4);
+  assert.deepEqual(remoteTensor, await tensor(`here/${RUN}`));
+  const meta = await (await fetch(new URL(`data/plugin/projector/metadata?${q({ run: `remote/${RUN}`, name: 'val_inputs:02000', num_rows: '3' })}`, url))).text();
+  assert.equal(meta.split('\n').filter(Boolean).length, 3);
 });

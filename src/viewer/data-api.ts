@@ -26,6 +26,7 @@ import { JobRuntimeError } from '../runtime/runtime.js';
 import { viewerAccessRule, type ViewerAccess } from './access.js';
 import { registerMindInsightRoutes } from './mindinsight.js';
 import { registerPluginRoutes } from './plugin-routes.js';
+import { projectorActive, registerProjectorRoutes } from './projector.js';
 import { sendCached, sendJson } from './respond.js';
 import type { JobParams, Query, Req, RouteFn } from './routing.js';
 import type { LoadedJob, ViewerRuntime, ViewerStatus } from './runtime.js';
@@ -214,6 +215,14 @@ export async function registerDataApi(app: FastifyInstance, src: DataSource): Pr
           loading_mechanism: { type: 'CUSTOM_ELEMENT', element_name: element },
         };
       }
+      // TensorBoard's projector entry (an IFRAME plugin there; our page draws it itself).
+      out.projector = {
+        enabled: projectorActive(v.logdir),
+        tab_name: 'projector',
+        disable_reload: true,
+        remove_dom: false,
+        loading_mechanism: { type: 'IFRAME', module_path: '/data/plugin/projector/index.js' },
+      };
       return out;
     }),
   );
@@ -257,6 +266,7 @@ export async function registerDataApi(app: FastifyInstance, src: DataSource): Pr
     miss: src.miss,
     baseName: (v) => basename(src.describe(v).dataLocation.replace(/\/+$/, '')),
   });
+  registerProjectorRoutes(route);
 
   // Anything else under data/: the access checks still apply first, then the envelope's 404.
   app.route<{ Params: JobParams; Querystring: Query }>({

@@ -8,4 +8,5 @@ export { EventEncoder, numberToHalf } from './encoder.js';
 export { encodeRecord } from './record.js';
 export { bucketize, prCurveData } from './compute.js';
 export { ProtoWriter } from './proto-writer.js';
+export { pyFloatString, type EmbeddingInput } from './embedding.js';
 export type { SummaryWriterOptions, WriterStyle, RawHistogram, HparamInput, ScalarEncoding } from './types.js';

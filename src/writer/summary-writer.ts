@@ -5,6 +5,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EventEncoder } from './encoder.js';
+import { ProjectorLog, type EmbeddingInput } from './embedding.js';
 import type { HparamInput, RawHistogram, SummaryWriterOptions } from './types.js';
 
 let fileCounter = 0;
@@ -96,6 +97,16 @@ export class SummaryWriter {
     sub.close();
     return sub.dir;
   }
+
+  /**
+   * add_embedding(mat, metadata, label_img, global_step, tag, metadata_header): the projector's
+   * files beside the event file, as PyTorch lays them out (embedding.ts); returns their folder.
+   */
+  addEmbedding(e: EmbeddingInput): string {
+    this.projector ??= new ProjectorLog(this.dir);
+    return this.projector.add(e);
+  }
+  private projector: ProjectorLog | undefined;
 
   /** A serialized GraphDef. */
   addGraph(graphDef: Uint8Array, wallTime = this.now()): void {

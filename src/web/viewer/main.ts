@@ -18,6 +18,7 @@ import { TextTab } from './text.js';
 import { HParamsTab } from './hparams.js';
 import { PrCurvesTab } from './prcurves.js';
 import { ProblemsTab } from './problems.js';
+import { ProjectorTab } from './projector/tab.js';
 import type { Tab } from './tab.js';
 import { setJobType, tabLabel } from './names.js';
 
@@ -39,6 +40,7 @@ const TABS: Array<[string, string, Tab]> = [
   ['text', 'Text', new TextTab(data, state)],
   ['hparams', 'HParams', new HParamsTab(data)],
   ['pr_curves', 'PR curves', new PrCurvesTab(data, state)],
+  ['projector', 'Projector', new ProjectorTab(data)],
   ['problems', 'Problems', new ProblemsTab(data)],
 ];
 const refreshedOnce = new Set<string>();
@@ -369,7 +371,7 @@ function showTab(): void {
   debug.tab = id;
   const tab = TABS.find(([k]) => k === id)?.[2] as Tab;
   if (!noData) content.replaceChildren(tab.el);
-  tagFilter.parentElement?.toggleAttribute('hidden', id === 'hparams' || id === 'problems');
+  tagFilter.parentElement?.toggleAttribute('hidden', id === 'hparams' || id === 'problems' || id === 'projector');
   renderTabs();
   if (refreshedOnce.has(id)) tab.redraw();
   else if (!firstLoad) void refreshTab(id, tab).then(renderTabs, handleError);
