@@ -18,6 +18,7 @@ import { TextTab } from './text.js';
 import { HParamsTab } from './hparams.js';
 import { PrCurvesTab } from './prcurves.js';
 import { ProblemsTab } from './problems.js';
+import { GraphsTab } from './graphs.js';
 import type { Tab } from './tab.js';
 
 const POLL_MS = 5000;
@@ -38,6 +39,7 @@ const TABS: Array<[string, string, Tab]> = [
   ['text', 'Text', new TextTab(data, state)],
   ['hparams', 'HParams', new HParamsTab(data)],
   ['pr_curves', 'PR curves', new PrCurvesTab(data, state)],
+  ['graphs', 'Graphs', new GraphsTab(data)],
   ['problems', 'Problems', new ProblemsTab(data)],
 ];
 const refreshedOnce = new Set<string>();
@@ -365,7 +367,7 @@ function showTab(): void {
   debug.tab = id;
   const tab = TABS.find(([k]) => k === id)?.[2] as Tab;
   if (!noData) content.replaceChildren(tab.el);
-  tagFilter.parentElement?.toggleAttribute('hidden', id === 'hparams' || id === 'problems');
+  tagFilter.parentElement?.toggleAttribute('hidden', id === 'hparams' || id === 'problems' || id === 'graphs');
   renderTabs();
   if (refreshedOnce.has(id)) tab.redraw();
   else if (!firstLoad) void refreshTab(id, tab).then(renderTabs, handleError);
