@@ -26,6 +26,8 @@ export interface GraphStats {
   layoutMs: number;
   drawnAt: number;
   layoutSeq: number;
+  /** Zoom factor of the view (1 = 100 %). */
+  zoom: number;
 }
 
 const MAX_MATCHES = 50;
@@ -49,7 +51,7 @@ export class GraphsTab implements Tab {
   private readonly status = h('span', { class: 'muted small graph-status', id: 'graph-status' });
   private readonly details = h('aside', { class: 'graph-details', id: 'graph-details' });
   private readonly overlay = h('div', { class: 'graph-overlay' });
-  private readonly statsOut: GraphStats = { run: '', nodes: 0, shown: 0, expanded: [], selected: -1, matches: 0, fetchMs: 0, parseMs: 0, layoutMs: 0, drawnAt: 0, layoutSeq: 0 };
+  private readonly statsOut: GraphStats = { run: '', nodes: 0, shown: 0, expanded: [], selected: -1, matches: 0, fetchMs: 0, parseMs: 0, layoutMs: 0, drawnAt: 0, layoutSeq: 0, zoom: 1 };
 
   constructor(private readonly data: DataClient) {
     this.canvas = new GraphCanvas({ select: (item) => void this.select(item), toggle: (item) => void this.toggle(item) });
@@ -79,7 +81,8 @@ export class GraphsTab implements Tab {
   }
 
   stats(): GraphStats {
-    return { ...this.statsOut, shown: this.canvas.stats().shown, drawnAt: this.canvas.drawnAt, expanded: [...this.expanded], selected: this.selected };
+    const c = this.canvas.stats();
+    return { ...this.statsOut, shown: c.shown, drawnAt: c.drawnAt, zoom: c.k, expanded: [...this.expanded], selected: this.selected };
   }
 
   /** Finds an item by full name (tests and the benchmark click through the page with it). */
@@ -231,8 +234,9 @@ export class GraphsTab implements Tab {
     let opened = false;
     for (let p = s.parent[item]; p > 0; p = s.parent[p]) if (!this.expanded.has(p)) { this.expanded.add(p); opened = true; }
     if (opened) await this.relayout();
-    await this.select(item);
+    // Focus first: once the details show, the view has settled (tests and people act on it then).
     this.canvas.focus(item);
+    await this.select(item);
   }
 
   private async select(item: number): Promise<void> {
