@@ -19,6 +19,7 @@ import { HParamsTab } from './hparams.js';
 import { PrCurvesTab } from './prcurves.js';
 import { ProblemsTab } from './problems.js';
 import { ProjectorTab } from './projector/tab.js';
+import { GraphsTab } from './graphs.js';
 import type { Tab } from './tab.js';
 import { setJobType, tabLabel } from './names.js';
 
@@ -40,6 +41,7 @@ const TABS: Array<[string, string, Tab]> = [
   ['text', 'Text', new TextTab(data, state)],
   ['hparams', 'HParams', new HParamsTab(data)],
   ['pr_curves', 'PR curves', new PrCurvesTab(data, state)],
+  ['graphs', 'Graphs', new GraphsTab(data)],
   ['projector', 'Projector', new ProjectorTab(data)],
   ['problems', 'Problems', new ProblemsTab(data)],
 ];
@@ -371,7 +373,7 @@ function showTab(): void {
   debug.tab = id;
   const tab = TABS.find(([k]) => k === id)?.[2] as Tab;
   if (!noData) content.replaceChildren(tab.el);
-  tagFilter.parentElement?.toggleAttribute('hidden', id === 'hparams' || id === 'problems' || id === 'projector');
+  tagFilter.parentElement?.toggleAttribute('hidden', id === 'hparams' || id === 'problems' || id === 'projector' || id === 'graphs');
   renderTabs();
   if (refreshedOnce.has(id)) tab.redraw();
   else if (!firstLoad) void refreshTab(id, tab).then(renderTabs, handleError);
