@@ -56,3 +56,10 @@ export function themeSwitch(): HTMLButtonElement {
   });
   return b;
 }
+
+/** Colours for canvas charts (uPlot axes, ridge labels), read from the palette shown now. */
+export function chartInk(): { axis: string; grid: string; tick: string } {
+  const css = getComputedStyle(document.documentElement);
+  const v = (name: string, fallback: string): string => css.getPropertyValue(name).trim() || fallback;
+  return { axis: v('--muted', '#667085'), grid: v('--chart-grid', '#eef0f3'), tick: v('--line', '#e3e6eb') };
+}

@@ -171,7 +171,8 @@ export class JobStateView {
     };
     const reasons: HTMLElement[] = [];
     if (s.failure_reason) reasons.push(h('div', { class: 'reason', id: 'job-reason' }, s.failure_reason));
-    for (const c of s.conditions ?? []) reasons.push(h('div', { class: 'reason condition' }, `${c.type} ${c.status}: ${c.message || c.reason}`));
+    // A condition that repeats the failure reason says nothing more.
+    for (const c of (s.conditions ?? []).filter((x) => x.message !== s.failure_reason)) reasons.push(h('div', { class: 'reason condition' }, `${c.type} ${c.status}: ${c.message || c.reason}`));
     const waiting = s.phase === 'starting' || s.phase === 'stopping';
     const statusLine = s.phase === 'unknown' && this.mode === 'page'
       ? null

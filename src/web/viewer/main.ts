@@ -280,6 +280,7 @@ function num(v: unknown): number | undefined {
 
 function setLive(text: string, busy = false): void {
   clear(statusEl);
+  statusEl.title = text;
   statusEl.classList.toggle('busy', busy);
   statusEl.append(busy ? h('span', { class: 'spinner' }) : h('span', { class: 'dot' }), ` ${text}`);
 }
