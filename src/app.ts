@@ -3,7 +3,7 @@
 import { configuredAuth } from './api/auth.js';
 import type { Config } from './config.js';
 import { buildServer, openStore, jobLookup, type BuiltServer } from './server.js';
-import { createViewer } from './viewer/index.js';
+import { createViewer, sessionCookies } from './viewer/index.js';
 import { webUi } from './web-static/index.js';
 
 export interface FullStack {
@@ -21,6 +21,7 @@ export async function buildFullStack(config: Config, web: { root?: string } = {}
     store,
     runtime: viewer.runtime,
     viewer: viewer.plugin,
+    sessions: sessionCookies(viewer.access),
     plugins: [webUi({ access: viewer.access, root: web.root })],
     logger: { level: 'warn' },
   });

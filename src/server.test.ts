@@ -22,7 +22,8 @@ test('deps.viewer owns the viewer prefix and deps.plugins get the context (auth,
     const id = (await ts.call('POST', BASE, { body: { job_name: 'v', train_url: '/demo/pytorch-mlp/' } })).body.job_id as number;
     await waitFor(ts, id, (s) => s === 8);
     const r = await ts.call('GET', `/visualization/p1/${id}/data/runs`, { token: TOKEN });
-    assert.deepEqual(r.body, { job: { projectId: 'p1', status: 8, trainUrl: '/demo/pytorch-mlp/' } });
+    const { projectId, status, trainUrl, jobName, failureReason } = (r.body as { job: Record<string, unknown> }).job;
+    assert.deepEqual({ projectId, status, trainUrl, jobName, failureReason }, { projectId: 'p1', status: 8, trainUrl: '/demo/pytorch-mlp/', jobName: 'v', failureReason: null });
     assert.equal((await ts.call('GET', `/visualization/p1/${id}/data/runs`, { token: null })).body.error_code, 'ModelArts.0201');
     // The placeholder is not registered alongside the real viewer.
     assert.equal('runs' in (await ts.call('GET', `/visualization/p1/${id}/`)).body, false);

@@ -8,7 +8,7 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
-import { AccessRule } from './api/access.js';
+import { AccessRule, CONSOLE_SESSION_HEADER, type SessionCookies } from './api/access.js';
 import { configuredAuth, type AdminToken, type Authorizer, type ConfiguredAuth } from './api/auth.js';
 import type { AuthFailureLimiter } from './api/auth-limit.js';
 import { compressOptions } from './api/compression.js';
@@ -65,6 +65,11 @@ export interface ServerDeps {
   log?: (msg: string) => void;
   /** Tokens already resolved by the caller (so the viewer and the API share one); default from config. */
   auth?: ConfiguredAuth;
+  /**
+   * The console's sign-in cookie (the viewer's sessions): the job API takes it besides the header
+   * on requests carrying CONSOLE_SESSION_HEADER, so every tab of a signed-in browser is signed in.
+   */
+  sessions?: SessionCookies;
 }
 
 export interface BuiltServer {
@@ -147,8 +152,9 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Bui
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  // The API's access rule (header tokens, jobs from the store), also the placeholder viewer's.
-  const access = new AccessRule({ authorizer: auth, limiter, jobs: store });
+  // The API's access rule (header tokens, or the console's cookie with its header; jobs from the
+  // store), also the placeholder viewer's.
+  const access = new AccessRule({ authorizer: auth, limiter, jobs: store, sessions: deps.sessions, sessionHeader: CONSOLE_SESSION_HEADER });
   await app.register(jobRoutes, { access, service });
   const ctx: ServerContext = { config, auth, limiter, access, store, runtime, service, reconciler, jobs: jobLookup(store) };
   await app.register(deps.viewer, ctx);
@@ -170,7 +176,7 @@ export function jobLookup(store: JobStore): JobLookup {
   return {
     async get(jobId) {
       const j = await store.get(jobId);
-      return j && { projectId: j.projectId, status: j.status, trainUrl: j.trainUrl };
+      return j && { projectId: j.projectId, status: j.status, trainUrl: j.trainUrl, jobName: j.jobName, failureReason: j.failureReason, conditions: j.conditions };
     },
   };
 }

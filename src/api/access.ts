@@ -1,6 +1,6 @@
 // The one access rule of the service, decided once per request by hooks a route opts into:
 // token (X-Auth-Token, or — where the rule has sessions — the console's sealed cookie, unless
-// signed out) → the URL's project (403 ModelArts.0210 for another project's token) → the URL's job
+// signed out; on the job API only with the console's header) → the URL's project (403 ModelArts.0210 for another project's token) → the URL's job
 // (the job-id rule of job-id.ts, then 404 ModelArts.0015 for a job missing or in another project) →
 // optionally RUNNING (409 ModelArts.0105). Failed credential checks count against the client
 // address (auth-limit.ts). The decision is the rule's; how a refusal is answered (the envelope, a
@@ -43,9 +43,18 @@ export interface AccessRuleDeps<J extends AccessJob> {
   /** Shared by every rule of a process, so failures anywhere count together. */
   limiter: AuthFailureLimiter;
   jobs: AccessJobs<J>;
-  /** Set where the cookie is accepted besides the header (the viewer); the job API takes the header only. */
+  /** Set where the cookie is accepted besides the header (the viewer; the job API for the console). */
   sessions?: SessionCookies;
+  /**
+   * When set, the cookie counts only on requests carrying this header (the job API's
+   * CONSOLE_SESSION_HEADER): no cross-site form can send a header, and no other origin's script
+   * can without a CORS preflight this server never grants, so the cookie cannot be ridden.
+   */
+  sessionHeader?: string;
 }
+
+/** The header the console sends so the job API takes its sign-in cookie (lower-case, as Node reads it). */
+export const CONSOLE_SESSION_HEADER = 'x-vizjobs-console';
 
 /** What a route asks for: the project (list, create), a job of it, or a RUNNING job of it. */
 export type AccessNeed = 'project' | 'job' | 'running';
@@ -170,7 +179,8 @@ export class AccessRule<J extends AccessJob> {
     const failed = (e: ApiError): ApiError => limiter.judge(request.ip, e) ?? e;
     const header = tokenFromHeader(request.headers['x-auth-token']);
     if (header !== undefined && header !== '') return judged(header);
-    const cookie = sessions ? request.cookies[sessions.name] : undefined;
+    const cookieAllowed = sessions !== undefined && (this.deps.sessionHeader === undefined || request.headers[this.deps.sessionHeader] !== undefined);
+    const cookie = sessions && cookieAllowed ? request.cookies[sessions.name] : undefined;
     if (!sessions || cookie === undefined || cookie === '') return judged(undefined);
     const opened = sessions.open(cookie);
     if (!opened.ok) return failed(new ApiError(opened.reason === 'expired' ? 'expiredToken' : 'badToken'));

@@ -10,7 +10,7 @@ import type { AccessRule } from './access.js';
 import * as S from './schemas.js';
 
 export interface JobRoutesOptions {
-  /** Header tokens only, jobs from the store. */
+  /** Header tokens (or the console's cookie with its header, when the server has sessions), jobs from the store. */
   access: AccessRule<JobRecord>;
   service: JobService;
 }

@@ -21,6 +21,8 @@ before(async () => {
   t.jobs.set(1, { projectId: 'proj-a', status: 8, trainUrl: '/demo/logs/' });
   t.jobs.set(2, { projectId: 'proj-a', status: 12, trainUrl: '/demo/logs/' });
   t.jobs.set(3, { projectId: 'proj-b', status: 8, trainUrl: '/demo/logs/' });
+  t.jobs.set(4, { projectId: 'proj-a', status: 11, trainUrl: '/demo/x/', jobName: 'broken', failureReason: 'train_url /demo/x/ is a symlink loop' });
+  t.jobs.set(5, { projectId: 'proj-a', status: 7, trainUrl: '/demo/logs/', jobName: 'queued' });
 });
 
 after(async () => {
@@ -178,5 +180,19 @@ describe('viewer access', () => {
     const json = await t.app.inject({ url: '/visualization/proj-a/2/data/runs', headers: { 'x-auth-token': 'tok-a', accept: 'application/json' } });
     assert.equal(json.statusCode, 409);
     assert.equal(errorOf(json.body).is_success, false);
+  });
+
+  it('data/job says what became of the job whatever its status, under the same token rule', async () => {
+    const get = (id: number, token = 'tok-a') => t.app.inject({ url: `/visualization/proj-a/${id}/data/job`, headers: { 'x-auth-token': token } });
+    assert.deepEqual((await get(1)).json(), { job_id: '1', phase: 'running', status: 8, status_name: 'RUNNING', failure_reason: null, conditions: [] });
+    assert.equal((await get(2)).json().phase, 'stopped');
+    const failed = (await get(4)).json() as { phase: string; job_name: string; failure_reason: string };
+    assert.deepEqual([failed.phase, failed.job_name, failed.failure_reason], ['failed', 'broken', 'train_url /demo/x/ is a symlink loop']);
+    assert.equal((await get(5)).json().phase, 'starting');
+    const missing = await get(99);
+    assert.equal(missing.statusCode, 404);
+    assert.equal(errorOf(missing.body).error_code, 'ModelArts.0015');
+    assert.equal((await get(4, 'tok-b')).statusCode, 403);
+    assert.equal((await t.app.inject({ url: '/visualization/proj-a/4/data/job' })).statusCode, 401);
   });
 });

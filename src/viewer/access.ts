@@ -4,7 +4,7 @@
 // store, so copies of it stop working on every replica). Failed checks count against the client
 // address like the API's (src/api/auth-limit.ts). Every refusal uses the API's error envelope.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { AccessRule, ensureCookies, type AccessJobs, type TokenAuthorizer } from '../api/access.js';
+import { AccessRule, ensureCookies, type AccessJobs, type SessionCookies, type TokenAuthorizer } from '../api/access.js';
 import type { AuthFailureLimiter } from '../api/auth-limit.js';
 import { tokenFromHeader } from '../api/auth.js';
 import { ApiError, ERRORS, sendError } from '../api/errors.js';
@@ -25,13 +25,13 @@ export interface ViewerAccess {
 
 /** The API's access rule with the viewer's cookie: what the data API and the viewer page declare. */
 export function viewerAccessRule<J extends JobFacts>(access: ViewerAccess, jobs: AccessJobs<J>): AccessRule<J> {
+  return new AccessRule({ authorizer: access.authorizer, limiter: access.limiter, jobs, sessions: sessionCookies(access) });
+}
+
+/** The sign-in cookie as an access rule reads it: also what the job API takes from the console (src/app.ts). */
+export function sessionCookies(access: Pick<ViewerAccess, 'sessions' | 'revocations'>): SessionCookies {
   const { sessions, revocations } = access;
-  return new AccessRule({
-    authorizer: access.authorizer,
-    limiter: access.limiter,
-    jobs,
-    sessions: { name: SESSION_COOKIE, open: (value) => sessions.open(value), isRevoked: (id) => revocations.isRevoked(id) },
-  });
+  return { name: SESSION_COOKIE, open: (value) => sessions.open(value), isRevoked: (id) => revocations.isRevoked(id) };
 }
 
 export interface SessionRoutesOptions extends ViewerAccess {

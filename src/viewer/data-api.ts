@@ -20,10 +20,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessHooks, Refusal } from '../api/access.js';
 import { ApiError, sendError } from '../api/errors.js';
 import { Status, statusName } from '../domain/status.js';
+import type { JobCondition } from '../domain/conditions.js';
 import type { SeriesKind } from '../events/index.js';
 import type { ServingRequests } from '../jobs/reconciler.js';
 import { JobRuntimeError } from '../runtime/runtime.js';
 import { viewerAccessRule, type ViewerAccess } from './access.js';
+import { jobState } from './job-state.js';
 import { registerMindInsightRoutes } from './mindinsight.js';
 import { registerPluginRoutes } from './plugin-routes.js';
 import { projectorActive, registerProjectorRoutes } from './projector.js';
@@ -37,6 +39,10 @@ export interface JobFacts {
   status: number;
   trainUrl: string;
   jobType?: 'tensorboard' | 'mindinsight';
+  /** For the pages that say what became of a job that is not RUNNING (job-state.ts). */
+  jobName?: string;
+  failureReason?: string | null;
+  conditions?: readonly JobCondition[];
 }
 
 export interface JobLookup {
@@ -56,7 +62,8 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function wantsJson(request: FastifyRequest): boolean {
+/** What the viewer's answers take as a client wanting JSON (anything but a browser asking for a page). */
+export function wantsJson(request: FastifyRequest): boolean {
   const accept = request.headers.accept ?? '';
   return accept.includes('application/json') || !accept.includes('text/html');
 }
@@ -130,6 +137,13 @@ export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOpt
     if (!v) throw new ApiError('notRunning', 'The job is not running.');
     return v;
   }
+
+  // Beyond TensorBoard: the job's own state, whatever its status (the access rule up to the job,
+  // not RUNNING), so a page whose job stopped can say why and see it come back.
+  app.get<{ Params: JobParams }>(`${VIEWER_DATA_PREFIX}/job`, access.hooks({ need: 'job' }), async (request, reply) => {
+    const { jobId, job } = access.grantedJob(request);
+    return reply.header('cache-control', 'no-store').send(jobState(jobId, job));
+  });
 
   await registerDataApi(app, {
     prefix: VIEWER_DATA_PREFIX,

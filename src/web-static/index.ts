@@ -11,7 +11,7 @@ import type { ViewerAccess } from '../viewer/index.js';
 import { webStatic } from './plugin.js';
 import { viewerPageGate } from './gate.js';
 
-export { webStatic, DEFAULT_WEB_ROOT, type WebStaticOptions, type ViewerPageGate, type SendViewerPage } from './plugin.js';
+export { webStatic, DEFAULT_WEB_ROOT, type WebStaticOptions, type ViewerPageGate, type SendViewerPage, type PageState } from './plugin.js';
 export { viewerPageGate } from './gate.js';
 
 export interface WebUiOptions {

@@ -11,8 +11,19 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessHooks } from '../api/access.js';
 
-/** Sends the viewer page with `status` (200, or 401 / 403 / 429 when it must show its sign-in form). */
-export type SendViewerPage = (request: FastifyRequest, reply: FastifyReply, status: number) => Promise<FastifyReply>;
+/** What a viewer page served for a job that cannot be shown carries: the job's state as text and as JSON. */
+export interface PageState {
+  /** Shown inside #app until the script renders it (trusted: built escaped by the caller). */
+  html: string;
+  /** Safe inside <script> (no `<`): read by the page's script from #vizjobs-job-state. */
+  json: string;
+}
+
+/**
+ * Sends the viewer page with `status` (200, or 401 / 403 / 429 when it must show its sign-in form,
+ * 404 / 409 with `state` for a job missing or not RUNNING).
+ */
+export type SendViewerPage = (request: FastifyRequest, reply: FastifyReply, status: number, state?: PageState) => Promise<FastifyReply>;
 
 /** Who may get the viewer page: an access rule's hooks (api/access.ts) the page routes declare (gate.ts). */
 export interface ViewerPageGate {
@@ -77,7 +88,7 @@ export const webStatic: FastifyPluginAsync<WebStaticOptions> = async (app, opts)
    * names assets as ./assets/… (relative, so a proxy may serve the app under a path prefix); the
    * console sits at the root, a viewer page some directories below it.
    */
-  async function sendPage(reply: FastifyReply, file: 'index.html' | 'viewer.html', status = 200, assetsFrom = './'): Promise<FastifyReply> {
+  async function sendPage(reply: FastifyReply, file: 'index.html' | 'viewer.html', status = 200, assetsFrom = './', state?: PageState): Promise<FastifyReply> {
     let html: string;
     try {
       // Read per request (two small files): a rebuild of the UI is served without a restart.
@@ -90,6 +101,10 @@ export const webStatic: FastifyPluginAsync<WebStaticOptions> = async (app, opts)
 <h1>The web UI is not built</h1><p>Run <code>npm run build:web</code> (it writes <code>dist/web</code>), then reload. The API works without it.</p>`);
     }
     if (assetsFrom !== './') html = html.replaceAll('"./assets/', `"${assetsFrom}assets/`);
+    if (state) {
+      // A data island is not run, so the Content-Security-Policy (no inline script) holds.
+      html = html.replace('<div id="app"></div>', () => `<div id="app">${state.html}</div><script type="application/json" id="vizjobs-job-state">${state.json}</script>`);
+    }
     return reply.code(status).headers(HTML_HEADERS).send(html);
   }
 
@@ -105,11 +120,11 @@ export const webStatic: FastifyPluginAsync<WebStaticOptions> = async (app, opts)
     return rest === 'data' || rest.startsWith('data/');
   };
 
-  const sendViewerPage: SendViewerPage = async (request, reply, status) => {
+  const sendViewerPage: SendViewerPage = async (request, reply, status, state) => {
     // '/visualization/p/1/' is three directories below the root, '/visualization/p/1/a/b' four.
     const q = request.url.indexOf('?');
     const depth = (q < 0 ? request.url : request.url.slice(0, q)).split('/').length - 2;
-    return sendPage(reply, 'viewer.html', status, '../'.repeat(depth));
+    return sendPage(reply, 'viewer.html', status, '../'.repeat(depth), state);
   };
 
   const viewerPage = async (request: FastifyRequest<P>, reply: FastifyReply): Promise<FastifyReply> => {

@@ -1,7 +1,10 @@
-// The console's only way to the server: the public job API of API.md §1, with the token header.
-// Every answer is read as the ModelArts envelope; failures become ApiError carrying its code.
+// The console's only way to the server: the public job API of API.md §1, signed in by the
+// browser's sign-in cookie (sent with the console's header, lib/session.ts), or by the token header
+// where the server has no sign-in route. Every answer is read as the ModelArts envelope; failures
+// become ApiError carrying its code.
 import type { JobCondition } from '../../domain/conditions.js';
 import { appRoot } from '../lib/app-root.js';
+import { CONSOLE_HEADER } from '../lib/session.js';
 
 export interface Job {
   job_id: number;
@@ -43,18 +46,19 @@ export class ApiError extends Error {
 }
 
 export class JobApi {
-  constructor(private readonly token: string, readonly projectId: string) {}
+  /** `token`: undefined to use the sign-in cookie. */
+  constructor(private readonly token: string | undefined, readonly projectId: string) {}
 
   private base(): string {
     return `${appRoot(location.pathname)}v1/${encodeURIComponent(this.projectId)}/visualization-jobs`;
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { 'X-Auth-Token': this.token, Accept: 'application/json' };
+    const headers: Record<string, string> = this.token === undefined ? { [CONSOLE_HEADER]: '1', Accept: 'application/json' } : { 'X-Auth-Token': this.token, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let r: Response;
     try {
-      r = await fetch(this.base() + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      r = await fetch(this.base() + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
     } catch (e) {
       throw new ApiError(0, 'NETWORK', `Cannot reach the server: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -85,6 +89,22 @@ export class JobApi {
 
   create(body: unknown): Promise<Job> {
     return this.call<Job>('POST', '', body);
+  }
+
+  get(id: number): Promise<Job> {
+    return this.call<Job>('GET', `/${id}`);
+  }
+
+  /**
+   * The runs the job's viewer finds under its train_url (TensorBoard's data/runs): empty when no
+   * event file is there yet. Only for a RUNNING job (the viewer answers nothing else).
+   */
+  async viewerRuns(serviceUrl: string): Promise<string[]> {
+    const headers: Record<string, string> = this.token === undefined ? { Accept: 'application/json' } : { 'X-Auth-Token': this.token, Accept: 'application/json' };
+    const r = await fetch(`${serviceUrl.replace(/\/?$/, '/')}data/runs`, { headers, credentials: 'same-origin' });
+    if (!r.ok) throw new ApiError(r.status, 'HTTP', `HTTP ${r.status}`);
+    const body: unknown = await r.json();
+    return Array.isArray(body) ? body.filter((x): x is string => typeof x === 'string') : [];
   }
 
   updateDescription(id: number, jobDesc: string): Promise<unknown> {

@@ -1,19 +1,35 @@
-// The console at `/`: sign in, list, create, stop, restart, delete and open jobs, using only the
-// public job API. State lives in the URL-less module scope; the list reloads on every change and
+// The console at `/`: sign in (once per browser: the sign-in cookie, lib/session.ts), list, create,
+// stop, restart, delete and open jobs, using only the public job API. State lives in the URL-less module scope; the list reloads on every change and
 // every few seconds while the tab is visible, so statuses move without a click.
 import '../lib/base.css';
 import './console.css';
 import { $, clear, h } from '../lib/dom.js';
 import { brand, confirmDialog, toast } from '../lib/ui.js';
-import { appRoot } from '../lib/app-root.js';
-import { clearSession, loadSession, saveSession, startCookieSession, type Session } from '../lib/session.js';
+import { announceSessionChange, cookieSession, endCookieSession, lastProject, noCookieRoute, rememberProject, SESSION_EVENT_KEY, startCookieSession } from '../lib/session.js';
+import { applyTheme, themeSwitch } from '../lib/theme.js';
+import { installEscapeCloses } from '../lib/keys.js';
 import { humanDuration, statusName, statusTone } from '../lib/format.js';
 import { canDelete, canRestart, canStop, ENDED_AS_ASKED, ENDED_BADLY, QUEUED, Status } from '../../domain/status.js';
 import { validateCreate, type CreateForm, type FieldErrors } from '../lib/validate.js';
 import { ApiError, JobApi, type Job, type JobList, type ListQuery } from './api.js';
 
+applyTheme();
+installEscapeCloses();
+
 const app = $('#app');
 const REFRESH_MS = 4000;
+/** How long after a create the console waits for the job to run before checking its train_url. */
+const EVENT_CHECK_MS = 60_000;
+
+/** Signed in: the project, and the token only where the server has no sign-in cookie (this tab alone). */
+interface Session {
+  projectId: string;
+  token?: string;
+}
+
+/** What this tab shows, so a sign-in or sign-out in another tab is followed. */
+let showing: 'signin' | 'console' | undefined;
+let stopConsole: (() => void) | undefined;
 
 const anyOf = (xs: readonly number[]): string => xs.join('|');
 
@@ -38,9 +54,11 @@ interface ConsoleState {
 }
 
 function showSignIn(message?: string): void {
+  stopConsole?.();
+  showing = 'signin';
   clear(app);
   const token = h('input', { type: 'password', id: 'token', autocomplete: 'off', placeholder: 'X-Auth-Token' });
-  const project = h('input', { type: 'text', id: 'project', placeholder: 'project id', value: localStorage.getItem('vizjobs.lastProject') ?? '' });
+  const project = h('input', { type: 'text', id: 'project', placeholder: 'project id', value: lastProject() });
   const err = h('div', { class: 'error-text', id: 'signin-error' }, message ?? '');
   const submit = h('button', { class: 'primary', type: 'submit' }, 'Sign in');
   const form = h(
@@ -55,37 +73,48 @@ function showSignIn(message?: string): void {
   );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const s: Session = { token: token.value.trim(), projectId: project.value.trim() };
-    if (!s.token || !s.projectId) {
+    const t = token.value.trim();
+    const projectId = project.value.trim();
+    if (!t || !projectId) {
       err.textContent = 'Both the project id and the token are required.';
       return;
     }
     submit.disabled = true;
-    void signIn(s).then((problem) => {
+    void signIn(t, projectId).then((problem) => {
       submit.disabled = false;
       if (problem) err.textContent = problem;
     });
   });
-  app.append(h('div', { class: 'topbar' }, brand()), form);
+  app.append(h('div', { class: 'topbar' }, brand(), h('div', { class: 'spacer' }), themeSwitch()), form);
   (project.value ? token : project).focus();
 }
 
-/** Checks the token against the project with a one-row list, then starts the viewer cookie. */
-async function signIn(s: Session): Promise<string | undefined> {
+/**
+ * Signs the browser in (the server checks the token for the project and sets the cookie), then
+ * checks the job API takes it with a one-row list. A server without the sign-in route gets the
+ * token as a header, for this tab only.
+ */
+async function signIn(token: string, projectId: string): Promise<string | undefined> {
+  const started = await startCookieSession(token, projectId);
+  if (!started.ok && !noCookieRoute(started)) {
+    return started.status === 0 ? 'Cannot reach the server.' : `${started.message ?? `HTTP ${started.status}`}${started.code ? ` (${started.code})` : ''}`;
+  }
+  const s: Session = started.ok ? { projectId } : { projectId, token };
   const api = new JobApi(s.token, s.projectId);
   try {
     await api.list({ page: 1, per_page: 1, sortBy: 'job_id', order: 'asc', search_content: '', status: '' });
   } catch (e) {
     return e instanceof ApiError ? `${e.message} (${e.code})` : String(e);
   }
-  await startCookieSession(s.token);
-  saveSession(s);
-  localStorage.setItem('vizjobs.lastProject', s.projectId);
+  rememberProject(projectId);
+  if (started.ok) announceSessionChange();
   showConsole(s);
   return undefined;
 }
 
 function showConsole(s: Session): void {
+  stopConsole?.();
+  showing = 'console';
   clear(app);
   const state: ConsoleState = {
     api: new JobApi(s.token, s.projectId),
@@ -94,13 +123,11 @@ function showConsole(s: Session): void {
   };
   const signOut = h('button', { class: 'ghost', id: 'signout' }, 'Sign out');
   signOut.addEventListener('click', () => {
-    clearSession();
-    void fetch(`${appRoot(location.pathname)}v1/auth/session`, { method: 'DELETE' }).catch(() => undefined);
     if (state.timer) clearInterval(state.timer);
-    showSignIn();
+    void endCookieSession().then(() => showSignIn());
   });
-  const top = h('div', { class: 'topbar' }, brand(), h('span', { class: 'muted' }, 'Visualization jobs'), h('div', { class: 'spacer' }),
-    h('span', { class: 'muted' }, 'project '), h('span', { class: 'mono', id: 'project-id' }, s.projectId), signOut);
+  const top = h('div', { class: 'topbar' }, brand(), h('span', { class: 'muted hide-narrow' }, 'Visualization jobs'), h('div', { class: 'spacer' }),
+    h('span', { class: 'muted' }, 'project '), h('span', { class: 'mono', id: 'project-id' }, s.projectId), themeSwitch(), signOut);
 
   const search = h('input', { type: 'search', id: 'search', placeholder: 'Search job names…', maxlength: 64 });
   let searchTimer: number | undefined;
@@ -127,12 +154,17 @@ function showConsole(s: Session): void {
     h('label', { class: 'muted' }, auto, ' auto-refresh'), refreshBtn, newBtn);
 
   const stats = h('div', { class: 'stats', id: 'stats' });
+  const notices = h('div', { class: 'notices', id: 'notices', role: 'status' });
   const table = h('div', { class: 'panel', id: 'jobs' });
-  app.append(top, h('main', { class: 'console' }, stats, toolbar, table));
+  app.append(top, h('main', { class: 'console' }, stats, notices, toolbar, table));
 
   state.timer = window.setInterval(() => {
     if (auto.checked && document.visibilityState === 'visible' && !document.querySelector('dialog[open]')) void refresh(state);
   }, REFRESH_MS);
+  stopConsole = () => {
+    if (state.timer) clearInterval(state.timer);
+    state.timer = undefined;
+  };
   void refresh(state);
 }
 
@@ -149,8 +181,6 @@ async function refresh(state: ConsoleState): Promise<void> {
     render(state);
   } catch (e) {
     if (e instanceof ApiError && (e.httpStatus === 401 || e.httpStatus === 403)) {
-      clearSession();
-      if (state.timer) clearInterval(state.timer);
       showSignIn(`${e.message} Sign in again.`);
       return;
     }
@@ -364,6 +394,7 @@ function openCreate(state: ConsoleState): void {
       dlg.close();
       toast(`Created ${created.job_name} (job ${created.job_id})`);
       void refresh(state);
+      void checkEventFiles(state, created, r.body.train_url);
     } catch (e) {
       apiErr.hidden = false;
       apiErr.textContent = e instanceof ApiError ? `${e.message} (${e.code})` : String(e);
@@ -376,6 +407,36 @@ function openCreate(state: ConsoleState): void {
   f.job_name.focus();
 }
 
+/**
+ * After a create: once the job runs, asks its viewer for runs; none means no event file is under
+ * the train_url yet, which the create's answer (fixed by the API) cannot say. The job is created
+ * either way; this only tells the person why its viewer will be empty for now. A job still queued
+ * after EVENT_CHECK_MS is not checked (its viewer answers nothing before it runs).
+ */
+async function checkEventFiles(state: ConsoleState, created: Job, trainUrl: string): Promise<void> {
+  const end = Date.now() + EVENT_CHECK_MS;
+  let job: Job = created;
+  try {
+    while (job.status !== Status.RUNNING || !job.service_url) {
+      if (Date.now() > end || ENDED_BADLY.includes(job.status) || ENDED_AS_ASKED.includes(job.status)) return;
+      await new Promise((ok) => setTimeout(ok, 500));
+      job = await state.api.get(created.job_id);
+    }
+    const runs = await state.api.viewerRuns(viewerHref(job.service_url));
+    if (runs.length > 0) return;
+  } catch {
+    return; // Deleted meanwhile, signed out, unreachable: nothing to tell about the logs.
+  }
+  const box = document.getElementById('notices');
+  if (!box) return;
+  const close = h('button', { class: 'ghost', 'aria-label': 'Dismiss', title: 'Dismiss' }, '×');
+  const note = h('div', { class: 'banner info notice', 'data-job-id': created.job_id, id: `no-events-${created.job_id}` },
+    h('span', {}, h('b', {}, created.job_name), `: no event files found under `, h('span', { class: 'mono' }, trainUrl), ' yet; the viewer will show them when training writes them.'),
+    close);
+  close.addEventListener('click', () => note.remove());
+  box.append(note);
+}
+
 /** While typing, only fields that have something in them show an error. */
 function pickTouched(e: FieldErrors, form: CreateForm): FieldErrors {
   const out: FieldErrors = {};
@@ -383,6 +444,24 @@ function pickTouched(e: FieldErrors, form: CreateForm): FieldErrors {
   return out;
 }
 
-const existing = loadSession();
-if (existing) showConsole(existing);
-else showSignIn();
+/** The browser's sign-in, if any: a new tab of a signed-in browser opens on the job list. */
+async function boot(): Promise<void> {
+  const project = lastProject();
+  const s = project ? await cookieSession() : undefined;
+  if (s?.ok) showConsole({ projectId: project });
+  else showSignIn();
+}
+
+// Another tab signed in or out: follow it (a signed-out cookie also fails this tab's next call).
+window.addEventListener('storage', (ev) => {
+  if (ev.key !== SESSION_EVENT_KEY) return;
+  if (showing === 'console') {
+    void cookieSession().then((s) => {
+      if (!s.ok) showSignIn('Signed out in another tab.');
+    });
+  } else if (!document.querySelector('#signin input:focus')) {
+    void boot();
+  }
+});
+
+void boot();

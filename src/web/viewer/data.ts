@@ -1,6 +1,6 @@
 // The viewer's way to its job's data: TensorBoard's HTTP data API under `data/` of the page's own
-// service_url, whatever deep link the page was opened at. The cookie from the console's sign-in
-// authenticates; a token kept in this tab's sessionStorage is sent as the header too.
+// service_url, whatever deep link the page was opened at. The browser's sign-in cookie
+// authenticates; a token kept in this tab's sessionStorage (servers without the cookie) goes as the header.
 import { loadSession } from '../lib/session.js';
 import { noteTags } from './names.js';
 

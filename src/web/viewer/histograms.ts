@@ -9,6 +9,7 @@ import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
 import { loadShownSeries, shownFingerprint, tagsByRun, type Tab } from './tab.js';
 import { tagLabel } from './names.js';
+import { chartInk } from '../lib/theme.js';
 
 type Buckets = Array<[number, number, number]>;
 interface HistEntry { wall: number; step: number; buckets: Buckets }
@@ -294,7 +295,8 @@ function distPlot(host: HTMLElement, rows: DistRow[], color: string): uPlot {
       : { label: `bp${k}`, stroke: withAlpha(color, 0.25), width: k === 0 || k === 8 ? 0.5 : 0, points: { show: false } });
   }
   const bands: uPlot.Band[] = [[9, 1], [8, 2], [7, 3], [6, 4]].map(([hiS, loS], i) => ({ series: [hiS, loS] as [number, number], fill: withAlpha(color, 0.1 + i * 0.07) }));
-  const axis = { stroke: '#667085', grid: { stroke: '#eef0f3', width: 1 }, ticks: { stroke: '#e3e6eb', width: 1, size: 4 }, font: '11px system-ui, sans-serif' };
+  const ink = chartInk();
+  const axis = { stroke: ink.axis, grid: { stroke: ink.grid, width: 1 }, ticks: { stroke: ink.tick, width: 1, size: 4 }, font: '11px system-ui, sans-serif' };
   return new uPlot({
     width: host.clientWidth || 400,
     height: 210,

@@ -22,6 +22,13 @@ import { ProjectorTab } from './projector/tab.js';
 import { GraphsTab } from './graphs.js';
 import type { Tab } from './tab.js';
 import { setJobType, tabLabel } from './names.js';
+import { applyTheme, themeSwitch } from '../lib/theme.js';
+import { installEscapeCloses } from '../lib/keys.js';
+import { JobStateView, initialJobState } from './job-state.js';
+import { showSettingsFor } from './settings-panel.js';
+
+applyTheme();
+installEscapeCloses();
 
 const POLL_MS = 5000;
 const base = viewerBase();
@@ -31,7 +38,7 @@ const state = new ViewerState();
 const app = $('#app');
 
 const scalars = new ScalarsTab(data, state);
-const scalarTab: Tab = { el: scalars.el, refresh: () => scalars.refresh(), redraw: () => scalars.redraw(), count: () => scalars.tagCount() };
+const scalarTab: Tab = { el: scalars.el, settings: ['smoothing', 'xaxis', 'logscale', 'samples'], refresh: () => scalars.refresh(), redraw: () => scalars.redraw(), count: () => scalars.tagCount() };
 const TABS: Array<[string, string, Tab]> = [
   ['scalars', 'Scalars', scalarTab],
   ['histograms', 'Histograms', new HistogramsTab(data, state)],
@@ -62,9 +69,9 @@ const debug: Debug = { ready: false, runs: [], tab: 'scalars', refreshes: 0, sca
 
 const locationEl = h('span', { class: 'mono muted data-location', id: 'data-location' });
 const statusEl = h('span', { class: 'live', id: 'live' }, h('span', { class: 'spinner' }), ' loading…');
-const tabBar = h('nav', { class: 'tabs' });
+const tabBar = h('nav', { class: 'tabs', role: 'tablist', 'aria-label': 'Dashboards' });
 const sidebar = h('aside', { class: 'sidebar' });
-const content = h('section', { class: 'content' });
+const content = h('section', { class: 'content', role: 'tabpanel' });
 const tagFilter = h('input', { type: 'search', id: 'tag-filter', placeholder: 'Filter tags (regex)…', value: state.settings.tagFilter });
 const tagErr = h('span', { class: 'error-text' });
 const mainEl = h('main', { class: 'viewer-main' }, h('div', { class: 'filterbar' }, tagFilter, tagErr), content);
@@ -77,7 +84,7 @@ function frame(): void {
   clear(app);
   const title = job ? h('span', { class: 'job-title' }, h('span', { class: 'muted' }, `${job.projectId} / `), `job ${job.jobId}`) : '';
   app.append(
-    h('div', { class: 'topbar' }, brand(), h('div', { class: 'job-head' }, title, locationEl), tabBar, h('div', { class: 'spacer' }), statusEl, job ? h('a', { href: appRoot(location.pathname), class: 'muted' }, 'Console') : ''),
+    h('div', { class: 'topbar' }, brand(), h('div', { class: 'job-head' }, title, locationEl), tabBar, h('div', { class: 'spacer' }), statusEl, themeSwitch(), job ? h('a', { href: appRoot(location.pathname), class: 'muted' }, 'Console') : ''),
     h('div', { class: 'layout' }, sidebar, mainEl),
   );
   let t: number | undefined;
@@ -90,6 +97,7 @@ function frame(): void {
   });
   renderSidebar();
   renderTabs();
+  showSettingsFor(sidebar, TABS.find(([k]) => k === currentTab())?.[2].settings);
 }
 
 function currentTab(): string {
@@ -102,7 +110,7 @@ function renderTabs(): void {
   const active = currentTab();
   for (const [id, label, tab] of TABS) {
     const n = refreshedOnce.has(id) ? tab.count() : undefined;
-    const a = h('a', { href: `#${id}`, class: `tab${id === active ? ' active' : ''}${n === 0 ? ' empty-tab' : ''}`, 'data-tab': id }, tabLabel(id, label),
+    const a = h('a', { href: `#${id}`, class: `tab${id === active ? ' active' : ''}${n === 0 ? ' empty-tab' : ''}`, 'data-tab': id, role: 'tab', 'aria-selected': id === active ? 'true' : 'false' }, tabLabel(id, label),
       n ? h('span', { class: id === 'problems' ? 'badge bad' : 'badge' }, String(n)) : null);
     tabBar.append(a);
   }
@@ -124,7 +132,7 @@ function renderSidebar(): void {
     runErr.textContent = regexError(runFilter.value) ?? '';
     state.update({ runFilter: runFilter.value });
   });
-  const list = h('div', { class: 'run-list', id: 'runs' });
+  const list = h('div', { class: 'run-list', id: 'runs', role: 'group', 'aria-label': 'Runs' });
   const fillRuns = (): void => {
     clear(list);
     const visible = new Set(state.visibleRuns());
@@ -142,7 +150,7 @@ function renderSidebar(): void {
   all.addEventListener('click', () => { state.disabled.clear(); state.emit(); });
   none.addEventListener('click', () => { for (const r of state.runs) state.disabled.add(r); state.emit(); });
 
-  const smooth = h('input', { type: 'range', id: 'smoothing', min: 0, max: 0.999, step: 0.001, value: s.smoothing });
+  const smooth = h('input', { type: 'range', id: 'smoothing', min: 0, max: 0.99, step: 0.01, value: s.smoothing });
   const smoothNum = h('input', { type: 'number', id: 'smoothing-value', min: 0, max: 0.999, step: 0.01, value: s.smoothing });
   const setSmooth = (v: number): void => {
     const w = Math.min(Math.max(Number.isFinite(v) ? v : 0, 0), 0.999);
@@ -276,6 +284,7 @@ function num(v: unknown): number | undefined {
 
 function setLive(text: string, busy = false): void {
   clear(statusEl);
+  statusEl.title = text;
   statusEl.classList.toggle('busy', busy);
   statusEl.append(busy ? h('span', { class: 'spinner' }) : h('span', { class: 'dot' }), ` ${text}`);
 }
@@ -311,6 +320,12 @@ function handleError(e: unknown): void {
   }
   statusEl.classList.remove('bad');
   stopPolling();
+  // The job stopped, never ran, or is gone: job-state.ts says so, waits, and hands back (resume).
+  if (job && (err.kind === 'not_running' || err.kind === 'not_found')) {
+    setLive('job not running');
+    statusEl.classList.add('bad');
+    return jobState.show(firstLoad ? 'page' : 'overlay');
+  }
   if (err.kind === 'unauthorized') return showSignIn(err.message);
   const title = err.kind === 'forbidden' ? 'Not your project' : err.kind === 'not_running' ? 'This job is not running' : 'No such job';
   const text = err.kind === 'forbidden'
@@ -340,8 +355,9 @@ function showSignIn(message: string): void {
     ev.preventDefault();
     const t = token.value.trim();
     if (!t) return;
-    if (job) saveSession({ token: t, projectId: job.projectId });
-    await startCookieSession(t);
+    // The browser's sign-in cookie; a server without it (vizjobs view) gets this tab's header instead.
+    const started = await startCookieSession(t);
+    if (!started.ok && job) saveSession({ token: t, projectId: job.projectId });
     location.reload();
   });
   app.replaceChildren(h('div', { class: 'topbar' }, brand()), form);
@@ -374,6 +390,7 @@ function showTab(): void {
   const tab = TABS.find(([k]) => k === id)?.[2] as Tab;
   if (!noData) content.replaceChildren(tab.el);
   tagFilter.parentElement?.toggleAttribute('hidden', id === 'hparams' || id === 'problems' || id === 'projector' || id === 'graphs');
+  showSettingsFor(sidebar, tab.settings);
   renderTabs();
   if (refreshedOnce.has(id)) tab.redraw();
   else if (!firstLoad) void refreshTab(id, tab).then(renderTabs, handleError);
@@ -402,6 +419,19 @@ state.onChange(() => {
   });
 });
 
-frame();
-content.replaceChildren(firstLoadNote);
-void poll().then(startPolling);
+const jobState = new JobStateView({ data, app, job, onFatal: handleError, onRunning: resume });
+/** The job runs again under an open viewer: poll as before, reloading its data now. */
+function resume(): void {
+  halted = false;
+  startPolling();
+  void poll();
+}
+
+const served = initialJobState();
+if (served && job) {
+  jobState.show('page', served);
+} else {
+  frame();
+  content.replaceChildren(firstLoadNote);
+  void poll().then(startPolling);
+}

@@ -9,6 +9,7 @@ import { withAlpha } from '../lib/colors.js';
 import { axisWidth, formatRelative, formatTick, formatValue, formatWall } from '../lib/format.js';
 import { h, clear } from '../lib/dom.js';
 import type { ViewerState, XAxis } from './state.js';
+import { chartInk } from '../lib/theme.js';
 
 export interface ScalarSeries {
   wall: Float64Array;
@@ -260,7 +261,8 @@ export class ScalarChart {
       if (smoothOn) series.push({ label: p.run, stroke: withAlpha(p.color, 0.28), width: 1, spanGaps: true, points: { show: false } });
       series.push({ label: smoothOn ? `${p.run} (smoothed)` : p.run, stroke: p.color, width: 1.6, spanGaps: true, points: dots });
     }
-    const axisStyle = { stroke: '#667085', grid: { stroke: '#eef0f3', width: 1 }, ticks: { stroke: '#e3e6eb', width: 1, size: 4 }, font: '11px system-ui, sans-serif' };
+    const ink = chartInk();
+    const axisStyle = { stroke: ink.axis, grid: { stroke: ink.grid, width: 1 }, ticks: { stroke: ink.tick, width: 1, size: 4 }, font: '11px system-ui, sans-serif' };
     const opts: uPlot.Options = {
       width: this.width,
       height: HEIGHT,
