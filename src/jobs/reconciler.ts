@@ -318,29 +318,41 @@ export class Reconciler implements ServingRequests {
         else queued.set(j.projectId, [j]);
       }
     }
-    // INIT/WAITING, first come first served per project, by stored queue position.
+    // INIT/WAITING, first come first served per project, by stored queue position. Only the head
+    // of a project's queue is ever admitted (store.admitHead, atomic under the project's lock), so
+    // FIFO and the quota hold across replicas; `free` is only this pass's estimate, to spare
+    // viewer starts that could not be admitted anyway.
     for (const [projectId, q] of queued) {
       let free = this.opts.runningQuota - (await this.store.countRunning(projectId));
       for (const j of q) {
         if (this.closed) return;
         if (free > 0) {
-          if ((this.backoff.get(j.jobId)?.at ?? 0) > this.now()) continue;
-          if (await this.startJob(j)) free--;
-        } else if (j.status === Status.INIT) {
-          await this.store.markWaiting(j.jobId);
+          const outcome = await this.startJob(j);
+          if (outcome === 'admitted') free--;
+          else if (outcome === 'refused') free = 0; // another replica took the slot, or an earlier job is queued
         }
+        if (free <= 0 && j.status === Status.INIT) await this.store.markWaiting(j.jobId);
       }
     }
   }
 
-  /** 1|7 → 8 once the viewer serves, or once it failed transiently (see the header for why). */
-  private async startJob(j: JobRecord): Promise<boolean> {
+  /**
+   * 1|7 → 8 once the viewer serves, or once it failed transiently (see the header for why), if the
+   * job still heads its project's queue below the quota. 'gone': it failed for good, or a stop or
+   * delete won meanwhile (the next job is the head now); 'refused': it stays queued.
+   */
+  private async startJob(j: JobRecord): Promise<'admitted' | 'refused' | 'gone'> {
     const failure = await this.tryStart(j);
-    if (failure?.permanent) return false;
-    if (await this.store.markRunning(j.jobId, this.now())) return true;
+    if (failure?.permanent) return 'gone';
+    if (await this.store.admitHead(j.jobId, this.opts.runningQuota, this.now())) return 'admitted';
+    // A queued job's start is not a retry of a RUNNING job's viewer: it is tried again whenever
+    // it can be admitted, not on the backoff's schedule.
+    this.backoff.delete(j.jobId);
+    const now = await this.store.get(j.jobId);
+    if (now && QUEUED.includes(now.status)) return 'refused';
     // A stop or delete won meanwhile: the KILLING step of the next pass stops the viewer again.
     this.again = true;
-    return false;
+    return 'gone';
   }
 
   private async autoStop(j: JobRecord): Promise<void> {

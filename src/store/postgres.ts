@@ -3,13 +3,14 @@
 //   it misses does a short transaction lock the row (SELECT … FOR UPDATE) to learn the status that
 //   refused it, retrying the update if the job had meanwhile moved into an allowed status — so a
 //   refusal always names a status the operation may really not leave;
-// - admission to RUNNING (markRunning) checks a count over the project's rows, which row locks
-//   cannot protect (a phantom: two replicas each add one RUNNING row). A transaction-scoped
-//   advisory lock per (schema, project) serialises exactly that check; it is released at commit or
-//   when a replica dies, and other projects never wait on it. The reconciler tries waiting jobs in
-//   queue order, so with the quota enforced here the FIFO holds across replicas too. (SKIP LOCKED
-//   would spread queue work among replicas, which the idempotent reconciler does not need, and
-//   would not stop the count from being exceeded.)
+// - admission to RUNNING (admitHead) checks a count and the queue's head over the project's rows,
+//   which row locks cannot protect (a phantom: two replicas each add one RUNNING row). A
+//   transaction-scoped advisory lock per (schema, project) serialises exactly that check; it is
+//   released at commit or when a replica dies, and other projects never wait on it. Only the head
+//   of the project's queue may be admitted, so a replica whose view of free slots is stale can
+//   never hand a slot to a later job while an earlier one waits: FIFO and the quota hold across
+//   replicas. (SKIP LOCKED would spread queue work among replicas, which the idempotent
+//   reconciler does not need, and would not stop the count from being exceeded.)
 // - creation under the job limit is one statement on a per-project counter row (project_jobs),
 //   whose row lock serialises concurrent creates; finishDelete decrements it in the same statement.
 // - migrations run under a session advisory lock, so replicas starting together migrate once.
@@ -87,6 +88,10 @@ const FAILABLE_SET = intSet(FAILABLE);
 // Advisory lock keys: (schema, purpose) so stores in different schemas of one database never wait
 // on each other.
 const LOCK_SCHEMA = `hashtext(coalesce(current_schema(), ''))`;
+/** 1|7 → 8: $1 job id, $2 now; the caller appends the status guard (and any admission guard). */
+const ADMIT_UPDATE = `UPDATE jobs SET status = ${Status.RUNNING}, running_since = $2::bigint,
+    deadline = CASE WHEN schedule_ms > 0 THEN $2::bigint + schedule_ms ELSE NULL END
+  WHERE job_id = $1 AND desired = 'running'`;
 const CLOSE_RUN = (now: string) =>
   `duration_ms = duration_ms + CASE WHEN running_since IS NULL THEN 0 ELSE GREATEST(0, ${now} - running_since) END, running_since = NULL`;
 
@@ -354,24 +359,35 @@ export class PostgresJobStore implements JobStore {
   }
 
   async markRunning(jobId: number, now: number): Promise<boolean> {
-    const update = `UPDATE jobs SET status = ${Status.RUNNING}, running_since = $2::bigint,
-        deadline = CASE WHEN schedule_ms > 0 THEN $2::bigint + schedule_ms ELSE NULL END
-      WHERE job_id = $1 AND status = ANY($3::int[]) AND desired = 'running'`;
     const quota = this.quota;
-    if (quota === undefined) return (await this.exec(update, [jobId, now, QUEUED_SET])) === 1;
-    // The lock and the guarded update go as one simple-protocol message: PostgreSQL runs its
-    // statements as one implicit transaction (the xact lock is held until it commits, and any error
-    // rolls it all back), each statement with a fresh snapshot — so the count is taken after the
-    // lock and sees every admission committed before. One round trip instead of four; the
-    // simple protocol takes no parameters, so only checked integers are written into the text (the
-    // queued set too: generated from domain/status.ts, the one statement where it cannot be bound).
+    if (quota === undefined) return (await this.exec(`${ADMIT_UPDATE} AND status = ANY($3::int[])`, [jobId, now, QUEUED_SET])) === 1;
+    return this.admitLocked(jobId, now, quota, false);
+  }
+
+  async admitHead(jobId: number, quota: number, now: number): Promise<boolean> {
+    return this.admitLocked(jobId, now, quota, true);
+  }
+
+  /**
+   * 1|7 → 8 under the project's transaction-scoped advisory lock, below `quota`, and (`head`) only
+   * for the first job of the project's queue. The lock and the guarded update go as one
+   * simple-protocol message: PostgreSQL runs its statements as one implicit transaction (the xact
+   * lock is held until it commits, and any error rolls it all back), each statement with a fresh
+   * snapshot — so the count and the head check are taken after the lock and see every admission
+   * committed before. One round trip instead of four; the simple protocol takes no parameters, so
+   * only checked integers are written into the text (the queued set too: generated from
+   * domain/status.ts).
+   */
+  private async admitLocked(jobId: number, now: number, quota: number, head: boolean): Promise<boolean> {
     const int = (n: number): string => {
-      if (!Number.isSafeInteger(n)) throw new TypeError(`markRunning: ${n} is not an integer`);
+      if (!Number.isSafeInteger(n)) throw new TypeError(`admission: ${n} is not an integer`);
       return String(n);
     };
+    const queued = `ARRAY[${QUEUED_SET.map(int).join(',')}]`;
     const sql = `SELECT pg_advisory_xact_lock(${LOCK_SCHEMA}, hashtext('vizjobs.running:' || project_id)) FROM jobs WHERE job_id = ${int(jobId)};
-      ${update.replaceAll('$1', int(jobId)).replaceAll('$2', int(Math.trunc(now))).replaceAll('$3', `ARRAY[${QUEUED_SET.map(int).join(',')}]`)}
-        AND (SELECT COUNT(*) FROM jobs r WHERE r.project_id = jobs.project_id AND r.status = ${Status.RUNNING}) < ${int(quota)}`;
+      ${ADMIT_UPDATE.replaceAll('$1', int(jobId)).replaceAll('$2', int(Math.trunc(now)))} AND status = ANY(${queued})
+        AND (SELECT COUNT(*) FROM jobs r WHERE r.project_id = jobs.project_id AND r.status = ${Status.RUNNING}) < ${int(Math.trunc(quota))}
+        ${head ? `AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.project_id = jobs.project_id AND e.status = ANY(${queued}) AND e.queue_pos < jobs.queue_pos)` : ''}`;
     await this.ready();
     const results = (await this.pool.query(sql)) as unknown as pg.QueryResult[];
     return results[1]?.rowCount === 1;

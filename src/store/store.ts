@@ -89,6 +89,13 @@ export interface JobStore {
   countRunning(projectId: string): Promise<number>;
   /** 1|7 → 8 RUNNING, stamping running_since and the deadline. */
   markRunning(jobId: number, now: number): Promise<boolean>;
+  /**
+   * Cluster-wide admission, one atomic step: 1|7 → 8 RUNNING (as markRunning) only while the job
+   * heads its project's queue (no 1|7 job of the project has a lower queue position) and the
+   * project has fewer than `quota` RUNNING jobs. Replicas admitting at once are serialised per
+   * project, so FIFO and the quota hold whatever the number of replicas.
+   */
+  admitHead(jobId: number, quota: number, now: number): Promise<boolean>;
   markWaiting(jobId: number): Promise<boolean>;
   /** 1|7|8 → 11 FAILED with a reason. */
   markFailed(jobId: number, reason: string, now: number): Promise<boolean>;
