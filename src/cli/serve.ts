@@ -48,7 +48,7 @@ export function registerServe(program: Command): void {
     }
     console.log(`vizjobs listening on ${address} (data ${config.dataDir}, object storage ${config.obsRoot})`);
     if (built.adminToken?.created) {
-      console.log(`admin token (created ${built.adminToken.path}, valid for every project): ${built.adminToken.token}`);
+      console.log(`admin token (created ${built.adminToken.path.startsWith('/') ? built.adminToken.path : `in ${built.adminToken.path}`}, valid for every project): ${built.adminToken.token}`);
     } else if (built.adminToken) {
       console.log(`admin token: ${built.adminToken.path}`);
     }

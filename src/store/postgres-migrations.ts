@@ -64,4 +64,9 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     version: 5,
     sql: ADD_CONDITIONS,
   },
+  {
+    // Secrets every replica shares (store.ts SharedSecrets): the sign-in key, a generated admin token.
+    version: 6,
+    sql: `CREATE TABLE cluster_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now());`,
+  },
 ];

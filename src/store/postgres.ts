@@ -19,7 +19,7 @@ import pg from 'pg';
 import { parseConditions, type JobCondition } from '../domain/conditions.js';
 import { FAILABLE, QUEUED, RECONCILE_PENDING, Status } from '../domain/status.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
-import type { CasResult, CreateResult, JobRecord, JobStore, ListQuery, NewJob } from './store.js';
+import type { CasResult, CreateResult, JobRecord, JobStore, ListQuery, NewJob, SharedSecrets } from './store.js';
 
 const COLUMNS = [
   'job_id', 'project_id', 'job_name', 'job_desc', 'job_type', 'status', 'desired', 'stop_target', 'create_time', 'train_url',
@@ -126,7 +126,7 @@ function namedArray(text: string, values: unknown[]): pg.QueryArrayConfig {
   return { name: statementName(text), text, values, rowMode: 'array' };
 }
 
-export class PostgresJobStore implements JobStore {
+export class PostgresJobStore implements JobStore, SharedSecrets {
   private readonly pool: pg.Pool;
   private readonly quota: number | undefined;
   private migrated: Promise<void> | undefined;
@@ -448,6 +448,16 @@ export class PostgresJobStore implements JobStore {
 
   async isSessionRevoked(sessionId: string): Promise<boolean> {
     return (await this.q('SELECT 1 FROM revoked_sessions WHERE id = $1', [sessionId])).length > 0;
+  }
+
+  async sharedSecret(name: string, candidate: string): Promise<{ value: string; created: boolean }> {
+    // Two statements, not one: a concurrent first insert makes ON CONFLICT wait for it, but a
+    // SELECT in the same statement would still read the snapshot taken before it committed.
+    const inserted = await this.q('INSERT INTO cluster_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING value', [name, candidate]);
+    if (inserted[0]) return { value: inserted[0][0] as string, created: true };
+    const rows = await this.q('SELECT value FROM cluster_secrets WHERE name = $1', [name]);
+    if (!rows[0]) throw new Error(`shared secret ${name}: neither inserted nor found`);
+    return { value: rows[0][0] as string, created: false };
   }
 
   /** Bulk insert for benchmarks and tests: many jobs in one statement, at a given status. */

@@ -117,3 +117,12 @@ export interface JobStore {
 
   close(): Promise<void>;
 }
+
+/**
+ * Values every replica must agree on — the console's sign-in key, a generated admin token — kept
+ * in the database they share, so a cookie issued by one replica opens on every other.
+ */
+export interface SharedSecrets {
+  /** The value stored under `name`, storing `candidate` first when there is none: the first replica's wins. */
+  sharedSecret(name: string, candidate: string): Promise<{ value: string; created: boolean }>;
+}

@@ -36,6 +36,11 @@ export interface CreateViewerOptions {
   now?: () => number;
   /** Where a warning about a session key file readable by others goes; default stderr. */
   warn?: Warn;
+  /**
+   * The sign-in cookies' key shared by every replica (from their database); default: a key file
+   * in the data dir, which only this process reads.
+   */
+  sessionSecret?: string;
 }
 
 /** What buildServer hands the viewer plugin (ServerContext has it): the lifecycle that starts viewers. */
@@ -78,7 +83,7 @@ export function createViewer(config: Config, opts: CreateViewerOptions): Mounted
     limiter ??= configured.limiter;
   }
   limiter ??= new AuthFailureLimiter();
-  const sessions = new SessionSealer(sessionSecret(config.dataDir, warn), opts.now);
+  const sessions = new SessionSealer(opts.sessionSecret ?? sessionSecret(config.dataDir, warn), opts.now);
   const revocations = new SessionRevocations(opts.revocations, { now: opts.now });
   const access: ViewerAccess = { authorizer, sessions, revocations, limiter };
   const runtime = new ViewerRuntime({ config, locate: (url) => resolveTrainUrl(url, config), reloadIntervalMs: opts.reloadIntervalMs, now: opts.now });
