@@ -5,6 +5,8 @@ import { configuredAuth, type AdminToken } from './api/auth.js';
 import type { Config } from './config.js';
 import { buildServer, openStore, jobLookup, type BuiltServer } from './server.js';
 import type { JobStore, SharedSecrets } from './store/store.js';
+import { ServiceMetrics } from './ops/metrics.js';
+import { loggerOptions } from './ops/http.js';
 import { createViewer } from './viewer/index.js';
 import { webUi } from './web-static/index.js';
 
@@ -40,12 +42,14 @@ export async function buildFullStack(config: Config, web: { root?: string } = {}
   }
   // Tokens are resolved once, here, and shared by the viewer and the API.
   const auth = configuredAuth(config, undefined, shared.admin);
+  const metrics = new ServiceMetrics();
   const viewer = createViewer(config, {
     jobs: jobLookup(store),
     revocations: store,
     authorizer: auth.authorizer,
     limiter: auth.limiter,
     sessionSecret: shared.sessionSecret,
+    storageMeter: metrics.storageMeter,
   });
   const built = await buildServer(config, {
     auth,
@@ -53,7 +57,8 @@ export async function buildFullStack(config: Config, web: { root?: string } = {}
     runtime: viewer.runtime,
     viewer: viewer.plugin,
     plugins: [webUi({ access: viewer.access, root: web.root })],
-    logger: { level: 'warn' },
+    logger: loggerOptions(config.logLevel),
+    metrics,
   });
   built.app.addHook('onClose', async () => viewer.close());
   return { built, close: () => built.app.close() };

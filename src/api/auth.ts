@@ -95,6 +95,13 @@ export class Authorizer {
     return found;
   }
 
+  /** Whether `token` is an admin token (valid for every project) and not expired. */
+  isAdmin(token: string | undefined): boolean {
+    if (!token) return false;
+    const entry = this.find(token);
+    return entry !== undefined && entry.projects === '*' && (entry.expiresAt === undefined || this.now() < entry.expiresAt);
+  }
+
   /**
    * Checks a token for a project: undefined when allowed, else the ApiError to answer with
    * (0201 no token, 0203 unknown, 0202 expired, 0104 malformed project id, 0210 other project).

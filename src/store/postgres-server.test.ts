@@ -53,14 +53,18 @@ test('two servers on one PostgreSQL schema share the running quota and admit wai
   }
 });
 
-test('a server whose PostgreSQL is unreachable answers the 0010 envelope, never crashes, and closes', async () => {
+test('a server whose PostgreSQL is unreachable answers 503 in the 0010 envelope, never crashes, and closes', async () => {
   const logged: string[] = [];
   const ts = await startTestServer({ db: 'postgres://postgres@127.0.0.1:1/test' }, { log: (m) => logged.push(m) });
   try {
     for (const [method, body] of [['GET', undefined], ['POST', mlp]] as const) {
       const r = await ts.call(method, BASE, { body });
-      assert.equal(r.status, 500, r.text);
-      assert.deepEqual(r.body, { is_success: false, error_code: 'ModelArts.0010', error_message: 'Internal error.' });
+      assert.equal(r.status, 503, r.text);
+      assert.deepEqual(r.body, {
+        is_success: false,
+        error_code: 'ModelArts.0010',
+        error_message: 'Service temporarily unavailable: the metadata store does not answer. Retry later.',
+      });
     }
     await ts.settle();
     assert.ok(logged.some((m) => /VIZJOBS_DB: PostgreSQL at 127\.0\.0\.1:1\/test/.test(m)), logged.join('\n'));

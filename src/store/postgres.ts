@@ -19,7 +19,7 @@ import pg from 'pg';
 import { parseConditions, type JobCondition } from '../domain/conditions.js';
 import { FAILABLE, QUEUED, RECONCILE_PENDING, Status } from '../domain/status.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
-import type { CasResult, CreateResult, JobRecord, JobStore, ListQuery, NewJob, SharedSecrets } from './store.js';
+import { StoreUnavailableError, type CasResult, type CreateResult, type JobRecord, type JobStore, type ListQuery, type NewJob, type SharedSecrets } from './store.js';
 
 const COLUMNS = [
   'job_id', 'project_id', 'job_name', 'job_desc', 'job_type', 'status', 'desired', 'stop_target', 'create_time', 'train_url',
@@ -95,6 +95,25 @@ const ADMIT_UPDATE = `UPDATE jobs SET status = ${Status.RUNNING}, running_since 
 const CLOSE_RUN = (now: string) =>
   `duration_ms = duration_ms + CASE WHEN running_since IS NULL THEN 0 ELSE GREATEST(0, ${now} - running_since) END, running_since = NULL`;
 
+// Errors that say the server cannot be reached or is going away, not that a statement is wrong:
+// Node's socket errors, SQLSTATE classes 08 (connection exception) and 57P (operator intervention:
+// shutdown, crash, cannot connect now), 53300 (too many connections), and pg's own wordings for a
+// lost or timed-out connection.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '53300']);
+const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection error|Connection refused|the database system is (starting up|shutting down)/i;
+
+/** Whether `err` (or one of its causes) says the server is unreachable rather than the statement wrong. */
+export function isUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof StoreUnavailableError) return true;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('57P'))) return true;
+    if (UNAVAILABLE_MESSAGE.test(e.message)) return true;
+    if (e instanceof AggregateError && e.errors.some(isUnavailable)) return true;
+  }
+  return false;
+}
+
 export interface PostgresStoreOptions {
   /**
    * Per-project running quota, enforced atomically when a job is admitted to RUNNING so that
@@ -136,7 +155,16 @@ export class PostgresJobStore implements JobStore, SharedSecrets {
     private readonly url: string,
     opts: PostgresStoreOptions = {},
   ) {
-    this.pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 10, types: TYPES });
+    // Timeouts so an unreachable server fails requests (503) instead of holding them: a connect
+    // gives up after 3 s, a statement after 15 s; keep-alive notices a peer that vanished.
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: opts.maxConnections ?? 10,
+      types: TYPES,
+      connectionTimeoutMillis: 3_000,
+      query_timeout: 15_000,
+      keepAlive: true,
+    });
     // An idle client's error (server restart, network) must not crash the process: the pool drops
     // that client and the next query opens a new one.
     this.pool.on('error', (err) => opts.onIdleError?.(err));
@@ -153,16 +181,35 @@ export class PostgresJobStore implements JobStore, SharedSecrets {
     return this.migrated;
   }
 
-  private describe(err: unknown): Error {
-    const msg = err instanceof Error ? err.message : String(err);
-    let where = 'the configured server';
+  /** Where the server is, for messages (never the URL itself: it may hold a password). */
+  private where(): string {
     try {
       const u = new URL(this.url);
-      where = `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+      return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
     } catch {
-      /* keep the generic wording; never echo a URL that may hold a password */
+      return 'the configured server';
     }
-    return new Error(`VIZJOBS_DB: PostgreSQL at ${where}: ${msg}`, { cause: err });
+  }
+
+  /** Connection-level failures become StoreUnavailableError (503, backoff); others pass unchanged. */
+  private classify(err: unknown): unknown {
+    if (err instanceof StoreUnavailableError || !isUnavailable(err)) return err;
+    const msg = err instanceof Error ? err.message : String(err);
+    return new StoreUnavailableError(`VIZJOBS_DB: PostgreSQL at ${this.where()} unavailable: ${msg}`, { cause: err });
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.classify(err);
+    }
+  }
+
+  private describe(err: unknown): Error {
+    if (isUnavailable(err)) return this.classify(err) as Error;
+    const msg = err instanceof Error ? err.message : String(err);
+    return new Error(`VIZJOBS_DB: PostgreSQL at ${this.where()}: ${msg}`, { cause: err });
   }
 
   private async migrate(): Promise<void> {
@@ -201,18 +248,21 @@ export class PostgresJobStore implements JobStore, SharedSecrets {
 
   private async q(text: string, values: unknown[] = []): Promise<Row[]> {
     await this.ready();
-    const r = await this.pool.query<Row>(namedArray(text, values));
-    return r.rows;
+    return this.guard(async () => (await this.pool.query<Row>(namedArray(text, values))).rows);
   }
 
   private async exec(text: string, values: unknown[]): Promise<number> {
     await this.ready();
-    return (await this.pool.query(named(text, values))).rowCount ?? 0;
+    return this.guard(async () => (await this.pool.query(named(text, values))).rowCount ?? 0);
   }
 
   /** Runs fn in one transaction on one pooled connection. */
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     await this.ready();
+    return this.guard(() => this.txOn(fn));
+  }
+
+  private async txOn<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
     let broken: Error | undefined;
     try {
@@ -230,6 +280,21 @@ export class PostgresJobStore implements JobStore, SharedSecrets {
     } finally {
       c.release(broken);
     }
+  }
+
+  async check(): Promise<void> {
+    try {
+      await this.ready();
+    } catch (err) {
+      if (err instanceof StoreUnavailableError) throw err;
+      throw new StoreUnavailableError(`migrations not applied: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    await this.q('SELECT 1');
+  }
+
+  async statusCounts(): Promise<Map<number, number>> {
+    const rows = await this.q('SELECT status, COUNT(*) FROM jobs GROUP BY status');
+    return new Map(rows.map((r) => [r[0] as number, r[1] as number]));
   }
 
   /** Applied schema version (tests and diagnostics). */
@@ -389,7 +454,7 @@ export class PostgresJobStore implements JobStore, SharedSecrets {
         AND (SELECT COUNT(*) FROM jobs r WHERE r.project_id = jobs.project_id AND r.status = ${Status.RUNNING}) < ${int(Math.trunc(quota))}
         ${head ? `AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.project_id = jobs.project_id AND e.status = ANY(${queued}) AND e.queue_pos < jobs.queue_pos)` : ''}`;
     await this.ready();
-    const results = (await this.pool.query(sql)) as unknown as pg.QueryResult[];
+    const results = await this.guard(async () => (await this.pool.query(sql)) as unknown as pg.QueryResult[]);
     return results[1]?.rowCount === 1;
   }
 

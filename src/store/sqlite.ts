@@ -163,6 +163,15 @@ export class SqliteJobStore implements JobStore {
     }
   }
 
+  async check(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async statusCounts(): Promise<Map<number, number>> {
+    const rows = this.db.prepare<[], { status: number; n: number }>('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all();
+    return new Map(rows.map((r) => [r.status, r.n]));
+  }
+
   /** Applied schema version (for tests and diagnostics). */
   schemaVersion(): number {
     return this.db.prepare<[], { v: number }>('SELECT MAX(version) AS v FROM schema_version').get()?.v ?? 0;

@@ -115,7 +115,25 @@ export interface JobStore {
   /** Whether `sessionId` was revoked (one primary-key lookup). */
   isSessionRevoked(sessionId: string): Promise<boolean>;
 
+  // Operating it (src/ops): readiness and the jobs-by-status gauge.
+  /** Resolves when the store answers and its migrations are applied; else rejects with the reason. */
+  check(): Promise<void>;
+  /** How many jobs are at each status, cluster-wide. */
+  statusCounts(): Promise<Map<number, number>>;
+
   close(): Promise<void>;
+}
+
+/**
+ * The store cannot be reached (connection refused or lost, timed out, the server shutting down)
+ * or its migrations are not applied: a condition that passes by itself, unlike a bug. The API
+ * answers it with 503 and the reconciler backs off; neither logs it as an internal error.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
 }
 
 /**
