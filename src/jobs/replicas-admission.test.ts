@@ -10,38 +10,9 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createTestSchema } from '../testing/postgres.js';
 import { startTestServer, BASE, until, type TestServer } from '../testing/test-server.js';
+import { installAdmissionOracle, admissionViolations } from '../testing/admission-oracle.js';
 
 const QUOTA = 2;
-
-const ORACLE = (quota: number) => `
-  CREATE TABLE fifo_oracle (at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), kind TEXT NOT NULL, job_id BIGINT, detail TEXT);
-  ALTER TABLE jobs ADD COLUMN queued_at TIMESTAMPTZ;
-  CREATE FUNCTION stamp_queued() RETURNS trigger LANGUAGE plpgsql AS $$
-  BEGIN
-    IF NEW.status = 1 AND (TG_OP = 'INSERT' OR OLD.status <> 1) THEN NEW.queued_at := clock_timestamp(); END IF;
-    RETURN NEW;
-  END $$;
-  CREATE TRIGGER stamp_queued BEFORE INSERT OR UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION stamp_queued();
-  CREATE FUNCTION check_admission() RETURNS trigger LANGUAGE plpgsql AS $$
-  DECLARE skipped BIGINT; running BIGINT;
-  BEGIN
-    IF NEW.status = 8 AND OLD.status IN (1, 7) THEN
-      SELECT job_id INTO skipped FROM jobs e
-        WHERE e.project_id = NEW.project_id AND e.status IN (1, 7) AND e.desired = 'running'
-          AND e.queue_pos < NEW.queue_pos AND e.queued_at < clock_timestamp() - interval '100 milliseconds'
-        LIMIT 1;
-      IF skipped IS NOT NULL THEN
-        INSERT INTO fifo_oracle (kind, job_id, detail) VALUES ('fifo', NEW.job_id, 'admitted before ' || skipped);
-      END IF;
-      SELECT COUNT(*) INTO running FROM jobs r WHERE r.project_id = NEW.project_id AND r.status = 8;
-      IF running > ${quota} THEN
-        INSERT INTO fifo_oracle (kind, job_id, detail) VALUES ('quota', NEW.job_id, running || ' running');
-      END IF;
-    END IF;
-    RETURN NEW;
-  END $$;
-  CREATE TRIGGER check_admission AFTER UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION check_admission();
-`;
 
 test('three replicas under concurrent churn admit each project\'s waiting jobs first come first served, never over the quota', async () => {
   const schema = await createTestSchema();
@@ -52,7 +23,7 @@ test('three replicas under concurrent churn admit each project\'s waiting jobs f
     // The first call migrates the schema; then the oracle joins it.
     assert.equal((await replicas[0].call('GET', BASE)).status, 200);
     await db.connect();
-    await db.query(ORACLE(QUOTA));
+    await installAdmissionOracle(db, QUOTA);
 
     let n = 0;
     const via = (): TestServer => replicas[n++ % replicas.length];
@@ -92,8 +63,8 @@ test('three replicas under concurrent churn admit each project\'s waiting jobs f
       const all = await rows();
       return all.filter((j) => j.status === 8).length === QUOTA && all.every((j) => [7, 8, 10, 12].includes(j.status));
     }, 20_000);
-    const found = (await db.query<{ kind: string; job_id: string; detail: string }>('SELECT kind, job_id, detail FROM fifo_oracle ORDER BY at')).rows;
-    assert.deepEqual(found, [], `${String(rounds)} rounds: ${found.map((f) => `${f.kind}: job ${f.job_id} ${f.detail}`).join('; ')}`);
+    const found = await admissionViolations(db);
+    assert.deepEqual(found, [], `${String(rounds)} rounds: ${found.join('; ')}`);
     const admissions = (await db.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM jobs WHERE status IN (8, 9, 10, 12)")).rows[0].n;
     assert.ok(rounds >= 10 && admissions > 0, `the storm ran ${String(rounds)} rounds`);
   } finally {
