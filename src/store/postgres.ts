@@ -19,6 +19,7 @@ import pg from 'pg';
 import { parseConditions, type JobCondition } from '../domain/conditions.js';
 import { FAILABLE, QUEUED, RECONCILE_PENDING, Status } from '../domain/status.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { JobCache } from './job-cache.js';
 import { StoreUnavailableError, type CasResult, type CreateResult, type JobRecord, type JobStore, type ListQuery, type NewJob, type SharedSecrets } from './store.js';
 
 const COLUMNS = [
@@ -124,6 +125,11 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
   /** Called with errors of idle pooled connections (e.g. the server restarted); default: ignored. */
   onIdleError?: (err: Error) => void;
+  /**
+   * Serve get() from a cache kept true by the database's change notifications (job-cache.ts):
+   * details and viewer requests then cost no round trip. Default true.
+   */
+  cacheReads?: boolean;
 }
 
 // Every statement text gets a name, so each pooled connection parses and plans it once (PostgreSQL
@@ -150,6 +156,7 @@ export class PostgresJobStore implements JobStore, SharedSecrets {
   private readonly quota: number | undefined;
   private migrated: Promise<void> | undefined;
   private closed = false;
+  private readonly cache: JobCache | undefined;
 
   constructor(
     private readonly url: string,
@@ -169,12 +176,26 @@ export class PostgresJobStore implements JobStore, SharedSecrets {
     // that client and the next query opens a new one.
     this.pool.on('error', (err) => opts.onIdleError?.(err));
     this.quota = opts.runningQuota !== undefined && Number.isFinite(opts.runningQuota) ? Math.trunc(opts.runningQuota) : undefined;
+    // Listening starts once the schema (and its trigger) exist: after the first migration that succeeds.
+    this.cache = (opts.cacheReads ?? true) ? new JobCache(url) : undefined;
     void this.ready().catch(() => {});
+  }
+
+  private cacheStarted = false;
+
+  /** Whether get() is being served from the notified cache (tests). */
+  get cacheActive(): boolean {
+    return this.cache?.active ?? false;
   }
 
   /** Connects and applies migrations (once; retried on the next call after a failure). */
   ready(): Promise<void> {
-    this.migrated ??= this.migrate().catch((err: unknown) => {
+    this.migrated ??= this.migrate().then(() => {
+      if (this.cache && !this.cacheStarted && !this.closed) {
+        this.cacheStarted = true;
+        this.cache.start();
+      }
+    }).catch((err: unknown) => {
       this.migrated = undefined;
       throw this.describe(err);
     });
@@ -251,9 +272,14 @@ export class PostgresJobStore implements JobStore, SharedSecrets {
     return this.guard(async () => (await this.pool.query<Row>(namedArray(text, values))).rows);
   }
 
+  /** A write; one naming a job first ($1 = job id) drops that job from the read cache once it is done. */
   private async exec(text: string, values: unknown[]): Promise<number> {
     await this.ready();
-    return this.guard(async () => (await this.pool.query(named(text, values))).rowCount ?? 0);
+    try {
+      return await this.guard(async () => (await this.pool.query(named(text, values))).rowCount ?? 0);
+    } finally {
+      if (typeof values[0] === 'number') this.cache?.invalidate(values[0]);
+    }
   }
 
   /** Runs fn in one transaction on one pooled connection. */
@@ -323,8 +349,13 @@ export class PostgresJobStore implements JobStore, SharedSecrets {
   }
 
   async get(jobId: number): Promise<JobRecord | undefined> {
+    const cached = this.cache?.get(jobId);
+    if (cached) return cached;
+    const mark = this.cache?.mark() ?? 0;
     const rows = await this.q(`${SELECT} WHERE job_id = $1`, [jobId]);
-    return rows[0] ? toRecord(rows[0]) : undefined;
+    const job = rows[0] ? toRecord(rows[0]) : undefined;
+    if (job) this.cache?.put(job, mark);
+    return job;
   }
 
   async list(q: ListQuery): Promise<{ total: number; jobs: JobRecord[] }> {
@@ -372,6 +403,14 @@ export class PostgresJobStore implements JobStore, SharedSecrets {
    * under the lock, otherwise that status is the refusal.
    */
   private async cas(jobId: number, from: readonly number[], update: string, values: unknown[]): Promise<CasResult> {
+    try {
+      return await this.casOnce(jobId, from, update, values);
+    } finally {
+      this.cache?.invalidate(jobId);
+    }
+  }
+
+  private async casOnce(jobId: number, from: readonly number[], update: string, values: unknown[]): Promise<CasResult> {
     const params = [jobId, from.map((s) => Math.trunc(s)), ...values];
     const rows = await this.q(update, params);
     if (rows[0]) return { ok: true, job: toRecord(rows[0]) };
@@ -454,8 +493,12 @@ export class PostgresJobStore implements JobStore, SharedSecrets {
         AND (SELECT COUNT(*) FROM jobs r WHERE r.project_id = jobs.project_id AND r.status = ${Status.RUNNING}) < ${int(Math.trunc(quota))}
         ${head ? `AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.project_id = jobs.project_id AND e.status = ANY(${queued}) AND e.queue_pos < jobs.queue_pos)` : ''}`;
     await this.ready();
-    const results = await this.guard(async () => (await this.pool.query(sql)) as unknown as pg.QueryResult[]);
-    return results[1]?.rowCount === 1;
+    try {
+      const results = await this.guard(async () => (await this.pool.query(sql)) as unknown as pg.QueryResult[]);
+      return results[1]?.rowCount === 1;
+    } finally {
+      this.cache?.invalidate(jobId);
+    }
   }
 
   async markWaiting(jobId: number): Promise<boolean> {
@@ -544,6 +587,7 @@ export class PostgresJobStore implements JobStore, SharedSecrets {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.cache?.close();
     await this.migrated?.catch(() => {});
     await this.pool.end();
   }
