@@ -246,6 +246,15 @@ export function storeContract(backend: string, fresh: () => Promise<StoreHarness
       assert.equal((await s.get(c.jobId))?.status, Status.KILLED);
     }));
 
+    test('check() resolves on a reachable, migrated store; statusCounts() counts jobs by status', withStore(async (s) => {
+      await s.check();
+      assert.deepEqual([...(await s.statusCounts())], []);
+      const a = await created(s, newJob('a'));
+      await created(s, newJob('b', 'q'));
+      assert.equal(await s.markRunning(a.jobId, 1), true);
+      assert.deepEqual([...(await s.statusCounts())].sort((x, y) => x[0] - y[0]), [[Status.INIT, 1], [Status.RUNNING, 1]]);
+    }));
+
     test('admitHead admits only the head of the project\'s queue, below the quota', withStore(async (s) => {
       const a = await created(s, newJob('a'));
       const b = await created(s, newJob('b'));
