@@ -392,6 +392,27 @@ export class Reconciler implements ServingRequests {
         if (free <= 0 && j.status === Status.INIT) await this.store.markWaiting(j.jobId);
       }
     }
+    await this.dropStaleViewers();
+  }
+
+  /**
+   * Viewers this process serves for jobs no longer RUNNING (another replica stopped, failed or
+   * deleted them, and finished that before this replica's pass saw them KILLING): dropped, so
+   * they hold no memory and no reloads. A queued job's viewer stays: it is being admitted.
+   */
+  private async dropStaleViewers(): Promise<void> {
+    for (const id of this.runtime.servingJobIds?.() ?? []) {
+      if (this.closed) return;
+      const j = await this.store.get(id);
+      if (j && (j.status === Status.RUNNING || QUEUED.includes(j.status))) continue;
+      this.backoff.delete(id);
+      try {
+        if (j) await this.runtime.stop(id);
+        else await this.runtime.teardown(id);
+      } catch (err) {
+        this.log(`job ${id}: dropping its stale viewer failed: ${reasonOf(err)}`);
+      }
+    }
   }
 
   /**

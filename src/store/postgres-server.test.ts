@@ -53,6 +53,30 @@ test('two servers on one PostgreSQL schema share the running quota and admit wai
   }
 });
 
+test('a replica drops its viewer of a job another replica stopped, even when it never saw the job KILLING', async () => {
+  const schema = await createTestSchema();
+  const a = await startTestServer({ db: schema.url });
+  // b passes only when kicked: it cannot catch the job in 9 KILLING on its own.
+  const b = await startTestServer({ db: schema.url }, { reconcileIntervalMs: 3_600_000 });
+  try {
+    const id = (await a.call('POST', BASE, { body: mlp })).body.job_id as number;
+    await waitFor(a, id, (s) => s === 8);
+    await b.built.reconciler.ensureServing(id);
+    assert.ok(b.runtime.isServing(id));
+    await a.call('POST', `${BASE}/${id}/stop`);
+    await waitFor(a, id, (s) => s === 12);
+    await b.settle();
+    b.built.reconciler.kick();
+    await b.settle();
+    assert.equal(b.runtime.isServing(id), false);
+    assert.deepEqual(b.runtime.servingJobIds(), []);
+  } finally {
+    await a.close();
+    await b.close();
+    await schema.drop();
+  }
+});
+
 test('a server whose PostgreSQL is unreachable answers 503 in the 0010 envelope, never crashes, and closes', async () => {
   const logged: string[] = [];
   const ts = await startTestServer({ db: 'postgres://postgres@127.0.0.1:1/test' }, { log: (m) => logged.push(m) });

@@ -160,6 +160,10 @@ export class ViewerRuntime implements JobRuntime {
     this.scheduleSweep();
   }
 
+  servingJobIds(): number[] {
+    return [...this.jobs.keys()];
+  }
+
   gauges(): RuntimeGauges {
     let loaded = 0;
     let samples = 0;
