@@ -29,3 +29,15 @@ test('out-of-range numbers are refused with the variable named', () => {
   assert.throws(() => loadConfig({}, { VIZJOBS_PORT: 'abc' }), (e: unknown) => e instanceof ConfigError && /VIZJOBS_PORT/.test(e.message));
   assert.throws(() => loadConfig({}, { VIZJOBS_RUNNING_QUOTA: '0' }), ConfigError);
 });
+
+test('fleet settings: admin token, log level and metrics port are checked, and a bad admin token is never echoed', () => {
+  const c = loadConfig({}, { VIZJOBS_ADMIN_TOKEN: 'a-long-enough-token-1234', VIZJOBS_LOG_LEVEL: 'DEBUG', VIZJOBS_METRICS_PORT: '9100' });
+  assert.deepEqual([c.adminToken, c.logLevel, c.metricsPort], ['a-long-enough-token-1234', 'debug', 9100]);
+  assert.deepEqual([loadConfig({}, {}).adminToken, loadConfig({}, {}).logLevel, loadConfig({}, {}).metricsPort], ['', 'info', 0]);
+  assert.throws(() => loadConfig({}, { VIZJOBS_LOG_LEVEL: 'loud' }), (e: unknown) => e instanceof ConfigError && /VIZJOBS_LOG_LEVEL/.test(e.message));
+  assert.throws(() => loadConfig({}, { VIZJOBS_METRICS_PORT: '70000' }), ConfigError);
+  assert.throws(
+    () => loadConfig({}, { VIZJOBS_ADMIN_TOKEN: 'short secret' }),
+    (e: unknown) => e instanceof ConfigError && /VIZJOBS_ADMIN_TOKEN/.test(e.message) && !e.message.includes('short secret'),
+  );
+});

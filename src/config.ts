@@ -25,7 +25,20 @@ export interface Config {
   s3Config: string;
   /** A viewed job's data is dropped after this long without a viewer request. */
   viewerIdleMs: number;
+  /**
+   * The admin token given explicitly (valid for every project), the same on every replica; ''
+   * = none given (then, with no VIZJOBS_TOKENS, one is generated: a file for SQLite, a row of the
+   * shared database for PostgreSQL).
+   */
+  adminToken: string;
+  /** Level of the JSON log on stdout: fatal, error, warn, info, debug, trace or silent. */
+  logLevel: LogLevel;
+  /** When set (non-zero), /metrics is served without a token on this port only. */
+  metricsPort: number;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The settings of §5, with the env variable each one reads. */
 export const SETTINGS = {
@@ -41,6 +54,9 @@ export const SETTINGS = {
   s3Endpoint: 'VIZJOBS_S3_ENDPOINT',
   s3Config: 'VIZJOBS_S3_CONFIG',
   viewerIdleMs: 'VIZJOBS_VIEWER_IDLE_MS',
+  adminToken: 'VIZJOBS_ADMIN_TOKEN',
+  logLevel: 'VIZJOBS_LOG_LEVEL',
+  metricsPort: 'VIZJOBS_METRICS_PORT',
 } as const satisfies Record<keyof Config, string>;
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>;
@@ -68,6 +84,24 @@ function s3Endpoint(raw: string): string {
     throw new ConfigError(`${SETTINGS.s3Endpoint} must be an http(s) URL, got ${JSON.stringify(raw)}`);
   }
   return raw.replace(/\/+$/, '');
+}
+
+function logLevel(raw: string): LogLevel {
+  const l = raw.trim().toLowerCase();
+  const found = LOG_LEVELS.find((x) => x === l);
+  if (!found) throw new ConfigError(`${SETTINGS.logLevel} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`);
+  return found;
+}
+
+/** A guessable admin token would open every project: at least 16 characters, no spaces or commas. */
+function adminToken(raw: string): string {
+  const t = raw.trim();
+  if (t === '') return '';
+  if (t.length < 16 || t.length > 512 || /[\s,]/.test(t)) {
+    // Never echo the value: it is a secret.
+    throw new ConfigError(`${SETTINGS.adminToken} must be 16-512 characters without spaces or commas`);
+  }
+  return t;
 }
 
 /** Flags (`overrides`) win over environment variables, which win over the embedded defaults. */
@@ -101,5 +135,8 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
     s3Endpoint: s3Endpoint(str('s3Endpoint') ?? ''),
     s3Config: str('s3Config') ? resolve(str('s3Config') as string) : '',
     viewerIdleMs: int(SETTINGS.viewerIdleMs, pick('viewerIdleMs'), 5 * 60_000, 1_000, 7 * 24 * 3_600_000),
+    adminToken: adminToken(str('adminToken') ?? ''),
+    logLevel: logLevel(str('logLevel') ?? 'info'),
+    metricsPort: int(SETTINGS.metricsPort, pick('metricsPort'), 0, 0, 65535),
   };
 }

@@ -22,6 +22,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'web-static': ['api/', 'viewer/', 'server'],
   web: ['domain/'],
   view: ['events/', 'storage/', 'runtime/', 'api/', 'viewer/', 'web-static/plugin'],
+  ops: ['domain/', 'store/', 'runtime/', 'storage/', 'api/'],
 };
 
 /** `src/`-relative path of an import target without its extension, e.g. `api/errors`, `config`. */

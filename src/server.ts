@@ -2,7 +2,7 @@
 // routes, OpenAPI docs, and the viewer and runtime it is given (src/app.ts gives the real ones,
 // tests the placeholder). Returns the app unstarted; deps.plugins (web console, static assets)
 // are registered after the job routes.
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
@@ -23,6 +23,8 @@ import { PostgresJobStore } from './store/postgres.js';
 import { SqliteJobStore } from './store/sqlite.js';
 import type { JobRecord, JobStore } from './store/store.js';
 import type { JobLookup } from './viewer/data-api.js';
+import { ServiceMetrics } from './ops/metrics.js';
+import { installOps, requestId } from './ops/http.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -60,9 +62,12 @@ export interface ServerDeps {
   /** Clock for durations and deadlines (tests move it forward). */
   now?: () => number;
   reconcileIntervalMs?: number;
-  /** Fastify logger setting; default off (the request path stays cheap). */
+  /** Fastify logger setting (ops/http.ts loggerOptions); default off (the request path stays cheap). */
   logger?: boolean | { level: string };
+  /** Where the lifecycle's messages go; default the Fastify logger when it is on, else stderr. */
   log?: (msg: string) => void;
+  /** The operator's metrics; default a fresh registry for this server. */
+  metrics?: ServiceMetrics;
   /** Tokens already resolved by the caller (so the viewer and the API share one); default from config. */
   auth?: ConfiguredAuth;
   /**
@@ -81,6 +86,7 @@ export interface BuiltServer {
   runtime: JobRuntime;
   /** Set when no VIZJOBS_TOKENS were configured: the operator's token, valid for every project. */
   adminToken?: AdminToken;
+  metrics: ServiceMetrics;
 }
 
 /**
@@ -96,7 +102,9 @@ export function openStore(config: Config, warn?: (msg: string) => void): JobStor
 }
 
 export async function buildServer(config: Config, deps: ServerDeps): Promise<BuiltServer> {
-  const log = deps.log ?? ((m: string) => console.error(m));
+  // Bound late: with the Fastify logger on, messages become JSON lines of the app's logger.
+  let sink = deps.log ?? ((m: string) => console.error(m));
+  const log = (m: string): void => sink(m);
   const { authorizer: auth, adminToken, limiter } = deps.auth ?? configuredAuth(config, log);
   const store = deps.store ?? openStore(config, log);
   const runtime = deps.runtime;
@@ -109,8 +117,13 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Bui
     now,
   );
 
+  const metrics = deps.metrics ?? new ServiceMetrics();
+  metrics.bind({ store, runtime, reconciler });
   const app = Fastify({
     logger: deps.logger ?? false,
+    genReqId: requestId,
+    // ops/http.ts writes one access-log line per request instead of Fastify's two.
+    logController: new LogController({ requestIdLogLabel: 'req_id', disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
     // allowUnionTypes: `schedule` is declared as type [object, array] (one schema, not anyOf).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, allowUnionTypes: true } },
@@ -133,7 +146,9 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Bui
       done(err as Error, undefined);
     }
   });
+  if (!deps.log && deps.logger) sink = (m: string) => app.log.warn(m);
   installErrorHandling(app, log);
+  installOps(app, { store, auth, metrics });
   // Root hook, so the viewer and every plugin have it too.
   trackExchanges(app.server);
   app.addHook('onRequest', requireHost);
@@ -168,7 +183,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Bui
     await store.close();
   });
 
-  return { app, store, service, reconciler, auth, runtime, adminToken };
+  return { app, store, service, reconciler, auth, runtime, adminToken, metrics };
 }
 
 /** The job facts the viewer needs (its `JobLookup` interface), read from the store. */

@@ -1,7 +1,7 @@
 // Tokens → projects (API.md §3). Tokens come from VIZJOBS_TOKENS (`token=proj[|proj…][@expiry]`,
-// comma-separated) or, when none is configured, an admin token generated on first start and kept
-// at <dataDir>/admin-token (0600, fixed to 0600 with a warning if found looser) that is valid for
-// every project. Tokens are compared as SHA-256 digests with timingSafeEqual against every entry,
+// comma-separated), VIZJOBS_ADMIN_TOKEN, or, when neither is configured, an admin token generated
+// on first start, valid for every project: kept at <dataDir>/admin-token (0600, fixed to 0600 with
+// a warning if found looser) for one process, or in the shared database for a fleet (app.ts). Tokens are compared as SHA-256 digests with timingSafeEqual against every entry,
 // so timing reveals nothing about any token.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
@@ -95,6 +95,13 @@ export class Authorizer {
     return found;
   }
 
+  /** Whether `token` is an admin token (valid for every project) and not expired. */
+  isAdmin(token: string | undefined): boolean {
+    if (!token) return false;
+    const entry = this.find(token);
+    return entry !== undefined && entry.projects === '*' && (entry.expiresAt === undefined || this.now() < entry.expiresAt);
+  }
+
   /**
    * Checks a token for a project: undefined when allowed, else the ApiError to answer with
    * (0201 no token, 0203 unknown, 0202 expired, 0104 malformed project id, 0210 other project).
@@ -118,6 +125,7 @@ export function tokenFromHeader(value: string | string[] | undefined): string | 
   return value;
 }
 
+/** `path`: where the token is kept (a file, the shared database, or the variable that gave it). */
 export type AdminToken = ReturnType<typeof ensureAdminToken>;
 
 /** Who may call: the configured tokens, else the admin token (read, or created on first start). */
@@ -129,8 +137,18 @@ export interface ConfiguredAuth {
   limiter: AuthFailureLimiter;
 }
 
-/** The one rule the API and the viewer share: VIZJOBS_TOKENS, or the admin token when it is empty. */
-export function configuredAuth(config: { tokens: string; dataDir: string }, warn: Warn = warnToStderr): ConfiguredAuth {
-  const adminToken = config.tokens.trim() === '' ? ensureAdminToken(config.dataDir, warn) : undefined;
-  return { authorizer: Authorizer.fromSpec(config.tokens, adminToken?.token), adminToken, limiter: new AuthFailureLimiter() };
+/**
+ * The one rule the API and the viewer share: VIZJOBS_TOKENS, plus the admin token — VIZJOBS_ADMIN_TOKEN
+ * when given, else (only when no tokens are configured) `generated` (a fleet's, from its shared
+ * database) or the data dir's admin-token file (one process on SQLite).
+ */
+export function configuredAuth(
+  config: { tokens: string; dataDir: string; adminToken?: string },
+  warn: Warn = warnToStderr,
+  generated?: AdminToken,
+): ConfiguredAuth {
+  let admin: AdminToken | undefined;
+  if (config.adminToken) admin = { token: config.adminToken, created: false, path: 'VIZJOBS_ADMIN_TOKEN' };
+  else if (config.tokens.trim() === '') admin = generated ?? ensureAdminToken(config.dataDir, warn);
+  return { authorizer: Authorizer.fromSpec(config.tokens, admin?.token), adminToken: admin, limiter: new AuthFailureLimiter() };
 }

@@ -32,6 +32,8 @@ export const ERRORS = {
   },
   // A RUNNING job's storage does not answer; its viewer retries (the code is the one this case had before).
   storageUnavailable: { code: 'ModelArts.0010', http: 503, message: 'storage unavailable, retrying' },
+  // The metadata store does not answer (a database outage): retryable, like a storage outage.
+  storeUnavailable: { code: 'ModelArts.0010', http: 503, message: 'Service temporarily unavailable: the metadata store does not answer. Retry later.' },
   responseTooLarge: { code: 'ModelArts.0101', http: 400, message: 'Invalid Argument. The response would be larger than the cap; ask for fewer samples.' },
   // Answers written below Fastify, on the socket, when Node's HTTP parser refuses a request.
   malformedRequest: { code: 'ModelArts.0101', http: 400, message: 'Invalid Argument. Malformed HTTP request.' },

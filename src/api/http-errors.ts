@@ -8,6 +8,18 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { ApiError, sendError, type ErrorKind } from './errors.js';
 import { badJobId } from './job-id.js';
+import { StoreUnavailableError } from '../store/store.js';
+
+/** Whether a store outage is behind `err` (it may arrive wrapped as a cause). */
+function storeUnavailable(err: unknown): StoreUnavailableError | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof StoreUnavailableError) return e;
+  }
+  return undefined;
+}
+
+/** An outage fails every request: one log line per 30 s says so, with how many were answered 503 since. */
+const OUTAGE_LOG_EVERY_MS = 30_000;
 
 const clip = (s: string, n = 64): string => (s.length > n ? `${s.slice(0, n)}…` : s);
 
@@ -67,8 +79,21 @@ const API_SHAPES: [RegExp, string][] = [
 ];
 
 export function installErrorHandling(app: FastifyInstance, log: (msg: string) => void): void {
+  let lastOutageLog = -Infinity;
+  let unloggedOutages = 0;
   app.setErrorHandler((err: FastifyError, _req, reply) => {
     if (err instanceof ApiError) return sendError(reply, err);
+    const outage = storeUnavailable(err);
+    if (outage) {
+      unloggedOutages++;
+      const now = Date.now();
+      if (now - lastOutageLog >= OUTAGE_LOG_EVERY_MS) {
+        log(`answering 503: ${outage.message} (${String(unloggedOutages)} request(s) since the last such line)`);
+        lastOutageLog = now;
+        unloggedOutages = 0;
+      }
+      return sendError(reply, new ApiError('storeUnavailable', undefined, { 'retry-after': '1' }));
+    }
     if (err.validation) return sendError(reply, validationError(err.validationContext, err.validation as AjvLikeError[]));
     const status = err.statusCode ?? 500;
     // The body's unread rest is drained by the onSend hook (client-errors.ts) before this leaves.

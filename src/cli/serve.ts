@@ -48,14 +48,24 @@ export function registerServe(program: Command): void {
     }
     console.log(`vizjobs listening on ${address} (data ${config.dataDir}, object storage ${config.obsRoot})`);
     if (built.adminToken?.created) {
-      console.log(`admin token (created ${built.adminToken.path}, valid for every project): ${built.adminToken.token}`);
+      console.log(`admin token (created ${built.adminToken.path.startsWith('/') ? built.adminToken.path : `in ${built.adminToken.path}`}, valid for every project): ${built.adminToken.token}`);
     } else if (built.adminToken) {
       console.log(`admin token: ${built.adminToken.path}`);
+    }
+    // The start-up lines above stay plain text (scripts and the first start's token read them);
+    // everything after them is the JSON log.
+    let metricsServer: import('node:http').Server | undefined;
+    if (config.metricsPort) {
+      const { metricsServer: startMetrics } = await import('../ops/http.js');
+      const m = await startMetrics(built.metrics, config.host, config.metricsPort);
+      metricsServer = m.server;
+      built.app.log.info({ port: m.port }, `metrics on http://${config.host}:${String(m.port)}/metrics`);
     }
     let closing = false;
     const shutdown = (): void => {
       if (closing) return;
       closing = true;
+      metricsServer?.close();
       built.app.close().then(
         () => process.exit(0),
         () => process.exit(1),

@@ -19,7 +19,7 @@
 // viewer retries (it answers "storage unavailable, retrying"); it holds its quota slot and its
 // schedule runs, as it would on ModelArts.
 import { JobRuntimeError, describeForLog, type JobRuntime } from '../runtime/runtime.js';
-import type { JobRecord, JobStore } from '../store/store.js';
+import { StoreUnavailableError, type JobRecord, type JobStore } from '../store/store.js';
 import { sameConditions, setCondition, type JobCondition } from '../domain/conditions.js';
 import { QUEUED, Status } from '../domain/status.js';
 
@@ -42,6 +42,18 @@ const MAX_REASON_CHARS = 1024;
 function reasonOf(err: unknown): string {
   const m = err instanceof Error ? err.message : String(err);
   return m.length > MAX_REASON_CHARS ? `${m.slice(0, MAX_REASON_CHARS - 1)}…` : m;
+}
+
+/** While the store is unreachable, passes are spaced doubling from 250 ms up to this (recovery within it). */
+export const STORE_OUTAGE_MAX_DELAY_MS = 2_000;
+/** At most one log line per this long about a store outage. */
+export const STORE_OUTAGE_LOG_EVERY_MS = 30_000;
+
+function isStoreOutage(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof StoreUnavailableError) return true;
+  }
+  return false;
 }
 
 export const DEFAULT_RETRY_BASE_MS = 1_000;
@@ -84,6 +96,8 @@ export class Reconciler implements ServingRequests {
   private readonly backoff = new Map<number, Backoff>();
   /** Jobs the runtime found broken for good while serving, until a pass fails them. */
   private readonly broken = new Map<number, JobRuntimeError>();
+  /** The store outage under way: since when, how many passes failed, when the next may run. */
+  private outage: { since: number; failures: number; nextAt: number; loggedAt: number; passes: number } | undefined;
 
   constructor(
     private readonly store: JobStore,
@@ -119,7 +133,44 @@ export class Reconciler implements ServingRequests {
   /** Asks for a pass soon; passes never overlap, and kicks during a pass coalesce into one more. */
   kick(): void {
     this.again = true;
+    // During a store outage passes are spaced by the backoff, whoever asks.
+    if (this.outage && Date.now() < this.outage.nextAt) return;
     this.wake();
+  }
+
+  /** Whether the last pass found the store unreachable (the outage is still under way). */
+  storeOutage(): boolean {
+    return this.outage !== undefined;
+  }
+
+  /** Passes that completed, and passes that failed (metrics). */
+  readonly passes = { ok: 0, failed: 0 };
+
+  private passFailed(err: unknown): void {
+    this.passes.failed++;
+    if (!isStoreOutage(err)) {
+      this.log(`reconcile pass failed: ${reasonOf(err)}`);
+      return;
+    }
+    const now = Date.now();
+    const o = (this.outage ??= { since: now, failures: 0, nextAt: now, loggedAt: -Infinity, passes: 0 });
+    o.failures++;
+    o.passes++;
+    const delay = Math.min(STORE_OUTAGE_MAX_DELAY_MS, 250 * 2 ** Math.min(o.failures - 1, 10));
+    o.nextAt = now + delay;
+    if (now - o.loggedAt >= STORE_OUTAGE_LOG_EVERY_MS) {
+      this.log(`reconciler: ${reasonOf(err)}; backing off (passes every ≤${STORE_OUTAGE_MAX_DELAY_MS} ms, ${o.passes} failed so far)`);
+      o.loggedAt = now;
+    }
+    // The timer keeps kicking; a retry is also armed here so recovery does not wait for the next kick.
+    setTimeout(() => this.kick(), delay).unref();
+  }
+
+  private passSucceeded(): void {
+    this.passes.ok++;
+    if (!this.outage) return;
+    this.log(`reconciler: metadata store reachable again after ${String(Math.round((Date.now() - this.outage.since) / 100) / 10)} s`);
+    this.outage = undefined;
   }
 
   ensureServing(jobId: number): Promise<void> {
@@ -158,14 +209,15 @@ export class Reconciler implements ServingRequests {
     try {
       // Viewer requests first (each is one job, so a viewer waits for at most the pass under way),
       // then a full pass if one was asked for: a stream of requests never starves the passes.
-      while ((this.again || this.serveRequests.size > 0) && !this.closed) {
+      while ((this.passDue() || this.serveRequests.size > 0) && !this.closed) {
         if (this.serveRequests.size > 0) await this.serveRequested();
-        if (this.again && !this.closed) {
+        if (this.passDue() && !this.closed) {
           this.again = false;
           try {
             await this.pass();
+            this.passSucceeded();
           } catch (err) {
-            this.log(`reconcile pass failed: ${reasonOf(err)}`);
+            this.passFailed(err);
           }
         }
       }
@@ -175,6 +227,11 @@ export class Reconciler implements ServingRequests {
       this.idleWaiters = [];
       for (const r of w) r();
     }
+  }
+
+  /** A pass was asked for and no store-outage backoff holds it (the armed retry asks again). */
+  private passDue(): boolean {
+    return this.again && !(this.outage && Date.now() < this.outage.nextAt);
   }
 
   private answerServeRequests(err: JobRuntimeError): void {
@@ -194,7 +251,8 @@ export class Reconciler implements ServingRequests {
         if (j?.status === Status.RUNNING) failure = await this.serve(j);
       } catch (err) {
         failure = err instanceof JobRuntimeError ? err : new JobRuntimeError('transient', 'viewer could not start, retrying', { cause: err });
-        this.log(`job ${jobId}: serving request failed: ${describeForLog(err)}`);
+        // A store outage is logged by the passes (rate-limited), not once per viewer request.
+        if (!isStoreOutage(err)) this.log(`job ${jobId}: serving request failed: ${describeForLog(err)}`);
       }
       for (const w of waiters) {
         if (failure) w.reject(failure);
@@ -318,29 +376,62 @@ export class Reconciler implements ServingRequests {
         else queued.set(j.projectId, [j]);
       }
     }
-    // INIT/WAITING, first come first served per project, by stored queue position.
+    // INIT/WAITING, first come first served per project, by stored queue position. Only the head
+    // of a project's queue is ever admitted (store.admitHead, atomic under the project's lock), so
+    // FIFO and the quota hold across replicas; `free` is only this pass's estimate, to spare
+    // viewer starts that could not be admitted anyway.
     for (const [projectId, q] of queued) {
       let free = this.opts.runningQuota - (await this.store.countRunning(projectId));
       for (const j of q) {
         if (this.closed) return;
         if (free > 0) {
-          if ((this.backoff.get(j.jobId)?.at ?? 0) > this.now()) continue;
-          if (await this.startJob(j)) free--;
-        } else if (j.status === Status.INIT) {
-          await this.store.markWaiting(j.jobId);
+          const outcome = await this.startJob(j);
+          if (outcome === 'admitted') free--;
+          else if (outcome === 'refused') free = 0; // another replica took the slot, or an earlier job is queued
         }
+        if (free <= 0 && j.status === Status.INIT) await this.store.markWaiting(j.jobId);
+      }
+    }
+    await this.dropStaleViewers();
+  }
+
+  /**
+   * Viewers this process serves for jobs no longer RUNNING (another replica stopped, failed or
+   * deleted them, and finished that before this replica's pass saw them KILLING): dropped, so
+   * they hold no memory and no reloads. A queued job's viewer stays: it is being admitted.
+   */
+  private async dropStaleViewers(): Promise<void> {
+    for (const id of this.runtime.servingJobIds?.() ?? []) {
+      if (this.closed) return;
+      const j = await this.store.get(id);
+      if (j && (j.status === Status.RUNNING || QUEUED.includes(j.status))) continue;
+      this.backoff.delete(id);
+      try {
+        if (j) await this.runtime.stop(id);
+        else await this.runtime.teardown(id);
+      } catch (err) {
+        this.log(`job ${id}: dropping its stale viewer failed: ${reasonOf(err)}`);
       }
     }
   }
 
-  /** 1|7 → 8 once the viewer serves, or once it failed transiently (see the header for why). */
-  private async startJob(j: JobRecord): Promise<boolean> {
+  /**
+   * 1|7 → 8 once the viewer serves, or once it failed transiently (see the header for why), if the
+   * job still heads its project's queue below the quota. 'gone': it failed for good, or a stop or
+   * delete won meanwhile (the next job is the head now); 'refused': it stays queued.
+   */
+  private async startJob(j: JobRecord): Promise<'admitted' | 'refused' | 'gone'> {
     const failure = await this.tryStart(j);
-    if (failure?.permanent) return false;
-    if (await this.store.markRunning(j.jobId, this.now())) return true;
+    if (failure?.permanent) return 'gone';
+    if (await this.store.admitHead(j.jobId, this.opts.runningQuota, this.now())) return 'admitted';
+    // A queued job's start is not a retry of a RUNNING job's viewer: it is tried again whenever
+    // it can be admitted, not on the backoff's schedule.
+    this.backoff.delete(j.jobId);
+    const now = await this.store.get(j.jobId);
+    if (now && QUEUED.includes(now.status)) return 'refused';
     // A stop or delete won meanwhile: the KILLING step of the next pass stops the viewer again.
     this.again = true;
-    return false;
+    return 'gone';
   }
 
   private async autoStop(j: JobRecord): Promise<void> {

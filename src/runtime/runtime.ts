@@ -85,4 +85,22 @@ export interface JobRuntime {
    * need not implement it.
    */
   onFailure?(listener: RuntimeFailureListener): void;
+  /**
+   * Jobs whose viewer serves in this process, so the lifecycle can drop those another replica
+   * stopped or deleted. A runtime without it keeps such entries until it drops them itself.
+   */
+  servingJobIds?(): number[];
+  /** What the runtime holds now, for the operator's metrics. A runtime without it reports nothing. */
+  gauges?(): RuntimeGauges;
+}
+
+export interface RuntimeGauges {
+  /** Jobs whose viewer serves in this process. */
+  serving: number;
+  /** Of those, jobs whose data is loaded in memory. */
+  loaded: number;
+  /** Samples (points) held across the loaded jobs' series. */
+  samples: number;
+  /** Estimate of the memory those series hold, bytes. */
+  memoryBytes: number;
 }

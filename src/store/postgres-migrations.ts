@@ -64,4 +64,21 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     version: 5,
     sql: ADD_CONDITIONS,
   },
+  {
+    // Secrets every replica shares (store.ts SharedSecrets): the sign-in key, a generated admin token.
+    version: 6,
+    sql: `CREATE TABLE cluster_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now());`,
+  },
+  {
+    // Every change of a job row, by any replica, notifies the replicas' read caches (job-cache.ts).
+    version: 7,
+    sql: `
+      CREATE FUNCTION vizjobs_job_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('vizjobs_jobs', TG_TABLE_SCHEMA || ':' || (CASE WHEN TG_OP = 'DELETE' THEN OLD.job_id ELSE NEW.job_id END)::text);
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER jobs_changed AFTER INSERT OR UPDATE OR DELETE ON jobs FOR EACH ROW EXECUTE FUNCTION vizjobs_job_changed();
+    `,
+  },
 ];

@@ -53,14 +53,42 @@ test('two servers on one PostgreSQL schema share the running quota and admit wai
   }
 });
 
-test('a server whose PostgreSQL is unreachable answers the 0010 envelope, never crashes, and closes', async () => {
+test('a replica drops its viewer of a job another replica stopped, even when it never saw the job KILLING', async () => {
+  const schema = await createTestSchema();
+  const a = await startTestServer({ db: schema.url });
+  // b passes only when kicked: it cannot catch the job in 9 KILLING on its own.
+  const b = await startTestServer({ db: schema.url }, { reconcileIntervalMs: 3_600_000 });
+  try {
+    const id = (await a.call('POST', BASE, { body: mlp })).body.job_id as number;
+    await waitFor(a, id, (s) => s === 8);
+    await b.built.reconciler.ensureServing(id);
+    assert.ok(b.runtime.isServing(id));
+    await a.call('POST', `${BASE}/${id}/stop`);
+    await waitFor(a, id, (s) => s === 12);
+    await b.settle();
+    b.built.reconciler.kick();
+    await b.settle();
+    assert.equal(b.runtime.isServing(id), false);
+    assert.deepEqual(b.runtime.servingJobIds(), []);
+  } finally {
+    await a.close();
+    await b.close();
+    await schema.drop();
+  }
+});
+
+test('a server whose PostgreSQL is unreachable answers 503 in the 0010 envelope, never crashes, and closes', async () => {
   const logged: string[] = [];
   const ts = await startTestServer({ db: 'postgres://postgres@127.0.0.1:1/test' }, { log: (m) => logged.push(m) });
   try {
     for (const [method, body] of [['GET', undefined], ['POST', mlp]] as const) {
       const r = await ts.call(method, BASE, { body });
-      assert.equal(r.status, 500, r.text);
-      assert.deepEqual(r.body, { is_success: false, error_code: 'ModelArts.0010', error_message: 'Internal error.' });
+      assert.equal(r.status, 503, r.text);
+      assert.deepEqual(r.body, {
+        is_success: false,
+        error_code: 'ModelArts.0010',
+        error_message: 'Service temporarily unavailable: the metadata store does not answer. Retry later.',
+      });
     }
     await ts.settle();
     assert.ok(logged.some((m) => /VIZJOBS_DB: PostgreSQL at 127\.0\.0\.1:1\/test/.test(m)), logged.join('\n'));

@@ -12,7 +12,7 @@ import { PostgresJobStore } from './postgres.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { TEST_POSTGRES_URL, createTestSchema, withSearchPath, type TestSchema } from '../testing/postgres.js';
 import { created, newJob, storeContract } from '../testing/store-contract.js';
-import type { CasResult, JobStore } from './store.js';
+import { StoreUnavailableError, type CasResult, type JobStore } from './store.js';
 import { DELETABLE, RESTARTABLE, STOPPABLE, Status } from '../domain/status.js';
 
 storeContract('PostgreSQL', async () => {
@@ -63,7 +63,7 @@ describe('PostgreSQL store', () => {
 
   test('an unreachable server is a clear error on use, not a crash, and close() still works', async () => {
     const s = new PostgresJobStore('postgres://postgres@127.0.0.1:1/test', { maxConnections: 1 });
-    await assert.rejects(s.ready(), /VIZJOBS_DB: PostgreSQL at 127\.0\.0\.1:1\/test: .*ECONNREFUSED/);
+    await assert.rejects(s.ready(), (e: unknown) => e instanceof StoreUnavailableError && /VIZJOBS_DB: PostgreSQL at 127\.0\.0\.1:1\/test unavailable: .*ECONNREFUSED/.test(e.message));
     await assert.rejects(s.get(1), /VIZJOBS_DB: PostgreSQL/);
     await s.close();
   });

@@ -3,13 +3,14 @@
 //   it misses does a short transaction lock the row (SELECT … FOR UPDATE) to learn the status that
 //   refused it, retrying the update if the job had meanwhile moved into an allowed status — so a
 //   refusal always names a status the operation may really not leave;
-// - admission to RUNNING (markRunning) checks a count over the project's rows, which row locks
-//   cannot protect (a phantom: two replicas each add one RUNNING row). A transaction-scoped
-//   advisory lock per (schema, project) serialises exactly that check; it is released at commit or
-//   when a replica dies, and other projects never wait on it. The reconciler tries waiting jobs in
-//   queue order, so with the quota enforced here the FIFO holds across replicas too. (SKIP LOCKED
-//   would spread queue work among replicas, which the idempotent reconciler does not need, and
-//   would not stop the count from being exceeded.)
+// - admission to RUNNING (admitHead) checks a count and the queue's head over the project's rows,
+//   which row locks cannot protect (a phantom: two replicas each add one RUNNING row). A
+//   transaction-scoped advisory lock per (schema, project) serialises exactly that check; it is
+//   released at commit or when a replica dies, and other projects never wait on it. Only the head
+//   of the project's queue may be admitted, so a replica whose view of free slots is stale can
+//   never hand a slot to a later job while an earlier one waits: FIFO and the quota hold across
+//   replicas. (SKIP LOCKED would spread queue work among replicas, which the idempotent
+//   reconciler does not need, and would not stop the count from being exceeded.)
 // - creation under the job limit is one statement on a per-project counter row (project_jobs),
 //   whose row lock serialises concurrent creates; finishDelete decrements it in the same statement.
 // - migrations run under a session advisory lock, so replicas starting together migrate once.
@@ -18,7 +19,8 @@ import pg from 'pg';
 import { parseConditions, type JobCondition } from '../domain/conditions.js';
 import { FAILABLE, QUEUED, RECONCILE_PENDING, Status } from '../domain/status.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
-import type { CasResult, CreateResult, JobRecord, JobStore, ListQuery, NewJob } from './store.js';
+import { JobCache } from './job-cache.js';
+import { StoreUnavailableError, type CasResult, type CreateResult, type JobRecord, type JobStore, type ListQuery, type NewJob, type SharedSecrets } from './store.js';
 
 const COLUMNS = [
   'job_id', 'project_id', 'job_name', 'job_desc', 'job_type', 'status', 'desired', 'stop_target', 'create_time', 'train_url',
@@ -87,8 +89,31 @@ const FAILABLE_SET = intSet(FAILABLE);
 // Advisory lock keys: (schema, purpose) so stores in different schemas of one database never wait
 // on each other.
 const LOCK_SCHEMA = `hashtext(coalesce(current_schema(), ''))`;
+/** 1|7 → 8: $1 job id, $2 now; the caller appends the status guard (and any admission guard). */
+const ADMIT_UPDATE = `UPDATE jobs SET status = ${Status.RUNNING}, running_since = $2::bigint,
+    deadline = CASE WHEN schedule_ms > 0 THEN $2::bigint + schedule_ms ELSE NULL END
+  WHERE job_id = $1 AND desired = 'running'`;
 const CLOSE_RUN = (now: string) =>
   `duration_ms = duration_ms + CASE WHEN running_since IS NULL THEN 0 ELSE GREATEST(0, ${now} - running_since) END, running_since = NULL`;
+
+// Errors that say the server cannot be reached or is going away, not that a statement is wrong:
+// Node's socket errors, SQLSTATE classes 08 (connection exception) and 57P (operator intervention:
+// shutdown, crash, cannot connect now), 53300 (too many connections), and pg's own wordings for a
+// lost or timed-out connection.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '53300']);
+const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection error|Connection refused|the database system is (starting up|shutting down)/i;
+
+/** Whether `err` (or one of its causes) says the server is unreachable rather than the statement wrong. */
+export function isUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof StoreUnavailableError) return true;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('57P'))) return true;
+    if (UNAVAILABLE_MESSAGE.test(e.message)) return true;
+    if (e instanceof AggregateError && e.errors.some(isUnavailable)) return true;
+  }
+  return false;
+}
 
 export interface PostgresStoreOptions {
   /**
@@ -100,6 +125,11 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
   /** Called with errors of idle pooled connections (e.g. the server restarted); default: ignored. */
   onIdleError?: (err: Error) => void;
+  /**
+   * Serve get() from a cache kept true by the database's change notifications (job-cache.ts):
+   * details and viewer requests then cost no round trip. Default true.
+   */
+  cacheReads?: boolean;
 }
 
 // Every statement text gets a name, so each pooled connection parses and plans it once (PostgreSQL
@@ -121,43 +151,86 @@ function namedArray(text: string, values: unknown[]): pg.QueryArrayConfig {
   return { name: statementName(text), text, values, rowMode: 'array' };
 }
 
-export class PostgresJobStore implements JobStore {
+export class PostgresJobStore implements JobStore, SharedSecrets {
   private readonly pool: pg.Pool;
   private readonly quota: number | undefined;
   private migrated: Promise<void> | undefined;
   private closed = false;
+  private readonly cache: JobCache | undefined;
 
   constructor(
     private readonly url: string,
     opts: PostgresStoreOptions = {},
   ) {
-    this.pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 10, types: TYPES });
+    // Timeouts so an unreachable server fails requests (503) instead of holding them: a connect
+    // gives up after 3 s, a statement after 15 s; keep-alive notices a peer that vanished.
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: opts.maxConnections ?? 10,
+      types: TYPES,
+      connectionTimeoutMillis: 3_000,
+      query_timeout: 15_000,
+      keepAlive: true,
+    });
     // An idle client's error (server restart, network) must not crash the process: the pool drops
     // that client and the next query opens a new one.
     this.pool.on('error', (err) => opts.onIdleError?.(err));
     this.quota = opts.runningQuota !== undefined && Number.isFinite(opts.runningQuota) ? Math.trunc(opts.runningQuota) : undefined;
+    // Listening starts once the schema (and its trigger) exist: after the first migration that succeeds.
+    this.cache = (opts.cacheReads ?? true) ? new JobCache(url) : undefined;
     void this.ready().catch(() => {});
+  }
+
+  private cacheStarted = false;
+
+  /** Whether get() is being served from the notified cache (tests). */
+  get cacheActive(): boolean {
+    return this.cache?.active ?? false;
   }
 
   /** Connects and applies migrations (once; retried on the next call after a failure). */
   ready(): Promise<void> {
-    this.migrated ??= this.migrate().catch((err: unknown) => {
+    this.migrated ??= this.migrate().then(() => {
+      if (this.cache && !this.cacheStarted && !this.closed) {
+        this.cacheStarted = true;
+        this.cache.start();
+      }
+    }).catch((err: unknown) => {
       this.migrated = undefined;
       throw this.describe(err);
     });
     return this.migrated;
   }
 
-  private describe(err: unknown): Error {
-    const msg = err instanceof Error ? err.message : String(err);
-    let where = 'the configured server';
+  /** Where the server is, for messages (never the URL itself: it may hold a password). */
+  private where(): string {
     try {
       const u = new URL(this.url);
-      where = `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+      return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
     } catch {
-      /* keep the generic wording; never echo a URL that may hold a password */
+      return 'the configured server';
     }
-    return new Error(`VIZJOBS_DB: PostgreSQL at ${where}: ${msg}`, { cause: err });
+  }
+
+  /** Connection-level failures become StoreUnavailableError (503, backoff); others pass unchanged. */
+  private classify(err: unknown): unknown {
+    if (err instanceof StoreUnavailableError || !isUnavailable(err)) return err;
+    const msg = err instanceof Error ? err.message : String(err);
+    return new StoreUnavailableError(`VIZJOBS_DB: PostgreSQL at ${this.where()} unavailable: ${msg}`, { cause: err });
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.classify(err);
+    }
+  }
+
+  private describe(err: unknown): Error {
+    if (isUnavailable(err)) return this.classify(err) as Error;
+    const msg = err instanceof Error ? err.message : String(err);
+    return new Error(`VIZJOBS_DB: PostgreSQL at ${this.where()}: ${msg}`, { cause: err });
   }
 
   private async migrate(): Promise<void> {
@@ -196,18 +269,26 @@ export class PostgresJobStore implements JobStore {
 
   private async q(text: string, values: unknown[] = []): Promise<Row[]> {
     await this.ready();
-    const r = await this.pool.query<Row>(namedArray(text, values));
-    return r.rows;
+    return this.guard(async () => (await this.pool.query<Row>(namedArray(text, values))).rows);
   }
 
+  /** A write; one naming a job first ($1 = job id) drops that job from the read cache once it is done. */
   private async exec(text: string, values: unknown[]): Promise<number> {
     await this.ready();
-    return (await this.pool.query(named(text, values))).rowCount ?? 0;
+    try {
+      return await this.guard(async () => (await this.pool.query(named(text, values))).rowCount ?? 0);
+    } finally {
+      if (typeof values[0] === 'number') this.cache?.invalidate(values[0]);
+    }
   }
 
   /** Runs fn in one transaction on one pooled connection. */
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     await this.ready();
+    return this.guard(() => this.txOn(fn));
+  }
+
+  private async txOn<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
     let broken: Error | undefined;
     try {
@@ -225,6 +306,21 @@ export class PostgresJobStore implements JobStore {
     } finally {
       c.release(broken);
     }
+  }
+
+  async check(): Promise<void> {
+    try {
+      await this.ready();
+    } catch (err) {
+      if (err instanceof StoreUnavailableError) throw err;
+      throw new StoreUnavailableError(`migrations not applied: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    await this.q('SELECT 1');
+  }
+
+  async statusCounts(): Promise<Map<number, number>> {
+    const rows = await this.q('SELECT status, COUNT(*) FROM jobs GROUP BY status');
+    return new Map(rows.map((r) => [r[0] as number, r[1] as number]));
   }
 
   /** Applied schema version (tests and diagnostics). */
@@ -253,8 +349,13 @@ export class PostgresJobStore implements JobStore {
   }
 
   async get(jobId: number): Promise<JobRecord | undefined> {
+    const cached = this.cache?.get(jobId);
+    if (cached) return cached;
+    const mark = this.cache?.mark() ?? 0;
     const rows = await this.q(`${SELECT} WHERE job_id = $1`, [jobId]);
-    return rows[0] ? toRecord(rows[0]) : undefined;
+    const job = rows[0] ? toRecord(rows[0]) : undefined;
+    if (job) this.cache?.put(job, mark);
+    return job;
   }
 
   async list(q: ListQuery): Promise<{ total: number; jobs: JobRecord[] }> {
@@ -302,6 +403,14 @@ export class PostgresJobStore implements JobStore {
    * under the lock, otherwise that status is the refusal.
    */
   private async cas(jobId: number, from: readonly number[], update: string, values: unknown[]): Promise<CasResult> {
+    try {
+      return await this.casOnce(jobId, from, update, values);
+    } finally {
+      this.cache?.invalidate(jobId);
+    }
+  }
+
+  private async casOnce(jobId: number, from: readonly number[], update: string, values: unknown[]): Promise<CasResult> {
     const params = [jobId, from.map((s) => Math.trunc(s)), ...values];
     const rows = await this.q(update, params);
     if (rows[0]) return { ok: true, job: toRecord(rows[0]) };
@@ -354,27 +463,42 @@ export class PostgresJobStore implements JobStore {
   }
 
   async markRunning(jobId: number, now: number): Promise<boolean> {
-    const update = `UPDATE jobs SET status = ${Status.RUNNING}, running_since = $2::bigint,
-        deadline = CASE WHEN schedule_ms > 0 THEN $2::bigint + schedule_ms ELSE NULL END
-      WHERE job_id = $1 AND status = ANY($3::int[]) AND desired = 'running'`;
     const quota = this.quota;
-    if (quota === undefined) return (await this.exec(update, [jobId, now, QUEUED_SET])) === 1;
-    // The lock and the guarded update go as one simple-protocol message: PostgreSQL runs its
-    // statements as one implicit transaction (the xact lock is held until it commits, and any error
-    // rolls it all back), each statement with a fresh snapshot — so the count is taken after the
-    // lock and sees every admission committed before. One round trip instead of four; the
-    // simple protocol takes no parameters, so only checked integers are written into the text (the
-    // queued set too: generated from domain/status.ts, the one statement where it cannot be bound).
+    if (quota === undefined) return (await this.exec(`${ADMIT_UPDATE} AND status = ANY($3::int[])`, [jobId, now, QUEUED_SET])) === 1;
+    return this.admitLocked(jobId, now, quota, false);
+  }
+
+  async admitHead(jobId: number, quota: number, now: number): Promise<boolean> {
+    return this.admitLocked(jobId, now, quota, true);
+  }
+
+  /**
+   * 1|7 → 8 under the project's transaction-scoped advisory lock, below `quota`, and (`head`) only
+   * for the first job of the project's queue. The lock and the guarded update go as one
+   * simple-protocol message: PostgreSQL runs its statements as one implicit transaction (the xact
+   * lock is held until it commits, and any error rolls it all back), each statement with a fresh
+   * snapshot — so the count and the head check are taken after the lock and see every admission
+   * committed before. One round trip instead of four; the simple protocol takes no parameters, so
+   * only checked integers are written into the text (the queued set too: generated from
+   * domain/status.ts).
+   */
+  private async admitLocked(jobId: number, now: number, quota: number, head: boolean): Promise<boolean> {
     const int = (n: number): string => {
-      if (!Number.isSafeInteger(n)) throw new TypeError(`markRunning: ${n} is not an integer`);
+      if (!Number.isSafeInteger(n)) throw new TypeError(`admission: ${n} is not an integer`);
       return String(n);
     };
+    const queued = `ARRAY[${QUEUED_SET.map(int).join(',')}]`;
     const sql = `SELECT pg_advisory_xact_lock(${LOCK_SCHEMA}, hashtext('vizjobs.running:' || project_id)) FROM jobs WHERE job_id = ${int(jobId)};
-      ${update.replaceAll('$1', int(jobId)).replaceAll('$2', int(Math.trunc(now))).replaceAll('$3', `ARRAY[${QUEUED_SET.map(int).join(',')}]`)}
-        AND (SELECT COUNT(*) FROM jobs r WHERE r.project_id = jobs.project_id AND r.status = ${Status.RUNNING}) < ${int(quota)}`;
+      ${ADMIT_UPDATE.replaceAll('$1', int(jobId)).replaceAll('$2', int(Math.trunc(now)))} AND status = ANY(${queued})
+        AND (SELECT COUNT(*) FROM jobs r WHERE r.project_id = jobs.project_id AND r.status = ${Status.RUNNING}) < ${int(Math.trunc(quota))}
+        ${head ? `AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.project_id = jobs.project_id AND e.status = ANY(${queued}) AND e.queue_pos < jobs.queue_pos)` : ''}`;
     await this.ready();
-    const results = (await this.pool.query(sql)) as unknown as pg.QueryResult[];
-    return results[1]?.rowCount === 1;
+    try {
+      const results = await this.guard(async () => (await this.pool.query(sql)) as unknown as pg.QueryResult[]);
+      return results[1]?.rowCount === 1;
+    } finally {
+      this.cache?.invalidate(jobId);
+    }
   }
 
   async markWaiting(jobId: number): Promise<boolean> {
@@ -434,6 +558,16 @@ export class PostgresJobStore implements JobStore {
     return (await this.q('SELECT 1 FROM revoked_sessions WHERE id = $1', [sessionId])).length > 0;
   }
 
+  async sharedSecret(name: string, candidate: string): Promise<{ value: string; created: boolean }> {
+    // Two statements, not one: a concurrent first insert makes ON CONFLICT wait for it, but a
+    // SELECT in the same statement would still read the snapshot taken before it committed.
+    const inserted = await this.q('INSERT INTO cluster_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING value', [name, candidate]);
+    if (inserted[0]) return { value: inserted[0][0] as string, created: true };
+    const rows = await this.q('SELECT value FROM cluster_secrets WHERE name = $1', [name]);
+    if (!rows[0]) throw new Error(`shared secret ${name}: neither inserted nor found`);
+    return { value: rows[0][0] as string, created: false };
+  }
+
   /** Bulk insert for benchmarks and tests: many jobs in one statement, at a given status. */
   async seed(jobs: NewJob[], status: number): Promise<void> {
     await this.exec(
@@ -453,6 +587,7 @@ export class PostgresJobStore implements JobStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.cache?.close();
     await this.migrated?.catch(() => {});
     await this.pool.end();
   }

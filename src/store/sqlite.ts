@@ -113,6 +113,16 @@ export class SqliteJobStore implements JobStore {
            deadline = CASE WHEN schedule_ms > 0 THEN @now + schedule_ms ELSE NULL END
          WHERE job_id = @id AND status ${IN_SET('queued')} AND desired = 'running'`,
       ),
+      // better-sqlite3 runs it to completion in this one process: the count, the head check and
+      // the update cannot interleave with another step.
+      admitHead: db.prepare(
+        `UPDATE jobs SET status = ${Status.RUNNING}, running_since = @now,
+           deadline = CASE WHEN schedule_ms > 0 THEN @now + schedule_ms ELSE NULL END
+         WHERE job_id = @id AND status ${IN_SET('queued')} AND desired = 'running'
+           AND (SELECT COUNT(*) FROM jobs r WHERE r.project_id = jobs.project_id AND r.status = ${Status.RUNNING}) < @quota
+           AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.project_id = jobs.project_id AND e.status ${IN_SET('queued')}
+             AND e.queue_pos < jobs.queue_pos)`,
+      ),
       markWaiting: db.prepare(`UPDATE jobs SET status = ${Status.WAITING} WHERE job_id = ? AND status = ${Status.INIT} AND desired = 'running'`),
       markFailed: db.prepare(
         `UPDATE jobs SET status = ${Status.FAILED}, failure_reason = @reason, deadline = NULL, ${closeRun}
@@ -151,6 +161,15 @@ export class SqliteJobStore implements JobStore {
         this.db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version);
       })();
     }
+  }
+
+  async check(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async statusCounts(): Promise<Map<number, number>> {
+    const rows = this.db.prepare<[], { status: number; n: number }>('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all();
+    return new Map(rows.map((r) => [r.status, r.n]));
   }
 
   /** Applied schema version (for tests and diagnostics). */
@@ -256,6 +275,10 @@ export class SqliteJobStore implements JobStore {
 
   async markRunning(jobId: number, now: number): Promise<boolean> {
     return this.s.markRunning.run({ id: jobId, now, queued: QUEUED_SET }).changes === 1;
+  }
+
+  async admitHead(jobId: number, quota: number, now: number): Promise<boolean> {
+    return this.s.admitHead.run({ id: jobId, now, quota: Math.trunc(quota), queued: QUEUED_SET }).changes === 1;
   }
 
   async markWaiting(jobId: number): Promise<boolean> {

@@ -89,6 +89,13 @@ export interface JobStore {
   countRunning(projectId: string): Promise<number>;
   /** 1|7 → 8 RUNNING, stamping running_since and the deadline. */
   markRunning(jobId: number, now: number): Promise<boolean>;
+  /**
+   * Cluster-wide admission, one atomic step: 1|7 → 8 RUNNING (as markRunning) only while the job
+   * heads its project's queue (no 1|7 job of the project has a lower queue position) and the
+   * project has fewer than `quota` RUNNING jobs. Replicas admitting at once are serialised per
+   * project, so FIFO and the quota hold whatever the number of replicas.
+   */
+  admitHead(jobId: number, quota: number, now: number): Promise<boolean>;
   markWaiting(jobId: number): Promise<boolean>;
   /** 1|7|8 → 11 FAILED with a reason. */
   markFailed(jobId: number, reason: string, now: number): Promise<boolean>;
@@ -108,5 +115,32 @@ export interface JobStore {
   /** Whether `sessionId` was revoked (one primary-key lookup). */
   isSessionRevoked(sessionId: string): Promise<boolean>;
 
+  // Operating it (src/ops): readiness and the jobs-by-status gauge.
+  /** Resolves when the store answers and its migrations are applied; else rejects with the reason. */
+  check(): Promise<void>;
+  /** How many jobs are at each status, cluster-wide. */
+  statusCounts(): Promise<Map<number, number>>;
+
   close(): Promise<void>;
+}
+
+/**
+ * The store cannot be reached (connection refused or lost, timed out, the server shutting down)
+ * or its migrations are not applied: a condition that passes by itself, unlike a bug. The API
+ * answers it with 503 and the reconciler backs off; neither logs it as an internal error.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * Values every replica must agree on — the console's sign-in key, a generated admin token — kept
+ * in the database they share, so a cookie issued by one replica opens on every other.
+ */
+export interface SharedSecrets {
+  /** The value stored under `name`, storing `candidate` first when there is none: the first replica's wins. */
+  sharedSecret(name: string, candidate: string): Promise<{ value: string; created: boolean }>;
 }

@@ -43,6 +43,10 @@ export class InProcessRuntime implements JobRuntime {
     return this.serving.has(jobId);
   }
 
+  servingJobIds(): number[] {
+    return [...this.serving.keys()];
+  }
+
   /** Run names under the job's train_url: directories (relative to it) holding tfevents files. */
   async runs(jobId: number): Promise<string[] | undefined> {
     const s = this.serving.get(jobId);

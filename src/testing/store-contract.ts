@@ -246,6 +246,32 @@ export function storeContract(backend: string, fresh: () => Promise<StoreHarness
       assert.equal((await s.get(c.jobId))?.status, Status.KILLED);
     }));
 
+    test('check() resolves on a reachable, migrated store; statusCounts() counts jobs by status', withStore(async (s) => {
+      await s.check();
+      assert.deepEqual([...(await s.statusCounts())], []);
+      const a = await created(s, newJob('a'));
+      await created(s, newJob('b', 'q'));
+      assert.equal(await s.markRunning(a.jobId, 1), true);
+      assert.deepEqual([...(await s.statusCounts())].sort((x, y) => x[0] - y[0]), [[Status.INIT, 1], [Status.RUNNING, 1]]);
+    }));
+
+    test('admitHead admits only the head of the project\'s queue, below the quota', withStore(async (s) => {
+      const a = await created(s, newJob('a'));
+      const b = await created(s, newJob('b'));
+      const c = await created(s, newJob('c'));
+      const other = await created(s, newJob('o', 'q'));
+      assert.equal(await s.admitHead(b.jobId, 10, 1), false, 'a is queued before b');
+      assert.equal(await s.admitHead(other.jobId, 10, 1), true, 'another project\'s queue is its own');
+      assert.equal(await s.admitHead(a.jobId, 2, 1), true);
+      assert.equal(await s.markWaiting(b.jobId), true);
+      assert.equal(await s.admitHead(b.jobId, 2, 1), true, 'from WAITING, now the head');
+      assert.equal(await s.admitHead(c.jobId, 2, 1), false, 'the quota is full');
+      assert.ok((await s.beginKill(a.jobId, STOPPABLE, 'stopped', Status.KILLED, 2)).ok);
+      assert.equal(await s.admitHead(c.jobId, 2, 3), true, 'a KILLING job holds no slot');
+      assert.equal((await s.get(c.jobId))?.runningSince, 3);
+      assert.equal(await s.admitHead(c.jobId, 2, 3), false, 'already RUNNING');
+    }));
+
     test('status sets are parameters: one statement takes whatever set the caller passes, and each handle sees the same answer', withStore(async (s, h) => {
       const a = await created(s, newJob('a'));
       const b = await created(s, newJob('b'));

@@ -23,6 +23,8 @@ export class ControllableRuntime extends InProcessRuntime {
   storageFault: unknown;
   /** Storage listings made by starts (each start lists once). */
   storageLists = 0;
+  /** How long each listing takes (ms), as object storage would: widens the gap between a start and its admission. */
+  listDelayMs = 0;
   protected override locate(trainUrl: string): LogLocation {
     const location = super.locate(trainUrl);
     const inner = location.storage;
@@ -33,6 +35,7 @@ export class ControllableRuntime extends InProcessRuntime {
       description: inner.description,
       list: async (prefix) => {
         this.storageLists++;
+        if (this.listDelayMs > 0) await new Promise((r) => setTimeout(r, this.listDelayMs));
         fault(`listing ${prefix}`);
         return inner.list(prefix);
       },

@@ -15,6 +15,7 @@ import { configuredAuth } from '../api/auth.js';
 import { AuthFailureLimiter } from '../api/auth-limit.js';
 import type { Config } from '../config.js';
 import { resolveTrainUrl } from '../storage/resolve.js';
+import { meteredStorage, type StorageMeter } from '../storage/metered.js';
 import type { ServingRequests } from '../jobs/reconciler.js';
 import { ensurePrivateDir, fixPrivateFile, warnToStderr, type Warn } from '../private-files.js';
 import { sessionRoutes, type TokenAuthorizer, type ViewerAccess } from './access.js';
@@ -36,6 +37,13 @@ export interface CreateViewerOptions {
   now?: () => number;
   /** Where a warning about a session key file readable by others goes; default stderr. */
   warn?: Warn;
+  /**
+   * The sign-in cookies' key shared by every replica (from their database); default: a key file
+   * in the data dir, which only this process reads.
+   */
+  sessionSecret?: string;
+  /** Counts storage requests and bytes (the operator's metrics); default: not counted. */
+  storageMeter?: StorageMeter;
 }
 
 /** What buildServer hands the viewer plugin (ServerContext has it): the lifecycle that starts viewers. */
@@ -78,10 +86,15 @@ export function createViewer(config: Config, opts: CreateViewerOptions): Mounted
     limiter ??= configured.limiter;
   }
   limiter ??= new AuthFailureLimiter();
-  const sessions = new SessionSealer(sessionSecret(config.dataDir, warn), opts.now);
+  const sessions = new SessionSealer(opts.sessionSecret ?? sessionSecret(config.dataDir, warn), opts.now);
   const revocations = new SessionRevocations(opts.revocations, { now: opts.now });
   const access: ViewerAccess = { authorizer, sessions, revocations, limiter };
-  const runtime = new ViewerRuntime({ config, locate: (url) => resolveTrainUrl(url, config), reloadIntervalMs: opts.reloadIntervalMs, now: opts.now });
+  const meter = opts.storageMeter;
+  const locate = (url: string): ReturnType<typeof resolveTrainUrl> => {
+    const at = resolveTrainUrl(url, config);
+    return meter ? { ...at, storage: meteredStorage(at.storage, meter) } : at;
+  };
+  const runtime = new ViewerRuntime({ config, locate, reloadIntervalMs: opts.reloadIntervalMs, now: opts.now });
   const secureCookie = config.publicUrl.startsWith('https:');
   const plugin: FastifyPluginAsync<ViewerPluginOptions> = async (app, ctx) => {
     await app.register(sessionRoutes, { ...access, secureCookie, ttlMs: opts.sessionTtlMs });

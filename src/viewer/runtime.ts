@@ -11,7 +11,7 @@
 // retrying") and is retried by the next view after the reload interval.
 import type { Config } from '../config.js';
 import { openLogdir as engineOpenLogdir, type LoadProgress, type Logdir, type LogdirStats } from '../events/index.js';
-import { runtimeErrorOf, STORAGE_RETRYING, type JobRuntime, type JobRuntimeError, type RuntimeFailureListener, type JobToServe } from '../runtime/runtime.js';
+import { runtimeErrorOf, STORAGE_RETRYING, type JobRuntime, type JobRuntimeError, type RuntimeFailureListener, type JobToServe, type RuntimeGauges } from '../runtime/runtime.js';
 import { probeLocation, type LogLocation } from '../storage/storage.js';
 
 export const DEFAULT_RELOAD_INTERVAL_MS = 3_000;
@@ -171,6 +171,24 @@ export class ViewerRuntime implements JobRuntime {
     if (s) s.release();
     this.jobs.delete(jobId);
     this.scheduleSweep();
+  }
+
+  servingJobIds(): number[] {
+    return [...this.jobs.keys()];
+  }
+
+  gauges(): RuntimeGauges {
+    let loaded = 0;
+    let samples = 0;
+    let memoryBytes = 0;
+    for (const s of this.jobs.values()) {
+      if (!s.logdir) continue;
+      loaded++;
+      const st = s.logdir.stats();
+      samples += st.samples;
+      memoryBytes += st.memoryBytes;
+    }
+    return { serving: this.jobs.size, loaded, samples, memoryBytes };
   }
 
   /** Jobs whose data is in memory now. */
