@@ -149,10 +149,12 @@ describe('strict request shapes', () => {
     const re = compileUserRegex('filterRegexp', '^(a+)+$');
     const t0 = performance.now();
     assert.equal(re.test('a'.repeat(31) + '!'), false);
-    assert.ok(performance.now() - t0 < 50, '31 a\'s: a backtracking engine needs seconds');
+    // Bounds far from both sides: a backtracking engine needs 2^31 steps (tens of seconds) here, RE2
+    // a few ms; the margin is for a loaded CI machine, not for the engine.
+    assert.ok(performance.now() - t0 < 1000, '31 a\'s: a backtracking engine needs tens of seconds');
     const t1 = performance.now();
     assert.equal(re.test('a'.repeat(100_000) + '!'), false);
-    assert.ok(performance.now() - t1 < 2000, '100,000 a\'s: linear');
+    assert.ok(performance.now() - t1 < 10_000, '100,000 a\'s: linear');
     assert.equal(compileUserRegex('p', 'lr|adam').test('the adam run'), true);
     for (const bad of ['(', '(?=a)', '(a)\\1', 'x'.repeat(257), '.{900}.{900}']) {
       assert.throws(() => compileUserRegex('colParams[0].filterRegexp', bad), (e: Error) => /colParams\[0\]\.filterRegexp/.test(e.message), bad);
