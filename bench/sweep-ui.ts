@@ -201,7 +201,8 @@ ${line('run list rows in the DOM (virtualized)', 'independent of runs', (r) => S
   const text = readFileSync(path, 'utf8');
   const start = text.indexOf('\n### Sweeps — UI\n');
   let next: string;
-  if (start < 0) next = `${text.trimEnd()}\n\n${section}`;
+  // Under "## Sweeps" (bench:sweep's API rows live there too); the heading is made when missing.
+  if (start < 0) next = /\n## Sweeps\b/.test(text) ? `${text.trimEnd()}\n\n${section}` : `${text.trimEnd()}\n\n## Sweeps\n\n${section}`;
   else {
     const rest = text.slice(start + 1);
     const m = /\n#{2,3} /.exec(rest.slice(4));

@@ -102,7 +102,10 @@ function currentTab(): string {
 
 /** The address says what the page shows; rewritten in place (no history entry per slider move). */
 function syncUrl(): void {
-  const hash = formatHash(currentTab(), state.toParams());
+  const params = state.toParams();
+  // The plain service_url stays plain while it shows the default view.
+  if (!location.hash && currentTab() === TABS[0][0] && params.toString() === '') return;
+  const hash = formatHash(currentTab(), params);
   if (hash !== location.hash) history.replaceState(history.state, '', `${location.pathname}${location.search}${hash}`);
 }
 

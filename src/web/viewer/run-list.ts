@@ -39,8 +39,9 @@ export class RunList {
     }
     const rows: Row[] = [];
     for (const [g, list] of groups) {
-      if (list.length === 1 && list[0] === g) {
-        rows.push({ kind: 'run', run: g, grouped: false });
+      if (list.length === 1) {
+        // A directory of one run is no group: the run under its full name.
+        rows.push({ kind: 'run', run: list[0], grouped: false });
         continue;
       }
       rows.push({ kind: 'group', group: g, runs: list });

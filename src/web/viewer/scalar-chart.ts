@@ -43,6 +43,8 @@ export interface ChartStats {
 
 /** How many runs the tooltip and the hover legend name. */
 export const NEAREST = 8;
+/** Most runs shown whose raw line is drawn faintly under the smoothed one. */
+const RAW_UNDER_SMOOTHED_MAX = 100;
 const DEFAULT_HEIGHT = 210;
 
 interface Prepared {
@@ -374,10 +376,13 @@ export class ScalarChart {
       }
     };
     const indices = this.prepared.map(idxOf);
-    if (smoothOn) this.prepared.forEach((p, i) => line(p, p.raw, indices[i], withAlpha(p.color, many ? 0.12 : 0.28), 1));
+    // Past RAW_UNDER_SMOOTHED_MAX runs the faint raw lines under the smoothed ones are a grey mush
+    // that doubles the canvas work; the tooltip still gives raw values, smoothing 0 draws them.
+    // Many runs are drawn as 1-px hairlines: the canvas's fast path (a wider stroke is outlined).
+    if (smoothOn && this.prepared.length <= RAW_UNDER_SMOOTHED_MAX) this.prepared.forEach((p, i) => line(p, p.raw, indices[i], withAlpha(p.color, many ? 0.16 : 0.28), 1));
     this.prepared.forEach((p, i) => {
       const ys = smoothOn ? p.smoothed : p.raw;
-      line(p, ys, indices[i], p.color, many ? 1.2 : 1.6);
+      line(p, ys, indices[i], p.color, many ? 1 : 1.6);
       // A series of a few points (e.g. an hparams metric) is drawn as dots, or it would not show.
       if (p.src.value.length <= 3 || (!many && p.src.value.length <= 64)) dots(p, ys, indices[i]);
       p.drawn = indices[i].length;

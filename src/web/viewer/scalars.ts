@@ -2,7 +2,7 @@
 // as a card, grouped by the tag's prefix before the first '/', filtered by the tag regex.
 // Invariants:
 // - A tag's series are fetched once per tag for every card showing it, with scalars_multirun
-//   (RUN_CHUNK runs per request), only for cards in view; the poll refreshes only cards in view.
+//   (requests sized by points, not runs), only for cards near the view; the poll refreshes only those.
 // - A change repaints only the cards it concerns (per-card dirty tracking): a run toggled repaints
 //   the cards whose tag that run has; a card out of view is marked and painted when it scrolls in.
 import { h, clear, saveBlob } from '../lib/dom.js';
@@ -14,8 +14,11 @@ import { ScalarChart, type ChartStats, type ScalarSeries } from './scalar-chart.
 
 type TagsResponse = Record<string, Record<string, { displayName?: string; description?: string }>>;
 
-/** Runs per scalars_multirun request: big enough to need few requests, small enough to parse in a frame. */
-const RUN_CHUNK = 100;
+/** scalars_multirun requests: the first of a tag asks for FIRST_CHUNK runs; then ~POINTS_PER_REQUEST
+ * points each (well under the server's 64 MiB answer cap, parsed in a few ms), at most MAX_CHUNK runs. */
+const FIRST_CHUNK = 25;
+const POINTS_PER_REQUEST = 100_000;
+const MAX_CHUNK = 500;
 /** Settings every chart draws with: a change repaints every card. */
 const ALL_CARDS: Change[] = ['smoothing', 'xAxis', 'logScale', 'ignoreOutliers', 'colors'];
 /** Changes that may change which runs a card draws. */
@@ -27,7 +30,10 @@ interface Card {
   pinned: boolean;
   el: HTMLElement;
   chart: ScalarChart;
+  /** On screen: painted now when something changes. */
   inView: boolean;
+  /** Within 300 px of the screen: its data is fetched and refreshed by the poll. */
+  near: boolean;
   /** Something it draws changed while it was out of view. */
   dirty: boolean;
   /** The runs it drew last (its tag's runs that are visible), to tell whether a selection change concerns it. */
@@ -44,22 +50,33 @@ export class ScalarsTab {
   /** tag → runs fetched since the sampling mode last changed. */
   private readonly fetched = new Map<string, Set<string>>();
   private readonly loading = new Map<string, Promise<void>>();
+  /** tag → the most points one of its runs answered with, to size the next requests. */
+  private readonly pointsPerRun = new Map<string, number>();
   private readonly observer: IntersectionObserver;
+  private readonly screen: IntersectionObserver;
   private samplesMode: boolean;
   private fullscreen: Card | undefined;
 
   constructor(private readonly data: DataClient, private readonly state: ViewerState) {
     this.samplesMode = state.settings.allSamples;
+    // Data is fetched for cards near the viewport (300 px ahead); painting waits until a card is
+    // actually on screen, so a change repaints only what a person can see.
     this.observer = new IntersectionObserver((entries) => {
       for (const e of entries) {
         const card = this.byElement.get(e.target);
         if (!card) continue;
-        card.inView = e.isIntersecting;
-        if (!card.inView) continue;
-        if (card.dirty) this.paint(card);
-        void this.loadTag(card.tag, false);
+        card.near = e.isIntersecting;
+        if (card.near) void this.loadTag(card.tag, false);
       }
     }, { rootMargin: '300px 0px' });
+    this.screen = new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        const card = this.byElement.get(e.target);
+        if (!card) continue;
+        card.inView = e.isIntersecting;
+        if (card.inView && card.dirty) this.paint(card);
+      }
+    });
     document.addEventListener('keydown', (ev) => {
       if (ev.key === 'Escape' && this.fullscreen) this.setFullscreen(this.fullscreen, false);
     });
@@ -85,7 +102,7 @@ export class ScalarsTab {
       this.layout();
       for (const c of this.cards.values()) this.markIfRunsChanged(c);
     }
-    await Promise.all([...new Set([...this.cards.values()].filter((c) => c.inView).map((c) => c.tag))].map((t) => this.loadTag(t, true)));
+    await Promise.all([...new Set([...this.cards.values()].filter((c) => c.near).map((c) => c.tag))].map((t) => this.loadTag(t, true)));
   }
 
   /** Settings or run selection changed: repaint the cards concerned, fetch what is missing. */
@@ -95,6 +112,7 @@ export class ScalarsTab {
       // A different sampling is different data: everything fetched so far is stale.
       this.samplesMode = this.state.settings.allSamples;
       this.fetched.clear();
+      this.pointsPerRun.clear();
     }
     if (!changes || changes.has('tagFilter') || changes.has('pinned') || changes.has('runs')) this.layout();
     const runSet = !changes || RUN_SET.some((c) => changes.has(c));
@@ -102,7 +120,7 @@ export class ScalarsTab {
       if (all) this.mark(c);
       else if (runSet) this.markIfRunsChanged(c);
     }
-    for (const tag of new Set([...this.cards.values()].filter((c) => c.inView).map((c) => c.tag))) void this.loadTag(tag, false);
+    for (const tag of new Set([...this.cards.values()].filter((c) => c.near).map((c) => c.tag))) void this.loadTag(tag, false);
   }
 
   stats(): Record<string, ChartStats> {
@@ -147,7 +165,9 @@ export class ScalarsTab {
     for (const [key, c] of this.cards) {
       if (wanted.has(key)) continue;
       this.observer.unobserve(c.el);
+      this.screen.unobserve(c.el);
       c.inView = false;
+      c.near = false;
       if (c === this.fullscreen) this.setFullscreen(c, false);
       // A card the tag filter hides is kept (chart, caches, drawing) so clearing the filter brings
       // it back without any work; only a tag gone from the logs or an unpinned copy is dropped.
@@ -185,6 +205,7 @@ export class ScalarsTab {
 
   private attach(c: Card): HTMLElement {
     this.observer.observe(c.el);
+    this.screen.observe(c.el);
     return c.el;
   }
 
@@ -197,14 +218,14 @@ export class ScalarsTab {
     const legend = h('div', { class: 'legend' });
     const chart = new ScalarChart(plot, tag, this.state, tooltip, legend);
     const isPinned = this.state.settings.pinned.includes(tag);
-    const pin = h('button', { class: `ghost pin${isPinned ? ' on' : ''}`, title: isPinned ? 'Unpin' : 'Pin to the top', 'aria-pressed': String(isPinned) }, '📌');
+    const pin = h('button', { class: `ghost pin${isPinned ? ' on' : ''}`, title: isPinned ? 'Unpin' : 'Pin to the top', 'aria-pressed': String(isPinned) }, icon(PIN));
     pin.addEventListener('click', () => {
       const now = this.state.settings.pinned;
       this.state.update({ pinned: now.includes(tag) ? now.filter((t) => t !== tag) : [...now, tag] });
     });
     const reset = h('button', { class: 'ghost reset-zoom', title: 'Reset zoom (or double-click the chart)' }, '⤺');
     reset.addEventListener('click', () => chart.resetZoom());
-    const full = h('button', { class: 'ghost fullscreen-btn', title: 'Fullscreen (Esc to leave)' }, '⛶');
+    const full = h('button', { class: 'ghost fullscreen-btn', title: 'Fullscreen (Esc to leave)' }, icon(FULLSCREEN));
     const wide = h('button', { class: 'ghost', title: 'Wider' }, '⤢');
     const menu = h('div', { class: 'menu' });
     const dl = h('details', { class: 'download' }, h('summary', { class: 'ghost-btn', title: 'Download data' }, '⤓'), menu);
@@ -225,7 +246,7 @@ export class ScalarsTab {
     const el = h('div', { class: `card${pinned ? ' pinned' : ''}`, 'data-tag': tag, 'data-pinned': pinned ? '1' : '0' },
       h('div', { class: 'card-head' }, h('span', { class: 'card-title', title: tag }, tag), h('span', { class: 'spacer' }), pin, reset, full, wide, dl),
       h('div', { class: 'plot-wrap' }, plot, tooltip), legend);
-    const card: Card = { key, tag, pinned, el, chart, inView: false, dirty: true, drawnRuns: [] };
+    const card: Card = { key, tag, pinned, el, chart, inView: false, near: false, dirty: true, drawnRuns: [] };
     wide.addEventListener('click', () => el.classList.toggle('wide'));
     full.addEventListener('click', () => this.setFullscreen(card, !el.classList.contains('fullscreen')));
     for (const [run, s] of this.store.get(tag) ?? []) chart.setSeries(run, s);
@@ -260,9 +281,7 @@ export class ScalarsTab {
     const p = (async () => {
       let changed = false;
       try {
-        const chunks: string[][] = [];
-        for (let i = 0; i < todo.length; i += RUN_CHUNK) chunks.push(todo.slice(i, i + RUN_CHUNK));
-        await Promise.all(chunks.map(async (chunk) => {
+        const fetchChunk = async (chunk: string[]): Promise<void> => {
           const body = new URLSearchParams({ tag });
           for (const r of chunk) body.append('runs', r);
           if (this.state.settings.allSamples) body.set('samples', 'all');
@@ -272,21 +291,37 @@ export class ScalarsTab {
             const rows = answer[run];
             if (!Array.isArray(rows)) continue;
             const next = toSeries(rows);
+            this.pointsPerRun.set(tag, Math.max(this.pointsPerRun.get(tag) ?? 0, rows.length));
             // A poll that brought the same series changes nothing: keep the charts and their caches.
             if (sameSeries(store.get(run), next)) continue;
             store.set(run, next);
             for (const c of this.cards.values()) if (c.tag === tag) c.chart.setSeries(run, next);
             changed = true;
           }
-        }));
+        };
+        // Requests sized by what a run of this tag weighs: the first asks for a few runs, the rest
+        // carry about POINTS_PER_REQUEST points each (10 runs of 10,000 points, or 500 of 10).
+        let i = 0;
+        if (!this.pointsPerRun.has(tag)) {
+          await fetchChunk(todo.slice(0, FIRST_CHUNK));
+          i = FIRST_CHUNK;
+        }
+        const per = this.pointsPerRun.get(tag) ?? 100;
+        const size = Math.min(MAX_CHUNK, Math.max(1, Math.floor(POINTS_PER_REQUEST / Math.max(1, per))));
+        const chunks: string[][] = [];
+        for (; i < todo.length; i += size) chunks.push(todo.slice(i, i + size));
+        await Promise.all(chunks.map(fetchChunk));
         for (const c of this.cards.values()) {
           if (c.tag !== tag) continue;
           c.el.classList.remove('failed');
-          if (changed || c.dirty) this.mark(c);
+          // New data is drawn in every card it was fetched for (near the view, not only on screen):
+          // scrolling then shows finished charts.
+          if ((changed || c.dirty) && (c.inView || c.near)) this.paint(c);
+          else if (changed) c.dirty = true;
         }
         this.loading.delete(tag);
         // Runs switched on while this fetch ran are fetched now rather than at the next poll.
-        if (cards.some((c) => c.inView) && this.shownRuns(tag).some((r) => !fetched.has(r))) void this.loadTag(tag, false);
+        if (cards.some((c) => c.near) && this.shownRuns(tag).some((r) => !fetched.has(r))) void this.loadTag(tag, false);
       } catch (e) {
         this.loading.delete(tag);
         for (const c of cards) {
@@ -309,6 +344,21 @@ export class ScalarsTab {
       toast(`Download failed: ${e instanceof Error ? e.message : String(e)}`, true);
     }
   }
+}
+
+// Icons as SVG paths (16×16): the emoji and symbol fonts they would otherwise need are not everywhere.
+const PIN = 'M9.5 1.5 14.5 6.5 12.8 7.2 10.2 9.8 10 13 3 6 6.2 5.8 8.8 3.2ZM5.5 10.5 1.5 14.5';
+const FULLSCREEN = 'M1.5 5.5V1.5H5.5M10.5 1.5H14.5V5.5M14.5 10.5V14.5H10.5M5.5 14.5H1.5V10.5';
+
+function icon(d: string): SVGSVGElement {
+  const NS = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('viewBox', '0 0 16 16');
+  svg.setAttribute('class', 'icon');
+  const path = document.createElementNS(NS, 'path');
+  path.setAttribute('d', d);
+  svg.append(path);
+  return svg;
 }
 
 export function toSeries(rows: unknown[]): ScalarSeries {
