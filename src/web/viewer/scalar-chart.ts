@@ -99,6 +99,8 @@ export class ScalarChart {
   private xRange: [number, number] = [0, 1];
   private yRange: [number, number] = [0, 1];
   private structure = '';
+  /** The ranges and size the axes were last laid out for. */
+  private lastRanges = '';
   private readonly resize: ResizeObserver;
   private width = 0;
   private height = DEFAULT_HEIGHT;
@@ -264,11 +266,17 @@ export class ScalarChart {
     this.computeRanges();
     this.paintStart = performance.now();
     const u = this.u;
+    const ranges = `${this.xRange}|${this.yRange}|${this.width}|${this.height}`;
+    if (ranges === this.lastRanges) {
+      // Same axes (e.g. a run toggled inside the zoom): repaint the lines, keep the axes' ticks.
+      u.redraw(false, false);
+      return;
+    }
+    this.lastRanges = ranges;
     u.batch(() => {
       u.setScale('x', { min: this.xRange[0], max: this.xRange[1] });
       u.setScale('y', { min: this.yRange[0], max: this.yRange[1] });
     });
-    // setScale does not repaint when the ranges did not move (e.g. a run toggled inside the zoom).
     u.redraw(false, true);
   }
 
@@ -306,6 +314,7 @@ export class ScalarChart {
       },
     };
     this.computeRanges();
+    this.lastRanges = '';
     this.u = new uPlot(opts, [[this.xRange[0], this.xRange[1]], [null, null]], this.host);
     this.u.over.addEventListener('dblclick', () => this.resetZoom());
     this.u.over.addEventListener('mouseleave', () => this.endHover());

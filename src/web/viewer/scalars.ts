@@ -50,6 +50,8 @@ export class ScalarsTab {
   /** tag → runs fetched since the sampling mode last changed. */
   private readonly fetched = new Map<string, Set<string>>();
   private readonly loading = new Map<string, Promise<void>>();
+  private shownMemo: { visible: string[]; tagRuns: Map<string, string[]>; byTag: Map<string, string[]> } = { visible: [], tagRuns: new Map(), byTag: new Map() };
+  private readonly tagRunSets = new Map<string, { runs: string[]; set: Set<string> }>();
   /** tag → the most points one of its runs answered with, to size the next requests. */
   private readonly pointsPerRun = new Map<string, number>();
   private readonly observer: IntersectionObserver;
@@ -141,9 +143,25 @@ export class ScalarsTab {
     else c.dirty = true;
   }
 
+  /** The tag's runs that are visible, in the page's run order; memoized per visible set. */
   private shownRuns(tag: string): string[] {
-    const visible = this.state.visibleSet();
-    return (this.tagRuns.get(tag) ?? []).filter((r) => visible.has(r));
+    const visible = this.state.visibleRuns();
+    if (this.shownMemo.visible !== visible || this.shownMemo.tagRuns !== this.tagRuns) this.shownMemo = { visible, tagRuns: this.tagRuns, byTag: new Map() };
+    let out = this.shownMemo.byTag.get(tag);
+    if (out) return out;
+    const runs = this.tagRuns.get(tag) ?? [];
+    if (visible.length < runs.length) {
+      // 1,000 visible of a tag's 10,000 runs: walk the smaller list (both are in the page's run order).
+      let set = this.tagRunSets.get(tag);
+      if (!set || set.runs !== runs) this.tagRunSets.set(tag, (set = { runs, set: new Set(runs) }));
+      const has = set.set;
+      out = visible.filter((r) => has.has(r));
+    } else {
+      const vis = this.state.visibleSet();
+      out = runs.filter((r) => vis.has(r));
+    }
+    this.shownMemo.byTag.set(tag, out);
+    return out;
   }
 
   private markIfRunsChanged(c: Card): void {
