@@ -230,6 +230,9 @@ test('a run keeps its colour whatever runs surround it, colours are distinct, an
   const colorsA = await page.evaluate((runs) => runs.map((r) => (globalThis as unknown as PageGlobals).__vizjobs?.color(r) ?? ''), sweepRuns);
   assert.ok(new Set(colorsA).size >= sweepRuns.length - 1, `distinct colours: ${new Set(colorsA).size} of ${sweepRuns.length}`);
   for (const c of colorsA) assert.match(c, /^#[0-9a-f]{6}$/);
+  // "Forever": the name → colour rule is part of the product; a change to it repaints every sweep.
+  assert.equal(colorsA[sweepRuns.indexOf('lr2/seed3')], '#0fc718');
+  assert.equal(colorsA[sweepRuns.indexOf('lr0/seed0')], '#1b62ee');
   await open(page, 'b');
   const lr2 = sweepRuns.filter((r) => r.startsWith('lr2/'));
   const colorsB = await page.evaluate((runs) => runs.map((r) => (globalThis as unknown as PageGlobals).__vizjobs?.color(r) ?? ''), lr2);
@@ -247,7 +250,7 @@ test('a run keeps its colour whatever runs surround it, colours are distinct, an
   await context.close();
 });
 
-test('a box zoom sets both axes and is kept when runs are toggled; double-click resets it', { timeout: 90_000 }, async () => {
+test('a box zoom sets both axes and is kept when runs are toggled and when data arrives; double-click resets it', { timeout: 120_000 }, async () => {
   const context = await newContext();
   const page = await context.newPage();
   await open(page, 'a', '#scalars?smoothing=0', 'loss', sweepRuns.length);
@@ -276,10 +279,19 @@ test('a box zoom sets both axes and is kept when runs are toggled; double-click 
   await page.check('#runs input[data-run="lr0/seed0"]');
   await until('the run back', async () => (await chart(page, 'loss'))?.visibleRuns.includes('lr0/seed0'));
   assert.deepEqual((await chart(page, 'loss'))?.xRange, zoomed.xRange);
+  // Training goes on: new steps arrive with the poll, the zoom stays.
+  const w = new SummaryWriter(join(tmp, 'obs', 'sweeps', 'a', 'lr0', 'seed0'), { now: () => 1.79e9 });
+  for (let step = STEPS; step < STEPS + 5; step++) w.addScalar('loss', 0.01, step, 1.79e9 + step);
+  w.close();
+  const grown = await until('the new steps', async () => {
+    const c = await chart(page, 'loss');
+    return c?.runs['lr0/seed0']?.points === STEPS + 5 ? c : undefined;
+  }, 60_000);
+  assert.deepEqual([grown.xRange, grown.yRange], [zoomed.xRange, zoomed.yRange], 'zoom kept when data arrives');
   await page.screenshot({ path: join(artifacts, 'sweep-box-zoom.png') });
   await over.dblclick();
   await until('the zoom reset', async () => (await chart(page, 'loss'))?.zoomed === false);
-  assert.deepEqual((await chart(page, 'loss'))?.xRange, full.xRange);
+  assert.deepEqual((await chart(page, 'loss'))?.xRange, [full.xRange[0], STEPS + 4], 'the whole x range again, new steps included');
   await context.close();
 });
 

@@ -22,7 +22,8 @@ export function nameColor(run: string): string {
   const x = hashName(run);
   const hue = x % 360;
   const sat = [0.62, 0.74, 0.86][(x >>> 9) % 3];
-  const light = [0.36, 0.44, 0.52][(x >>> 13) % 3];
+  // Yellows and greens look lighter than blues at the same lightness: darker, so they read on white.
+  const light = (hue >= 45 && hue < 200 ? [0.3, 0.36, 0.42] : [0.36, 0.44, 0.52])[(x >>> 13) % 3];
   return hslHex(hue, sat, light);
 }
 

@@ -109,6 +109,12 @@ function syncUrl(): void {
   if (hash !== location.hash) history.replaceState(history.state, '', `${location.pathname}${location.search}${hash}`);
 }
 
+/** The tab links carry the current settings (so a new browser tab opens the same view). */
+function updateTabLinks(): void {
+  const params = state.toParams();
+  for (const a of tabBar.querySelectorAll<HTMLAnchorElement>('a[data-tab]')) a.href = formatHash(a.dataset.tab ?? '', params);
+}
+
 function renderTabs(): void {
   clear(tabBar);
   const active = currentTab();
@@ -193,7 +199,7 @@ function renderSidebar(): void {
   );
   unsubscribeSidebar = state.onChange((changes) => {
     if (changes.has('runs') || changes.has('runFilter')) list.rebuild();
-    else if (changes.has('selection') || changes.has('colors')) list.schedule();
+    else if (changes.has('selection') || changes.has('colors')) list.refresh();
     if (changes.has('runs') || changes.has('runFilter') || changes.has('selection')) fillCount();
   });
 }
@@ -425,7 +431,7 @@ state.onChange((changes) => {
   requestAnimationFrame(() => {
     const all = pending ?? new Set<Change>();
     pending = undefined;
-    renderTabs();
+    updateTabLinks();
     if (noData) return;
     const id = currentTab();
     const tab = TABS.find(([k]) => k === id)?.[2] as Tab;

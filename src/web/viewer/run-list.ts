@@ -16,6 +16,7 @@ export class RunList {
   private readonly spacer = h('div', { class: 'run-spacer' });
   private rows: Row[] = [];
   private readonly collapsed = new Set<string>();
+  private readonly groupRuns = new Map<string, string[]>();
   private queued = false;
 
   constructor(private readonly state: ViewerState) {
@@ -38,7 +39,9 @@ export class RunList {
       else groups.set(g, [run]);
     }
     const rows: Row[] = [];
+    this.groupRuns.clear();
     for (const [g, list] of groups) {
+      this.groupRuns.set(g, list);
       if (list.length === 1) {
         // A directory of one run is no group: the run under its full name.
         rows.push({ kind: 'run', run: list[0], grouped: false });
@@ -59,6 +62,39 @@ export class RunList {
       this.queued = false;
       this.render();
     });
+  }
+
+  /**
+   * Selection changed: the rows in view take the new checks in place (no rows rebuilt: a toggle
+   * must not cost a relayout of the list). Colours changed too: their pickers follow.
+   */
+  refresh(): void {
+    for (const el of this.spacer.children) {
+      const row = el as HTMLElement;
+      const run = row.dataset.runRow;
+      if (run !== undefined) {
+        const on = this.state.isSelected(run);
+        const box = row.querySelector<HTMLInputElement>('input[type=checkbox]');
+        if (box && box.checked !== on) box.checked = on;
+        row.classList.toggle('off', !on);
+        const picker = row.querySelector<HTMLInputElement>('input[type=color]');
+        const color = this.state.colors.get(run);
+        if (picker && picker.value !== color) picker.value = color;
+        continue;
+      }
+      const group = row.dataset.groupRow;
+      const runs = group === undefined ? undefined : this.groupRuns.get(group);
+      if (!runs) continue;
+      let on = 0;
+      for (const r of runs) if (this.state.isSelected(r)) on++;
+      const box = row.querySelector<HTMLInputElement>('input[type=checkbox]');
+      if (box) {
+        box.checked = on > 0;
+        box.indeterminate = on > 0 && on < runs.length;
+      }
+      const count = row.querySelector('.count');
+      if (count) count.textContent = `${on.toLocaleString()}/${runs.length.toLocaleString()}`;
+    }
   }
 
   /** The rows in view, drawn afresh from the state. */
@@ -111,7 +147,7 @@ export class RunList {
     const name = slash > 0
       ? h('span', { class: 'run-name' }, h('span', { class: 'leaf' }, run.slice(slash + 1)))
       : runName(run);
-    return h('label', { class: `run-row${on ? '' : ' off'}${grouped ? ' in-group' : ''}`, title: run, role: 'listitem' }, box, color, name);
+    return h('label', { class: `run-row${on ? '' : ' off'}${grouped ? ' in-group' : ''}`, title: run, role: 'listitem', 'data-run-row': run }, box, color, name);
   }
 }
 

@@ -357,6 +357,16 @@ export class ScalarChart {
       }
       return c.idx;
     };
+    // The scales' transforms written out (uPlot's valToPos per point was a third of the JS time at
+    // 1,000 runs): x is linear (steps, seconds), y linear or log10 (distr 3).
+    const [y0, y1] = this.yRange;
+    const logY = this.state.settings.logScale;
+    const kx = width / (x1 - x0 || 1);
+    const ly0 = logY ? Math.log10(y0) : y0;
+    const ky = height / ((logY ? Math.log10(y1) : y1) - ly0 || 1);
+    const bottom = top + height;
+    const xPos = (x: number): number => left + (x - x0) * kx;
+    const yPos = logY ? (y: number): number => bottom - (Math.log10(y) - ly0) * ky : (y: number): number => bottom - (y - ly0) * ky;
     const line = (p: Prepared, ys: Float64Array, idx: Uint32Array, stroke: string, w: number): void => {
       ctx.strokeStyle = stroke;
       ctx.lineWidth = w * dpr;
@@ -366,8 +376,8 @@ export class ScalarChart {
         const k = idx[j];
         const y = ys[k];
         if (y - y !== 0) { pen = false; continue; }
-        const px = u.valToPos(p.xs[k], 'x', true);
-        const py = u.valToPos(y, 'y', true);
+        const px = xPos(p.xs[k]);
+        const py = yPos(y);
         if (pen) ctx.lineTo(px, py);
         else ctx.moveTo(px, py);
         pen = true;
@@ -380,7 +390,7 @@ export class ScalarChart {
         const y = ys[idx[j]];
         if (y - y !== 0) continue;
         ctx.beginPath();
-        ctx.arc(u.valToPos(p.xs[idx[j]], 'x', true), u.valToPos(y, 'y', true), 3 * dpr, 0, Math.PI * 2);
+        ctx.arc(xPos(p.xs[idx[j]]), yPos(y), 3 * dpr, 0, Math.PI * 2);
         ctx.fill();
       }
     };
