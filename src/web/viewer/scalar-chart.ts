@@ -13,7 +13,7 @@
 import uPlot from 'uplot';
 import { smoothDebiased } from '../lib/smooth.js';
 import { marksToIndices, nearestIndex, pixelMarks, type PixelMarks } from '../lib/pixel-reduce.js';
-import { withAlpha } from '../lib/colors.js';
+import { hashName, withAlpha } from '../lib/colors.js';
 import { axisWidth, formatRelative, formatTick, formatValue, formatWall } from '../lib/format.js';
 import { extentIn, padded, quantileRange } from '../lib/y-range.js';
 import { h, clear } from '../lib/dom.js';
@@ -43,8 +43,10 @@ export interface ChartStats {
 
 /** How many runs the tooltip and the hover legend name. */
 export const NEAREST = 8;
-/** Most runs shown whose raw line is drawn faintly under the smoothed one. */
+/** Most runs shown whose raw line is drawn faintly under the smoothed one; past it, layered drawing. */
 const RAW_UNDER_SMOOTHED_MAX = 100;
+/** Canvases the runs' lines are spread over when many runs are shown (plus one for the hover). */
+const LAYERS = 8;
 const DEFAULT_HEIGHT = 210;
 
 interface Prepared {
@@ -284,6 +286,7 @@ export class ScalarChart {
 
   private build(xAxis: XAxis, logScale: boolean): void {
     this.u?.destroy();
+    this.layers = [];
     clear(this.host);
     const axisStyle = { stroke: '#667085', grid: { stroke: '#eef0f3', width: 1 }, ticks: { stroke: '#e3e6eb', width: 1, size: 4 }, font: '11px system-ui, sans-serif' };
     const opts: uPlot.Options = {
@@ -333,8 +336,36 @@ export class ScalarChart {
 
   // ---- painting ------------------------------------------------------------------------------------
 
+  /** Canvases over uPlot's for the runs' lines when many runs are shown (see paint), top one for the hover. */
+  private layers: Array<{ canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D; sig: string }> = [];
+
+  /** The layer canvases, sized like uPlot's (device pixels), created on first use after a build. */
+  private layerCanvases(u: uPlot): Array<{ canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D; sig: string }> {
+    const main = u.ctx.canvas;
+    if (this.layers.length === 0 || !this.layers[0].canvas.isConnected) {
+      this.layers = [];
+      for (let i = 0; i <= LAYERS; i++) {
+        const canvas = document.createElement('canvas');
+        canvas.className = 'run-layer';
+        main.after(canvas);
+        const ctx = canvas.getContext('2d');
+        if (!ctx) break;
+        this.layers.push({ canvas, ctx, sig: '' });
+      }
+    }
+    for (const l of this.layers) {
+      if (l.canvas.width !== main.width || l.canvas.height !== main.height) {
+        l.canvas.width = main.width;
+        l.canvas.height = main.height;
+        l.canvas.style.width = main.style.width;
+        l.canvas.style.height = main.style.height;
+        l.sig = '';
+      }
+    }
+    return this.layers;
+  }
+
   private paint(u: uPlot): void {
-    const ctx = u.ctx;
     const { left, top, width, height } = u.bbox;
     const dpr = devicePixelRatio || 1;
     const smoothOn = this.state.settings.smoothing > 0;
@@ -342,11 +373,21 @@ export class ScalarChart {
     const cols = Math.max(50, Math.floor(width / dpr));
     const key = `${x0}|${x1}|${cols}|${this.state.settings.smoothing}`;
     const many = this.prepared.length > 10;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(left, top, width, height);
-    ctx.clip();
-    ctx.lineJoin = 'round';
+    // Past RAW_UNDER_SMOOTHED_MAX runs the lines go to LAYERS canvases, a run's layer chosen by a
+    // hash of its name: a toggle that leaves the axes as they were repaints one layer (an eighth of
+    // the lines); the hover highlight has a canvas of its own and repaints no line at all.
+    const layered = this.prepared.length > RAW_UNDER_SMOOTHED_MAX;
+    const layers = layered ? this.layerCanvases(u) : this.layers;
+    let ctx = u.ctx;
+    const begin = (c: CanvasRenderingContext2D, clear: boolean): void => {
+      ctx = c;
+      ctx.save();
+      if (clear) ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+      ctx.beginPath();
+      ctx.rect(left, top, width, height);
+      ctx.clip();
+      ctx.lineJoin = 'round';
+    };
     const idxOf = (p: Prepared): Uint32Array => {
       let c = this.markCache.get(p.run);
       if (!c || c.raw !== p.raw || c.smoothed !== p.smoothed || c.key !== key) {
@@ -395,18 +436,41 @@ export class ScalarChart {
       }
     };
     const indices = this.prepared.map(idxOf);
-    // Past RAW_UNDER_SMOOTHED_MAX runs the faint raw lines under the smoothed ones are a grey mush
-    // that doubles the canvas work; the tooltip still gives raw values, smoothing 0 draws them.
-    // Many runs are drawn as 1-px hairlines: the canvas's fast path (a wider stroke is outlined).
-    if (smoothOn && this.prepared.length <= RAW_UNDER_SMOOTHED_MAX) this.prepared.forEach((p, i) => line(p, p.raw, indices[i], withAlpha(p.color, many ? 0.16 : 0.28), 1));
-    this.prepared.forEach((p, i) => {
+    const drawRun = (p: Prepared, i: number): void => {
       const ys = smoothOn ? p.smoothed : p.raw;
       line(p, ys, indices[i], p.color, many ? 1 : 1.6);
       // A series of a few points (e.g. an hparams metric) is drawn as dots, or it would not show.
       if (p.src.value.length <= 3 || (!many && p.src.value.length <= 64)) dots(p, ys, indices[i]);
-      p.drawn = indices[i].length;
-    });
-    // The runs under the cursor drawn again on top, thicker.
+    };
+    this.prepared.forEach((p, i) => { p.drawn = indices[i].length; });
+    if (layered) {
+      // Many runs are drawn as 1-px hairlines (the canvas's fast path; a wider stroke is outlined)
+      // and without the faint raw line under each smoothed one, a grey mush that doubled the work
+      // (the tooltip still gives raw values; smoothing 0 draws them).
+      const frame = `${key}|${this.yRange}|${logY}|${width}x${height}`;
+      const members: number[][] = Array.from({ length: LAYERS }, () => []);
+      this.prepared.forEach((p, i) => members[hashName(p.run) % LAYERS].push(i));
+      members.forEach((list, l) => {
+        const layer = layers[l];
+        const sig = `${frame}#${list.map((i) => `${this.prepared[i].run}\u0001${this.prepared[i].color}`).join('\u0000')}`;
+        if (layer.sig === sig) return;
+        layer.sig = sig;
+        begin(layer.ctx, true);
+        for (const i of list) drawRun(this.prepared[i], i);
+        ctx.restore();
+      });
+      begin(layers[LAYERS].ctx, true);
+    } else {
+      for (const l of layers) {
+        if (l.sig === '') continue;
+        l.ctx.clearRect(0, 0, l.canvas.width, l.canvas.height);
+        l.sig = '';
+      }
+      begin(u.ctx, false);
+      if (smoothOn) this.prepared.forEach((p, i) => line(p, p.raw, indices[i], withAlpha(p.color, many ? 0.16 : 0.28), 1));
+      this.prepared.forEach(drawRun);
+    }
+    // The run nearest the cursor drawn again on top, thicker.
     for (const run of this.hovering.slice(0, 1)) {
       const i = this.prepared.findIndex((p) => p.run === run);
       if (i >= 0) line(this.prepared[i], smoothOn ? this.prepared[i].smoothed : this.prepared[i].raw, indices[i], this.prepared[i].color, 2.6);
