@@ -355,17 +355,21 @@ test('with many runs the list keeps only the rows in view and the tooltip names 
   const tipRows = await page.locator('.card[data-tag="loss"][data-pinned="0"] .tip tr[data-run]').count();
   assert.ok(tipRows > 0 && tipRows <= 8, `${tipRows} tooltip rows`);
   assert.match(await page.textContent('.card[data-tag="loss"][data-pinned="0"] .tip') ?? '', new RegExp(`nearest of ${sweepRuns.length} runs`));
-  // The lines are on the layer canvases; with no run selected, nothing is left drawn on them.
-  const inked = (): Promise<number> => page.evaluate(() => {
+  // The lines are on the layer canvases; with no run selected, nothing is left drawn on them. The
+  // last layer, on top of the others, holds the highlight of the run under the cursor.
+  const inked = (onlyTop = false): Promise<number> => page.evaluate((top) => {
     const d = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null }> } }).document;
     let n = 0;
-    for (const c of Array.from(d.querySelectorAll('.card[data-tag="loss"][data-pinned="0"] canvas.run-layer'))) {
+    const layers = Array.from(d.querySelectorAll('.card[data-tag="loss"][data-pinned="0"] canvas.run-layer'));
+    for (const c of top ? layers.slice(-1) : layers) {
       const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
       for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
     }
     return n;
-  });
+  }, onlyTop);
+  assert.ok(await inked(true) > 0, 'the hovered run highlighted on the top layer');
   await page.mouse.move(5, 5);
+  await until('the highlight gone', async () => (await inked(true)) === 0);
   assert.ok(await inked() > 1000, 'runs drawn on the layers');
   await page.click('#select-none');
   await until('every layer cleared', async () => (await inked()) === 0);

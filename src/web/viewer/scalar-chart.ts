@@ -344,10 +344,13 @@ export class ScalarChart {
     const main = u.ctx.canvas;
     if (this.layers.length === 0 || !this.layers[0].canvas.isConnected) {
       this.layers = [];
+      let prev: Element = main;
       for (let i = 0; i <= LAYERS; i++) {
         const canvas = document.createElement('canvas');
         canvas.className = 'run-layer';
-        main.after(canvas);
+        // In order after uPlot's canvas (and under its cursor layer): the last one, the hover's, on top.
+        prev.after(canvas);
+        prev = canvas;
         const ctx = canvas.getContext('2d');
         if (!ctx) break;
         this.layers.push({ canvas, ctx, sig: '' });
