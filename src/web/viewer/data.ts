@@ -77,6 +77,12 @@ export class DataClient {
     return body as T;
   }
 
+  /** A form POST, as TensorBoard's own frontend sends scalars_multirun (runs repeated). */
+  async postForm<T>(path: string, body: URLSearchParams): Promise<T> {
+    const r = await this.raw(path, {}, { method: 'POST', body: body.toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    return (await r.json()) as T;
+  }
+
   async postJson<T>(path: string, body: unknown): Promise<T> {
     const r = await this.raw(path, {}, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
     return (await r.json()) as T;

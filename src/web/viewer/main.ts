@@ -1,7 +1,8 @@
 // The viewer page served at a job's service_url. It reads TensorBoard's data API under `data/` of
-// that URL, shows one tab at a time (hash-routed, so deep links survive a reload), and polls while
-// the browser tab is visible — new data appears without a reload, and a hidden tab costs the
-// server nothing.
+// that URL, shows one tab at a time, and polls while the browser tab is visible — new data appears
+// without a reload, and a hidden tab costs the server nothing. The address is `#<tab>?<settings>`
+// (url-state.ts): the tab and every shareable setting, rewritten in place as they change, so a
+// reload or a shared link shows the same view. A dashboard is one entry of TABS (tab.ts).
 import 'uplot/dist/uPlot.min.css';
 import '../lib/base.css';
 import './viewer.css';
@@ -10,7 +11,9 @@ import { brand } from '../lib/ui.js';
 import { appRoot } from '../lib/app-root.js';
 import { saveSession, startCookieSession } from '../lib/session.js';
 import { DataClient, DataError, jobFromBase, viewerBase } from './data.js';
-import { ViewerState, regexError, type XAxis } from './state.js';
+import { ViewerState, regexError, type Change, type TooltipSort, type XAxis } from './state.js';
+import { formatHash, parseHash } from './url-state.js';
+import { RunList } from './run-list.js';
 import { ScalarsTab } from './scalars.js';
 import { DistributionsTab, HistogramsTab } from './histograms.js';
 import { MediaTab } from './media.js';
@@ -34,11 +37,11 @@ const POLL_MS = 5000;
 const base = viewerBase();
 const job = jobFromBase(base);
 const data = new DataClient(base);
-const state = new ViewerState();
+const state = new ViewerState(base, parseHash(location.hash).params);
 const app = $('#app');
 
 const scalars = new ScalarsTab(data, state);
-const scalarTab: Tab = { el: scalars.el, settings: ['smoothing', 'xaxis', 'logscale', 'samples'], refresh: () => scalars.refresh(), redraw: () => scalars.redraw(), count: () => scalars.tagCount() };
+const scalarTab: Tab = { el: scalars.el, settings: ['smoothing', 'xaxis', 'logscale', 'outliers', 'tooltipSort', 'samples'], refresh: () => scalars.refresh(), redraw: (c) => scalars.redraw(c), count: () => scalars.tagCount() };
 const TABS: Array<[string, string, Tab]> = [
   ['scalars', 'Scalars', scalarTab],
   ['histograms', 'Histograms', new HistogramsTab(data, state)],
@@ -61,8 +64,16 @@ interface Debug {
   refreshes: number;
   error?: string;
   scalars: () => ReturnType<ScalarsTab['stats']>;
+  /** Card keys in page order (pinned first, as `pin:<tag>`). */
+  cards: () => string[];
+  color: (run: string) => string;
+  /** Rows of the run list in the DOM now (virtualized: a window, not every run). */
+  runRows: () => number;
 }
-const debug: Debug = { ready: false, runs: [], tab: 'scalars', refreshes: 0, scalars: () => scalars.stats() };
+const debug: Debug = {
+  ready: false, runs: [], tab: 'scalars', refreshes: 0, scalars: () => scalars.stats(), cards: () => scalars.cardOrder(),
+  color: (run) => state.colors.get(run), runRows: () => document.querySelectorAll('#runs .run-row').length,
+};
 (window as unknown as { __vizjobs: Debug }).__vizjobs = debug;
 
 // ---- page frame -------------------------------------------------------------------------------
@@ -87,13 +98,10 @@ function frame(): void {
     h('div', { class: 'topbar' }, brand(), h('div', { class: 'job-head' }, title, locationEl), tabBar, h('div', { class: 'spacer' }), statusEl, themeSwitch(), job ? h('a', { href: appRoot(location.pathname), class: 'muted' }, 'Console') : ''),
     h('div', { class: 'layout' }, sidebar, mainEl),
   );
-  let t: number | undefined;
+  // No debounce: a frame coalesces keystrokes (state changes are drawn once per frame).
   tagFilter.addEventListener('input', () => {
-    clearTimeout(t);
-    t = window.setTimeout(() => {
-      tagErr.textContent = regexError(tagFilter.value) ?? '';
-      state.update({ tagFilter: tagFilter.value });
-    }, 150);
+    tagErr.textContent = regexError(tagFilter.value) ?? '';
+    state.update({ tagFilter: tagFilter.value });
   });
   renderSidebar();
   renderTabs();
@@ -101,8 +109,23 @@ function frame(): void {
 }
 
 function currentTab(): string {
-  const id = location.hash.replace(/^#/, '');
+  const id = parseHash(location.hash).tab;
   return TABS.some(([k]) => k === id) ? id : 'scalars';
+}
+
+/** The address says what the page shows; rewritten in place (no history entry per slider move). */
+function syncUrl(): void {
+  const params = state.toParams();
+  // The plain service_url stays plain while it shows the default view.
+  if (!location.hash && currentTab() === TABS[0][0] && params.toString() === '') return;
+  const hash = formatHash(currentTab(), params);
+  if (hash !== location.hash) history.replaceState(history.state, '', `${location.pathname}${location.search}${hash}`);
+}
+
+/** The tab links carry the current settings (so a new browser tab opens the same view). */
+function updateTabLinks(): void {
+  const params = state.toParams();
+  for (const a of tabBar.querySelectorAll<HTMLAnchorElement>('a[data-tab]')) a.href = formatHash(a.dataset.tab ?? '', params);
 }
 
 function renderTabs(): void {
@@ -110,45 +133,41 @@ function renderTabs(): void {
   const active = currentTab();
   for (const [id, label, tab] of TABS) {
     const n = refreshedOnce.has(id) ? tab.count() : undefined;
-    const a = h('a', { href: `#${id}`, class: `tab${id === active ? ' active' : ''}${n === 0 ? ' empty-tab' : ''}`, 'data-tab': id, role: 'tab', 'aria-selected': id === active ? 'true' : 'false' }, tabLabel(id, label),
+    const a = h('a', { href: formatHash(id, state.toParams()), class: `tab${id === active ? ' active' : ''}${n === 0 ? ' empty-tab' : ''}`, 'data-tab': id, role: 'tab', 'aria-selected': id === active ? 'true' : 'false' }, tabLabel(id, label),
       n ? h('span', { class: id === 'problems' ? 'badge bad' : 'badge' }, String(n)) : null);
     tabBar.append(a);
   }
 }
 
-/** A run as "parent/" (shrinks first, muted) + its last segment, so sub-runs stay tell-apart-able. */
-function runName(run: string): HTMLElement {
-  const slash = run.lastIndexOf('/');
-  if (slash <= 0) return h('span', { class: 'run-name' }, h('span', { class: 'leaf' }, run));
-  return h('span', { class: 'run-name' }, h('span', { class: 'parent' }, run.slice(0, slash + 1)), h('span', { class: 'leaf' }, run.slice(slash + 1)));
-}
+let unsubscribeSidebar: (() => void) | undefined;
 
 function renderSidebar(): void {
   clear(sidebar);
+  unsubscribeSidebar?.();
   const s = state.settings;
+  tagFilter.value = s.tagFilter;
+  tagErr.textContent = regexError(s.tagFilter) ?? '';
   const runFilter = h('input', { type: 'search', id: 'run-filter', placeholder: 'Filter runs (regex)…', value: s.runFilter });
   const runErr = h('div', { class: 'error-text' }, regexError(s.runFilter) ?? '');
   runFilter.addEventListener('input', () => {
     runErr.textContent = regexError(runFilter.value) ?? '';
     state.update({ runFilter: runFilter.value });
   });
-  const list = h('div', { class: 'run-list', id: 'runs', role: 'group', 'aria-label': 'Runs' });
-  const fillRuns = (): void => {
-    clear(list);
-    const visible = new Set(state.visibleRuns());
-    if (state.runs.length === 0) list.append(h('div', { class: 'muted small' }, 'No runs yet.'));
-    for (const run of state.runs) {
-      const box = h('input', { type: 'checkbox', checked: !state.disabled.has(run), 'data-run': run });
-      box.addEventListener('change', () => state.toggleRun(run, box.checked));
-      list.append(h('label', { class: `run-row${visible.has(run) ? '' : ' off'}`, title: run },
-        box, h('span', { class: 'swatch', style: `background:${state.colors.get(run)}` }), runName(run)));
-    }
+  const list = new RunList(state);
+  const count = h('div', { class: 'run-count muted small', id: 'run-count' });
+  const fillCount = (): void => {
+    const shown = state.visibleRuns().length;
+    const matching = state.filteredRuns().length;
+    count.textContent = state.runs.length === 0 ? ''
+      : `${shown.toLocaleString()} drawn · ${matching.toLocaleString()}${matching === state.runs.length ? '' : ` of ${state.runs.length.toLocaleString()}`} runs${state.settings.runFilter ? ' match' : ''}`;
   };
-  fillRuns();
-  const all = h('button', { class: 'ghost small' }, 'all');
-  const none = h('button', { class: 'ghost small' }, 'none');
-  all.addEventListener('click', () => { state.disabled.clear(); state.emit(); });
-  none.addEventListener('click', () => { for (const r of state.runs) state.disabled.add(r); state.emit(); });
+  fillCount();
+  const all = h('button', { class: 'ghost small', id: 'select-all', title: 'Select every run' }, 'all');
+  const none = h('button', { class: 'ghost small', id: 'select-none', title: 'Select no run' }, 'none');
+  const matching = h('button', { class: 'small', id: 'select-matching', title: 'Select exactly the runs the filter matches (kept in the address as the regex)' }, 'Select matching');
+  all.addEventListener('click', () => state.select('all'));
+  none.addEventListener('click', () => state.select('none'));
+  matching.addEventListener('click', () => state.select('matching'));
 
   const smooth = h('input', { type: 'range', id: 'smoothing', min: 0, max: 0.99, step: 0.01, value: s.smoothing });
   const smoothNum = h('input', { type: 'number', id: 'smoothing-value', min: 0, max: 0.999, step: 0.01, value: s.smoothing });
@@ -171,19 +190,31 @@ function renderSidebar(): void {
   }));
   const log = h('input', { type: 'checkbox', id: 'log-scale', checked: s.logScale });
   log.addEventListener('change', () => state.update({ logScale: log.checked }));
+  const outliers = h('input', { type: 'checkbox', id: 'ignore-outliers', checked: s.ignoreOutliers });
+  outliers.addEventListener('change', () => state.update({ ignoreOutliers: outliers.checked }));
   const every = h('input', { type: 'checkbox', id: 'all-samples', checked: s.allSamples });
   every.addEventListener('change', () => state.update({ allSamples: every.checked }));
+  const sort = h('select', { id: 'tooltip-sort' }, ...(['default', 'ascending', 'descending', 'nearest'] as TooltipSort[]).map((v) =>
+    h('option', { value: v, selected: v === s.tooltipSort }, v[0].toUpperCase() + v.slice(1))));
+  sort.addEventListener('change', () => state.update({ tooltipSort: sort.value as TooltipSort }));
 
   sidebar.append(
     h('div', { class: 'side-section' }, h('div', { class: 'side-title' }, 'Scalar settings'),
       h('div', { class: 'setting' }, h('label', { for: 'smoothing' }, 'Smoothing'), h('div', { class: 'smooth-row' }, smooth, smoothNum)),
       h('div', { class: 'setting' }, h('label', {}, 'Horizontal axis'), axis),
+      h('div', { class: 'setting row' }, h('label', { for: 'tooltip-sort' }, 'Tooltip sorting'), sort),
       h('label', { class: 'setting check' }, log, ' Log-scale y axis'),
+      h('label', { class: 'setting check', title: 'Scale the y axis to the 5th–95th percentile of the values shown' }, outliers, ' Ignore outliers in chart scaling'),
       h('label', { class: 'setting check', title: 'Series longer than 10,000 points are reduced by the server (first, last, min and max of each bucket kept). Tick to load every sample.' }, every, ' Every sample (no server reduction)'),
-      h('div', { class: 'hint' }, 'Drag on a chart to zoom, double-click to reset.')),
-    h('div', { class: 'side-section grow' }, h('div', { class: 'side-title' }, 'Runs ', h('span', { class: 'spacer' }), all, none), runFilter, runErr, list),
+      h('div', { class: 'hint' }, 'Drag a box on a chart to zoom (flat: x only, tall: y only); double-click to reset.')),
+    h('div', { class: 'side-section grow' }, h('div', { class: 'side-title' }, 'Runs ', h('span', { class: 'spacer' }), all, none),
+      h('div', { class: 'filter-row' }, runFilter, matching), runErr, count, list.el),
   );
-  state.onChange(fillRuns);
+  unsubscribeSidebar = state.onChange((changes) => {
+    if (changes.has('runs') || changes.has('runFilter')) list.rebuild();
+    else if (changes.has('selection') || changes.has('colors')) list.refresh();
+    if (changes.has('runs') || changes.has('runFilter') || changes.has('selection')) fillCount();
+  });
 }
 
 // ---- loading and polling ------------------------------------------------------------------------
@@ -396,7 +427,16 @@ function showTab(): void {
   else if (!firstLoad) void refreshTab(id, tab).then(renderTabs, handleError);
 }
 
-window.addEventListener('hashchange', showTab);
+window.addEventListener('hashchange', () => {
+  // Back/forward or an edited address: its settings win over what the page holds.
+  const { params } = parseHash(location.hash);
+  if (params.toString() !== state.toParams().toString()) {
+    state.applyParams(params);
+    renderSidebar();
+  }
+  showTab();
+  syncUrl();
+});
 // An open download menu closes on any click outside it.
 document.addEventListener('click', (ev) => {
   for (const d of document.querySelectorAll<HTMLDetailsElement>('details.download[open]')) {
@@ -404,18 +444,25 @@ document.addEventListener('click', (ev) => {
   }
 });
 
-let redrawQueued = false;
-state.onChange(() => {
-  if (redrawQueued) return;
-  redrawQueued = true;
+/** Changes since the last frame: a tab redraws once per frame, with all of them. */
+let pending: Set<Change> | undefined;
+state.onChange((changes) => {
+  if (!changes.has('runs') || changes.size > 1) syncUrl();
+  if (pending) {
+    for (const c of changes) pending.add(c);
+    return;
+  }
+  pending = new Set(changes);
   requestAnimationFrame(() => {
-    redrawQueued = false;
+    const all = pending ?? new Set<Change>();
+    pending = undefined;
+    updateTabLinks();
     if (noData) return;
     const id = currentTab();
     const tab = TABS.find(([k]) => k === id)?.[2] as Tab;
-    tab.redraw();
+    tab.redraw(all);
     // Tabs other than Scalars fetch per run: a newly shown run needs a refresh.
-    if (id !== 'scalars') void refreshTab(id, tab).catch(handleError);
+    if (id !== 'scalars' && (all.has('selection') || all.has('runFilter') || all.has('runs'))) void refreshTab(id, tab).catch(handleError);
   });
 });
 
@@ -432,6 +479,7 @@ if (served && job) {
   jobState.show('page', served);
 } else {
   frame();
+  syncUrl();
   content.replaceChildren(firstLoadNote);
   void poll().then(startPolling);
 }

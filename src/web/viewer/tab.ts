@@ -1,14 +1,15 @@
 // What every viewer tab provides to the page: its element, a refresh from the server (first load
 // and every poll), a redraw from what it holds (settings or run selection changed), and how much
 // it has, so empty tabs can say so in the tab bar.
-import type { ViewerState } from './state.js';
+import type { Change, ViewerState } from './state.js';
 import type { SettingName } from './settings-panel.js';
 export interface Tab {
   readonly el: HTMLElement;
   /** The sidebar settings this tab reads (settings-panel.ts); the others are hidden while it shows. */
   readonly settings?: readonly SettingName[];
   refresh(): Promise<void>;
-  redraw(): void;
+  /** `changes`: what changed since the last redraw (absent: assume everything). */
+  redraw(changes?: ReadonlySet<Change>): void;
   count(): number;
 }
 
