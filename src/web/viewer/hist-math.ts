@@ -8,25 +8,37 @@ export type Buckets = Array<[number, number, number]>;
 /**
  * Spreads a histogram's counts over `bins` equal-width bins of [lo, hi], each bucket's count
  * shared in proportion to its overlap. Writers use exponentially spaced buckets (tiny ones near
- * zero), so drawing raw bucket densities gives needles; TensorBoard rebins the same way.
+ * zero), so drawing raw bucket densities gives needles; TensorBoard rebins the same way. [lo, hi]
+ * is meant to hold every bucket (extent() below): each count lands whole in the bins.
  */
 export function rebin(buckets: Buckets, lo: number, hi: number, bins: number): Float64Array {
   const out = new Float64Array(bins);
   const width = (hi - lo) / bins;
-  if (!(width > 0)) return out;
+  if (!(width > 0)) {
+    // A range too narrow to split (its bin width underflows): one bin holds everything.
+    for (const [l, r, c] of buckets) if (Number.isFinite(l) && Number.isFinite(r) && c > 0 && bins > 0) out[0] += c;
+    return out;
+  }
+  const shares: number[] = [];
   for (const [l, r, c] of buckets) {
     if (!Number.isFinite(l) || !Number.isFinite(r) || !(c > 0)) continue;
-    if (r <= l) {
-      out[Math.min(bins - 1, Math.max(0, Math.floor((l - lo) / width)))] += c;
-      continue;
-    }
-    const first = Math.max(0, Math.floor((l - lo) / width));
-    const last = Math.min(bins - 1, Math.floor((r - lo) / width));
+    const first = binOf(l, lo, hi, bins);
+    const last = Math.max(first, binOf(r, lo, hi, bins));
+    // Overlaps as weights, normalised: rounding at bin edges (or a bucket of zero width) moves a
+    // count to a neighbouring bin, never drops it.
+    let sum = 0;
+    shares.length = 0;
     for (let b = first; b <= last; b++) {
       const b0 = lo + b * width;
-      const overlap = Math.min(r, b0 + width) - Math.max(l, b0);
-      if (overlap > 0) out[b] += (c * overlap) / (r - l);
+      const w = r > l ? Math.max(0, Math.min(r, b0 + width) - Math.max(l, b0)) : 0;
+      shares.push(w);
+      sum += w;
     }
+    if (!(sum > 0)) {
+      out[binOf((l + r) / 2, lo, hi, bins)] += c;
+      continue;
+    }
+    for (let b = first; b <= last; b++) out[b] += (c * shares[b - first]) / sum;
   }
   return out;
 }
@@ -73,5 +85,6 @@ export function overlayPick(binned: readonly Float64Array[], k: number, value: n
 
 /** The bin of [lo, hi] a value falls in, clamped to the bins. */
 export function binOf(v: number, lo: number, hi: number, bins: number): number {
-  return Math.min(bins - 1, Math.max(0, Math.floor(((v - lo) / (hi - lo)) * bins)));
+  const b = Math.floor(((v - lo) / (hi - lo)) * bins);
+  return Number.isFinite(b) ? Math.min(bins - 1, Math.max(0, b)) : 0;
 }

@@ -170,9 +170,11 @@ function hoverHistograms(canvas: HTMLCanvasElement, label: HTMLElement, tip: HTM
       h('tr', {}, h('th', {}, 'Count'), h('td', { class: 'num' }, formatTick(layout.binned[i][k]))),
       h('tr', {}, h('th', {}, 'Total'), h('td', { class: 'num' }, formatTick(total(e))))));
     tip.hidden = false;
+    // In the quarter away from the pointer, so the curve it reads stays in sight.
     const w = tip.offsetWidth;
-    tip.style.left = `${x + 14 + w > rect.width ? Math.max(0, x - 14 - w) : x + 14}px`;
-    tip.style.top = `${Math.max(0, Math.min(y - tip.offsetHeight - 8, HEIGHT - tip.offsetHeight))}px`;
+    const th = tip.offsetHeight;
+    tip.style.left = `${Math.max(0, Math.min(x > rect.width / 2 ? x - 14 - w : x + 14, rect.width - w))}px`;
+    tip.style.top = `${Math.max(0, y > HEIGHT / 2 ? y - 10 - th : y + 10)}px`;
     if (i !== shown) {
       shown = i;
       draw(canvas, all, color, i);

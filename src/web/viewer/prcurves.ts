@@ -89,11 +89,12 @@ class PrChart {
     });
     this.tip.replaceChildren(h('table', {}, h('thead', {}, h('tr', {}, ...head.map((t) => h('th', {}, t)))), h('tbody', {}, ...body)));
     this.tip.hidden = false;
-    // Beside the pointer, flipped to stay inside the card.
+    // In the quarter away from the pointer, so the vertex it reads stays in sight.
     const w = this.tip.offsetWidth;
-    const left = px + 14 + w > this.width ? Math.max(0, px - 14 - w) : px + 14;
-    const top = Math.min(Math.max(0, py - this.tip.offsetHeight - 10), HEIGHT - this.tip.offsetHeight);
-    this.tip.style.left = `${left}px`;
+    const th = this.tip.offsetHeight;
+    const left = px > this.width / 2 ? px - 16 - w : px + 16;
+    const top = py > HEIGHT / 2 ? py - 12 - th : py + 12;
+    this.tip.style.left = `${Math.max(0, Math.min(left, this.width - w))}px`;
     this.tip.style.top = `${Math.max(0, top)}px`;
   }
 
@@ -252,7 +253,7 @@ export class PrCurvesTab implements Tab {
       this.legends.set(tag, legend);
       grid.append(h('div', { class: 'card', 'data-tag': tag },
         h('div', { class: 'card-head' }, h('span', { class: 'card-title' }, tagLabel(tag).replace(/\/pr_curves$/, '')), h('span', { class: 'spacer' }),
-          h('span', { class: 'muted small' }, `${byRun.get(runs[0])?.[0]?.precision.length ?? 0} thresholds`)),
+          h('span', { class: 'muted small' }, 'precision against recall')),
         chart.el, legend));
       this.resize?.observe(chart.el);
     }
@@ -301,7 +302,7 @@ export class PrCurvesTab implements Tab {
         h('span', { class: 'swatch', style: `background:${l.color}` }),
         h('span', { class: 'legend-run' }, l.run),
         h('span', {}, 'at ', h('b', { class: 'pr-legend-step' }, `step ${l.entry.step}`)),
-        h('span', { class: 'muted small' }, formatWall(l.entry.wall)))));
+        h('span', { class: 'muted small' }, `${formatWall(l.entry.wall)} · ${l.vertices.length} thresholds`))));
     }
   }
 
