@@ -7,6 +7,14 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { BASE, startTestServer, type TestServer } from '../testing/test-server.js';
 import { MIN_GZIP_BYTES } from './compression.js';
 
+/**
+ * A job list without what moves on its own between two calls (the reconciler starts jobs, a
+ * RUNNING job's duration counts up): the rest must be the same answer however it was encoded.
+ */
+function settled(body: unknown): unknown {
+  return JSON.parse(JSON.stringify(body), (k: string, v: unknown) => (['status', 'duration', 'remaining_duration', 'conditions'].includes(k) ? undefined : v));
+}
+
 describe('response compression', () => {
   let ts: TestServer;
   before(async () => {
@@ -22,10 +30,10 @@ describe('response compression', () => {
     const res = await ts.built.app.inject({ url: BASE, headers: { 'x-auth-token': 'test-token-p1', 'accept-encoding': 'gzip, deflate, br' } });
     assert.equal(res.headers['content-encoding'], 'gzip');
     assert.match(String(res.headers.vary), /accept-encoding/i);
-    assert.deepEqual(JSON.parse(gunzipSync(res.rawPayload).toString('utf8')), plain.body);
+    assert.deepEqual(settled(JSON.parse(gunzipSync(res.rawPayload).toString('utf8'))), settled(plain.body));
     const br = await ts.built.app.inject({ url: BASE, headers: { 'x-auth-token': 'test-token-p1', 'accept-encoding': 'br, deflate' } });
     assert.equal(br.headers['content-encoding'], undefined);
-    assert.deepEqual(br.json(), plain.body);
+    assert.deepEqual(settled(br.json()), settled(plain.body));
   });
 
   it('sends small answers as they are', async () => {
