@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { pytorchFixtureDir } from '../testing/paths.js';
 import { viewerTestApp, type ViewerTestApp } from '../testing/viewer-app.js';
+import { openLogdir } from '../events/index.js';
+import { LocalStorage } from '../storage/local.js';
 
 interface Expected {
   runs: string[];
@@ -127,6 +129,40 @@ describe('data API answers like TensorBoard for the real PyTorch logs', () => {
     const fn = entry.false_negatives as number[];
     // TP + FN is the number of positives at every threshold.
     for (let i = 1; i < n; i++) assert.equal(tp[i] + fn[i], tp[0] + fn[0]);
+  });
+
+  it('serves each PR curve entry as TensorBoard\'s pr_curves plugin builds it from the [6, n] tensor', async () => {
+    const tags = (await getJson('plugin/pr_curves/tags')) as Record<string, Record<string, unknown>>;
+    const tag = Object.keys(tags[RUN])[0];
+    const body = (await getJson(`plugin/pr_curves/pr_curves?${q({ run: RUN, tag })}`)) as Record<string, Record<string, unknown>[]>;
+    const logdir = openLogdir({ storage: new LocalStorage(pytorchFixtureDir), prefix: '' });
+    await logdir.reload();
+    const s = logdir.prCurves(RUN, tag);
+    assert.ok(s && s.length > 0);
+    assert.equal(body[RUN].length, s.length);
+    for (let k = 0; k < s.length; k++) {
+      // TensorBoard's _make_pr_entry: rows TP, FP, TN, FN, precision, recall; the tail where
+      // TP + FP = 0 trimmed; thresholds np.arange(1, end + 1) / n.
+      const n: number = s.data[k].length / 6;
+      const row = (r: number): number[] => Array.from(s.data[k].subarray(r * n, (r + 1) * n));
+      let end: number = n - 1;
+      while (end > 0 && Math.trunc(row(0)[end]) + Math.trunc(row(1)[end]) === 0) end--;
+      end += 1;
+      const ints = (r: number): number[] => row(r).slice(0, end).map(Math.trunc);
+      assert.deepEqual(body[RUN][k], {
+        wall_time: s.wallTimes[k],
+        step: s.steps[k],
+        precision: row(4).slice(0, end),
+        recall: row(5).slice(0, end),
+        true_positives: ints(0),
+        false_positives: ints(1),
+        true_negatives: ints(2),
+        false_negatives: ints(3),
+        thresholds: Array.from({ length: end }, (_, i) => (i + 1) / n),
+      });
+    }
+    // PyTorch's add_pr_curve writes 127 thresholds: the first label is 1/127, not 0.
+    assert.equal((body[RUN][0].thresholds as number[])[0], 1 / 127);
   });
 
   it('compresses histograms to nine ordered basis points for distributions', async () => {

@@ -96,7 +96,9 @@ function prEntry(wallTime: number, step: number, data: Float64Array, claimed: nu
   let end = n - 1;
   while (end > 0 && tp[end] + fp[end] === 0) end--;
   end += 1;
-  const thresholds = Array.from({ length: n }, (_, i) => (n > 1 ? i / (n - 1) : 0));
+  // TensorBoard's pr_curves plugin labels column i with (i + 1) / n (np.arange(1, end + 1) / n),
+  // not with the i / (n - 1) the summary op compared against; its tooltip shows that label.
+  const thresholds = Array.from({ length: n }, (_, i) => (i + 1) / n);
   return {
     wall_time: wallTime,
     step,
