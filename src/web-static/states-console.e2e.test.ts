@@ -436,7 +436,8 @@ test('keyboard and roles: Escape closes menus and dialogs, the smoothing slider 
   assert.equal(await page.locator('.tabs [role=tab]').count(), await page.locator('.tabs a.tab').count());
   assert.equal(await page.getAttribute('a[data-tab=scalars]', 'aria-selected'), 'true');
   assert.equal(await page.getAttribute('a[data-tab=histograms]', 'aria-selected'), 'false');
-  assert.equal(await page.getAttribute('#runs', 'role'), 'group');
+  assert.equal(await page.getAttribute('#runs', 'role'), 'list');
+  assert.equal(await page.getAttribute('#runs [data-run-row]', 'role'), 'listitem');
 
   // The slider: one arrow key is 0.01.
   const slider = page.locator('#smoothing');
@@ -456,14 +457,14 @@ test('keyboard and roles: Escape closes menus and dialogs, the smoothing slider 
   assert.equal(await page.locator('.card details.download[open]').count(), 0);
 
   // Settings: the scalar settings on Scalars, none on Histograms (they would do nothing there).
-  assert.ok(await page.isVisible('#smoothing'));
+  await page.waitForSelector('#smoothing', { state: 'visible', timeout: 5000 }); // the tab switches on hashchange, after the click returns
   await page.click('a[data-tab=histograms]');
   await page.waitForSelector('#histograms .card');
   assert.equal(await page.isVisible('#smoothing'), false);
   assert.equal(await page.isVisible('#x-axis'), false);
   assert.ok(await page.isVisible('#runs'), 'the run list stays');
   await page.click('a[data-tab=scalars]');
-  assert.ok(await page.isVisible('#smoothing'));
+  await page.waitForSelector('#smoothing', { state: 'visible', timeout: 5000 }); // the tab switches on hashchange, after the click returns
 
   // Escape closes the console's dialog.
   await page.goto(`${s.url}/`);
