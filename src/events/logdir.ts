@@ -292,6 +292,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
       // A read still in flight writes into a pooled buffer: let it land before the next file.
       if (pending) await pending;
       reader.endRead();
+      run.tagTable.settle();
       if (handle) await handle.close().catch(() => undefined);
     }
   }
@@ -320,6 +321,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
       }
     } finally {
       reader.endRead();
+      run.tagTable.settle();
     }
     return { bytesRead: got.length, records };
   }

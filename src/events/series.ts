@@ -11,7 +11,84 @@
 // while loading, and fresh pages are what a cold load pays most for. A column widens the first time
 // a sample does not fit exactly, so nothing is ever rounded; compact() widens to Float64 anyway.
 
+// A series' first ARENA_SAMPLES samples are not in columns of its own but in its run's
+// SampleArena: a sweep's tags hold ~10 points each, and three typed arrays (an object, an
+// ArrayBuffer and a backing store each), a chunk object and a chunk list per tag cost ~900 bytes of
+// heap for ~100 bytes of samples, and 10 objects per tag is what V8's full collections walk (at
+// 100,000 runs a 1.7 GB heap of them paused the event loop for half a second). The arena holds
+// every run's early samples in four columns linked per series (`next`); a series that grows past
+// ARENA_SAMPLES goes on in chunks of its own, once (a read compacts it into its own head: its arena
+// samples are then dead, at most ARENA_SAMPLES per series, until the run is read again from scratch).
+
+const ARENA_SAMPLES = 16;
+const ARENA_FIRST = 32;
+
+/** Early samples of every series of one run, in insertion order, each linked to its series' next. */
+export class SampleArena {
+  len = 0;
+  private cap = 0;
+  /** Int32 until a step does not fit, then Float64 (the whole column). */
+  steps: Int32Array | Float64Array = new Int32Array(0);
+  walls: Float64Array = new Float64Array(0);
+  /** Float32 until a value float32 cannot hold exactly, then Float64 (the whole column). */
+  values: Float32Array | Float64Array = new Float32Array(0);
+  /** Index of the same series' next sample (undefined past its last). */
+  next: Int32Array = new Int32Array(0);
+
+  /** Appends a sample; returns its index. */
+  push(step: number, wall: number, value: number): number {
+    if (this.len === this.cap) this.grow();
+    const i = this.len++;
+    let st = this.steps;
+    if (st instanceof Int32Array && (step | 0) !== step) st = this.steps = Float64Array.from(st);
+    st[i] = step;
+    this.walls[i] = wall;
+    let vs = this.values;
+    // NaN fits (it stays NaN); -0 fits (fround keeps the sign).
+    if (vs instanceof Float32Array && Math.fround(value) !== value && value === value) vs = this.values = Float64Array.from(vs);
+    vs[i] = value;
+    return i;
+  }
+
+  /**
+   * Reallocates the columns at their exact length (a file of the run has been read): growth by
+   * doubling leaves up to half of each column unused, and a sweep is 10,000s of runs.
+   */
+  trim(): void {
+    if (this.len < this.cap) this.resize(this.len);
+  }
+
+  private grow(): void {
+    this.resize(this.cap === 0 ? ARENA_FIRST : this.cap * 2);
+  }
+
+  private resize(cap: number): void {
+    const n = this.len;
+    const steps = this.steps instanceof Int32Array ? new Int32Array(cap) : new Float64Array(cap);
+    steps.set(this.steps.subarray(0, n));
+    const walls = new Float64Array(cap);
+    walls.set(this.walls.subarray(0, n));
+    const values = this.values instanceof Float32Array ? new Float32Array(cap) : new Float64Array(cap);
+    values.set(this.values.subarray(0, n));
+    const next = new Int32Array(cap);
+    next.set(this.next.subarray(0, n));
+    this.steps = steps;
+    this.walls = walls;
+    this.values = values;
+    this.next = next;
+    this.cap = cap;
+  }
+
+  /** Bytes per sample, for memory estimates. */
+  get sampleBytes(): number {
+    return this.steps.BYTES_PER_ELEMENT + 8 + this.values.BYTES_PER_ELEMENT + 4;
+  }
+}
+
 const CHUNK = 4096;
+/** Shared empty lists (frozen: a push would be a bug, and throws). */
+const NO_CHUNKS: Chunk[] = Object.freeze([]) as unknown as Chunk[];
+const NO_ITEMS: unknown[] = Object.freeze([]) as unknown as unknown[];
 // A store's first chunk is small so that pushScalar's chunk-full branch runs within the first few
 // hundred records of a load, while the code is still unoptimized and gathering type feedback: first
 // reached at sample 4,097 (after TurboFan had compiled the loop), it deoptimized the hot path.
@@ -45,7 +122,8 @@ export class SeriesStore<T> {
   private headValues: Float64Array = EMPTY_F64;
   private headLen = 0;
   /** Chunks after the head, the last being the one filled (`cur`). */
-  private chunks: Chunk[] = [];
+  /** NO_CHUNKS (shared, never written) until the first chunk: an array per series is 32 bytes more. */
+  private chunks: Chunk[] = NO_CHUNKS;
   /** The chunk being filled: narrow columns until a sample does not fit, then wide ones. */
   private cur: Chunk | undefined;
   private curLen = 0;
@@ -62,13 +140,41 @@ export class SeriesStore<T> {
   private prevWall = 0;
   /** Step of the last sample of the current chunk (what the next step delta is taken from). */
   private prevStep = 0;
-  items: T[] = [];
+  /** Non-scalar series' items; a scalar series keeps the shared empty NO_ITEMS. */
+  items: T[] = NO_ITEMS as T[];
   /** ±Infinity while empty (readers check length). Stored on every push: a store first reached
    * by a new tag's first sample, after the hot path was optimized, deoptimized it. */
   minStep = Infinity;
   maxStep = -Infinity;
+  /** The series' samples in the run's arena: the first at arenaHead, the last at arenaTail. */
+  private arenaCount = 0;
+  private arenaHead = -1;
+  private arenaTail = -1;
+  /** The arena takes no more samples of this series (it grew past it, or was compacted). */
+  private arenaDone: boolean;
 
-  constructor(readonly scalar: boolean) {}
+  /** `arena`: the run's (see SampleArena); without one, every sample goes into chunks. */
+  constructor(
+    readonly scalar: boolean,
+    private readonly arena?: SampleArena,
+  ) {
+    this.arenaDone = arena === undefined;
+  }
+
+  /** Takes the sample into the arena if the series is still there; reached only at a chunk boundary. */
+  private toArena(step: number, wall: number, value: number): boolean {
+    if (this.arenaDone || this.arenaCount === ARENA_SAMPLES) {
+      this.arenaDone = true;
+      return false;
+    }
+    const a = this.arena as SampleArena;
+    const i = a.push(step, wall, value);
+    if (this.arenaCount === 0) this.arenaHead = i;
+    else a.next[this.arenaTail] = i;
+    this.arenaTail = i;
+    this.arenaCount++;
+    return true;
+  }
 
   private newChunk(step: number, wall: number): void {
     const cap = this.curCap === 0 ? FIRST_CHUNK : Math.min(CHUNK, this.curCap * GROWTH);
@@ -184,7 +290,17 @@ export class SeriesStore<T> {
   }
 
   pushScalar(step: number, wall: number, value: number): void {
-    if (this.curLen === this.curCap) this.newChunk(step, wall);
+    if (this.curLen === this.curCap) {
+      if (this.toArena(step, wall, value)) {
+        this.length++;
+        const lo = this.minStep;
+        const hi = this.maxStep;
+        this.minStep = step < lo ? step : lo;
+        this.maxStep = step > hi ? step : hi;
+        return;
+      }
+      this.newChunk(step, wall);
+    }
     const i = this.curLen++;
     this.putStep(i, step);
     this.putWall(i, wall);
@@ -200,11 +316,22 @@ export class SeriesStore<T> {
   }
 
   pushItem(step: number, wall: number, item: T): void {
-    if (this.curLen === this.curCap) this.newChunk(step, wall);
+    if (this.items === NO_ITEMS) this.items = [item];
+    else this.items.push(item);
+    if (this.curLen === this.curCap) {
+      if (this.toArena(step, wall, 0)) {
+        this.length++;
+        const lo = this.minStep;
+        const hi = this.maxStep;
+        this.minStep = step < lo ? step : lo;
+        this.maxStep = step > hi ? step : hi;
+        return;
+      }
+      this.newChunk(step, wall);
+    }
     const i = this.curLen++;
     this.putStep(i, step);
     this.putWall(i, wall);
-    this.items.push(item);
     this.length++;
     const lo = this.minStep;
     const hi = this.maxStep;
@@ -224,6 +351,25 @@ export class SeriesStore<T> {
     walls.set(this.headWalls.subarray(0, this.headLen));
     if (this.scalar) values.set(this.headValues.subarray(0, this.headLen));
     let o = this.headLen;
+    if (this.arenaCount > 0) {
+      // Arena samples precede every chunk's: a series leaves the arena before its first chunk.
+      const a = this.arena as SampleArena;
+      const as = a.steps;
+      const aw = a.walls;
+      const av = a.values;
+      const next = a.next;
+      let i = this.arenaHead;
+      for (let k = 0; k < this.arenaCount; k++) {
+        steps[o] = as[i];
+        walls[o] = aw[i];
+        if (this.scalar) values[o] = av[i];
+        o++;
+        i = next[i];
+      }
+      this.arenaCount = 0;
+      this.arenaHead = this.arenaTail = -1;
+    }
+    this.arenaDone = true;
     for (const c of all) {
       const len = c === this.cur ? this.curLen : c.capacity;
       if (c.steps instanceof Uint8Array) undelta(c.stepBase, c.steps, len, steps, o);
@@ -237,7 +383,7 @@ export class SeriesStore<T> {
     this.headWalls = walls;
     this.headValues = values;
     this.headLen = n;
-    this.chunks = [];
+    this.chunks = NO_CHUNKS;
     this.cur = undefined;
     this.curLen = 0;
     this.curCap = 0;
@@ -282,11 +428,11 @@ export class SeriesStore<T> {
     }
     this.length = w;
     this.headLen = w;
-    if (!this.scalar) this.items = keptItems;
+    if (!this.scalar) this.items = keptItems.length ? keptItems : (NO_ITEMS as T[]);
   }
 
   memoryBytes(itemBytes: (item: T) => number): number {
-    let bytes = this.headSteps.byteLength + this.headWalls.byteLength + this.headValues.byteLength;
+    let bytes = this.headSteps.byteLength + this.headWalls.byteLength + this.headValues.byteLength + this.arenaCount * (this.arena?.sampleBytes ?? 0);
     for (const c of this.chunks) bytes += c.steps.byteLength + c.walls.byteLength + (c.values?.byteLength ?? 0);
     for (const it of this.items) bytes += itemBytes(it);
     return bytes;
