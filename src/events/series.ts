@@ -16,72 +16,72 @@
 // ArrayBuffer and a backing store each), a chunk object and a chunk list per tag cost ~900 bytes of
 // heap for ~100 bytes of samples, and 10 objects per tag is what V8's full collections walk (at
 // 100,000 runs a 1.7 GB heap of them paused the event loop for half a second). The arena holds
-// every run's early samples in four columns linked per series (`next`); a series that grows past
-// ARENA_SAMPLES goes on in chunks of its own, once (a read compacts it into its own head: its arena
-// samples are then dead, at most ARENA_SAMPLES per series, until the run is read again from scratch).
+// every run's early samples in one plain array of doubles, linked per series: one object and one
+// unscanned backing store per run, inside V8's heap (off-heap typed arrays per run were 400,000
+// ArrayBuffers at 100,000 runs, whose external memory triggered full collections of their own). A
+// series that grows past ARENA_SAMPLES goes on in chunks of its own, once (a read compacts it into
+// its own head: its arena samples are then dead, at most ARENA_SAMPLES per series, until the run
+// is read again from scratch).
 
 const ARENA_SAMPLES = 16;
-const ARENA_FIRST = 32;
+/** Numbers per arena sample: step, wall time, value, index of the series' next sample. */
+const SLOT = 4;
+
+/** A plain array whose elements V8 keeps as unboxed doubles (it never goes back to a more general kind). */
+function doubleArray(): number[] {
+  const a = [0.5];
+  a.length = 0;
+  return a;
+}
 
 /** Early samples of every series of one run, in insertion order, each linked to its series' next. */
 export class SampleArena {
-  len = 0;
-  private cap = 0;
-  /** Int32 until a step does not fit, then Float64 (the whole column). */
-  steps: Int32Array | Float64Array = new Int32Array(0);
-  walls: Float64Array = new Float64Array(0);
-  /** Float32 until a value float32 cannot hold exactly, then Float64 (the whole column). */
-  values: Float32Array | Float64Array = new Float32Array(0);
-  /** Index of the same series' next sample (undefined past its last). */
-  next: Int32Array = new Int32Array(0);
+  private cols: number[] = doubleArray();
+  /** Samples at the last trim(). */
+  private trimmed = 0;
 
-  /** Appends a sample; returns its index. */
+  get len(): number {
+    return this.cols.length / SLOT;
+  }
+
+  /** Appends a sample (exact: steps, wall times and values are kept as doubles); returns its index. */
   push(step: number, wall: number, value: number): number {
-    if (this.len === this.cap) this.grow();
-    const i = this.len++;
-    let st = this.steps;
-    if (st instanceof Int32Array && (step | 0) !== step) st = this.steps = Float64Array.from(st);
-    st[i] = step;
-    this.walls[i] = wall;
-    let vs = this.values;
-    // NaN fits (it stays NaN); -0 fits (fround keeps the sign).
-    if (vs instanceof Float32Array && Math.fround(value) !== value && value === value) vs = this.values = Float64Array.from(vs);
-    vs[i] = value;
+    const c = this.cols;
+    const i = c.length / SLOT;
+    c.push(step, wall, value, -1);
     return i;
   }
 
+  link(from: number, to: number): void {
+    this.cols[from * SLOT + 3] = to;
+  }
+
+  /** Copies the samples of the series starting at `head` (`count` of them) into the columns at `at`. */
+  copy(head: number, count: number, steps: Float64Array, walls: Float64Array, values: Float64Array | undefined, at: number): void {
+    const c = this.cols;
+    let i = head * SLOT;
+    for (let k = 0; k < count; k++) {
+      steps[at + k] = c[i];
+      walls[at + k] = c[i + 1];
+      if (values !== undefined) values[at + k] = c[i + 2];
+      i = c[i + 3] * SLOT;
+    }
+  }
+
   /**
-   * Reallocates the columns at their exact length (a file of the run has been read): growth by
-   * doubling leaves up to half of each column unused, and a sweep is 10,000s of runs.
+   * Reallocates the samples at their exact length (a file of the run has been read): an array that
+   * grew by pushes has up to half its capacity unused, and a sweep is 10,000s of runs.
    */
   trim(): void {
-    if (this.len < this.cap) this.resize(this.len);
-  }
-
-  private grow(): void {
-    this.resize(this.cap === 0 ? ARENA_FIRST : this.cap * 2);
-  }
-
-  private resize(cap: number): void {
-    const n = this.len;
-    const steps = this.steps instanceof Int32Array ? new Int32Array(cap) : new Float64Array(cap);
-    steps.set(this.steps.subarray(0, n));
-    const walls = new Float64Array(cap);
-    walls.set(this.walls.subarray(0, n));
-    const values = this.values instanceof Float32Array ? new Float32Array(cap) : new Float64Array(cap);
-    values.set(this.values.subarray(0, n));
-    const next = new Int32Array(cap);
-    next.set(this.next.subarray(0, n));
-    this.steps = steps;
-    this.walls = walls;
-    this.values = values;
-    this.next = next;
-    this.cap = cap;
+    const n = this.cols.length;
+    if (n === this.trimmed) return;
+    this.cols = this.cols.slice();
+    this.trimmed = n;
   }
 
   /** Bytes per sample, for memory estimates. */
   get sampleBytes(): number {
-    return this.steps.BYTES_PER_ELEMENT + 8 + this.values.BYTES_PER_ELEMENT + 4;
+    return SLOT * 8;
   }
 }
 
@@ -170,7 +170,7 @@ export class SeriesStore<T> {
     const a = this.arena as SampleArena;
     const i = a.push(step, wall, value);
     if (this.arenaCount === 0) this.arenaHead = i;
-    else a.next[this.arenaTail] = i;
+    else a.link(this.arenaTail, i);
     this.arenaTail = i;
     this.arenaCount++;
     return true;
@@ -353,19 +353,8 @@ export class SeriesStore<T> {
     let o = this.headLen;
     if (this.arenaCount > 0) {
       // Arena samples precede every chunk's: a series leaves the arena before its first chunk.
-      const a = this.arena as SampleArena;
-      const as = a.steps;
-      const aw = a.walls;
-      const av = a.values;
-      const next = a.next;
-      let i = this.arenaHead;
-      for (let k = 0; k < this.arenaCount; k++) {
-        steps[o] = as[i];
-        walls[o] = aw[i];
-        if (this.scalar) values[o] = av[i];
-        o++;
-        i = next[i];
-      }
+      (this.arena as SampleArena).copy(this.arenaHead, this.arenaCount, steps, walls, this.scalar ? values : undefined, o);
+      o += this.arenaCount;
       this.arenaCount = 0;
       this.arenaHead = this.arenaTail = -1;
     }
