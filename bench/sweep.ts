@@ -8,7 +8,7 @@
 //   local disk, 10,000 runs (target ≤ 1.0 s, B p99 ≤ 50 ms); through S3 (s3rver in a child
 //   process, loopback; target ≤ 3 s); a scalars_multirun of 500 runs; 1,000 / 10,000 / 100,000 runs
 //   on local disk for linearity, with the server's peak RSS (sampled every 20 ms from /proc).
-// Flags: --rounds=N (default 3), --no-s3, --no-100k, --runs=a,b,c (linearity sizes).
+// Flags: --rounds=N (default 3; 0: the linearity rows alone), --no-s3, --no-100k, --runs=a,b,c (linearity sizes).
 // The UI rows of issue 10 are bench/sweep-ui.ts's (npm run bench:sweep-ui): a separate script, so
 // this one needs no browser.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -267,7 +267,8 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 await s3?.close();
-lines.push(...header, describe('10,000 runs × 10 tags, local disk', '≤ 1.0 s', localRows));
+// --rounds=0: the linearity rows alone.
+if (localRows.length) lines.push(...header, describe('10,000 runs × 10 tags, local disk', '≤ 1.0 s', localRows));
 if (s3Rows.length) lines.push(describe('10,000 runs × 10 tags, S3 (s3rver, loopback)', '≤ 3 s', s3Rows));
 if (multirun?.multirunMs !== undefined) {
   lines.push('', `scalars_multirun of 500 runs (one tag, form body runs=…&tag=…), right after the first open: ${multirun.multirunMs.toFixed(0)} ms, ${(multirun.multirunBytes! / 1e6).toFixed(2)} MB of JSON.`);

@@ -14,7 +14,7 @@ import { ProtoError, halfToNumber, lengthDelimited, pos, readDouble, readFloat, 
 import type { FrameProblem, RecordSink } from './record-reader.js';
 import { RunState, newFileState, type FileState } from './run.js';
 import type { TagState } from './tag-table.js';
-import { tensorScalar } from './tensor.js';
+import { tensorHistogram, tensorScalar } from './tensor.js';
 import {
   EMPTY_BYTES,
   audioRef,
@@ -246,7 +246,12 @@ export class EventDecoder implements RecordSink, Warn {
         else throw new ProtoError(`scalar tag ${short(t.tag)} holds a non-scalar value`);
         return;
       case 'histograms': {
-        const buckets = kind === V_HISTO ? histoBuckets(buf, vs, ve) : kind === V_TENSOR ? checkedTensor(this, buf, vs, ve).numbers.map(Math.fround) : undefined;
+        const buckets =
+          kind === V_HISTO
+            ? histoBuckets(buf, vs, ve)
+            : kind === V_TENSOR
+              ? (tensorHistogram(buf, vs, ve) ?? checkedTensor(this, buf, vs, ve).numbers.map(Math.fround))
+              : undefined;
         if (!buckets) throw new ProtoError(`histogram tag ${short(t.tag)} holds no histogram`);
         store.pushItem(step, wall, buckets);
         return;

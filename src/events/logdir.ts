@@ -231,6 +231,9 @@ class LogdirImpl extends LogdirReader implements Logdir {
       bytesRead += r.bytesRead;
       records += r.records;
     }
+    // Counted before the reload is done (data/runs may answer from it meanwhile); a problem reported
+    // while the count yields, to a run it has passed, shows in the next reload's count.
+    await this.countInSlices(slices);
     this.totals.bytesRead += bytesRead;
     this.totals.records += records;
     this.totals.reloads++;
@@ -301,6 +304,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
       // A read still in flight writes into a pooled buffer: let it land before the next file.
       if (pending) await pending;
       reader.endRead();
+      run.tagTable.settle();
       if (handle) await handle.close().catch(() => undefined);
     }
   }
@@ -329,12 +333,17 @@ class LogdirImpl extends LogdirReader implements Logdir {
       }
     } finally {
       reader.endRead();
+      run.tagTable.settle();
     }
     return { bytesRead: got.length, records };
   }
 
   reportProblem(run: string, problem: Problem): void {
-    this.runStates.get(run)?.addProblem(problem);
+    const r = this.runStates.get(run);
+    if (!r) return;
+    const before = r.problems.length + r.problemsOmitted;
+    r.addProblem(problem);
+    if (this.counted) this.counted.problems += r.problems.length + r.problemsOmitted - before;
   }
 
   projectorConfigs(): ProjectorConfigFile[] {
@@ -352,27 +361,55 @@ class LogdirImpl extends LogdirReader implements Logdir {
     return out;
   }
 
+  /**
+   * Samples, memory and problems as the last completed reload left them (plus problems reported
+   * since): counted at the end of each reload in slices, because data/status asks for them while a
+   * load runs and a count over 100,000 runs × 10 tags was a 340 ms task per request. Before the
+   * first reload ends they are counted here, once the load is not running (0 while it runs).
+   */
   stats(): LogdirStats {
-    let samples = 0;
-    let memoryBytes = 0;
-    let problems = 0;
-    for (const r of this.runStates.values()) {
-      problems += r.problems.length + r.problemsOmitted;
-      for (const t of r.tags.values()) {
-        samples += t.store.length;
-        memoryBytes += t.store.memoryBytes(itemBytes) + 256;
-      }
-    }
+    const c = this.counted ?? (this.loadState.loading ? undefined : (this.counted = this.countNow()));
     return {
       runs: this.runStates.size,
       files: this.totals.files,
       bytesRead: this.totals.bytesRead,
       records: this.totals.records,
-      samples,
-      memoryBytes,
-      problems,
+      samples: c?.samples ?? 0,
+      memoryBytes: c?.memoryBytes ?? 0,
+      problems: c?.problems ?? 0,
       reloads: this.totals.reloads,
     };
+  }
+
+  private counted: Counted | undefined;
+
+  private countNow(): Counted {
+    const c: Counted = { samples: 0, memoryBytes: 0, problems: 0 };
+    for (const r of this.runStates.values()) countRun(r, c);
+    return c;
+  }
+
+  private async countInSlices(slices: Slices): Promise<void> {
+    const c: Counted = { samples: 0, memoryBytes: 0, problems: 0 };
+    for (const r of this.runStates.values()) {
+      await slices.pause();
+      countRun(r, c);
+    }
+    this.counted = c;
+  }
+}
+
+interface Counted {
+  samples: number;
+  memoryBytes: number;
+  problems: number;
+}
+
+function countRun(r: RunState, c: Counted): void {
+  c.problems += r.problems.length + r.problemsOmitted;
+  for (const t of r.tags.values()) {
+    c.samples += t.store.length;
+    c.memoryBytes += t.store.memoryBytes(itemBytes) + 256;
   }
 }
 

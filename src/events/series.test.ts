@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SeriesStore } from './series.js';
+import { SampleArena, SeriesStore } from './series.js';
 
 test('scalar columns keep every step and value exactly, whether or not they fit int32 / float32', () => {
   const s = new SeriesStore<never>(true);
@@ -78,4 +78,60 @@ test('steps come back exactly whether consecutive gaps fit a byte delta or not',
   assert.deepEqual([...s.steps], steps);
   assert.equal(s.minStep, Math.min(...steps));
   assert.equal(s.maxStep, Math.max(...steps));
+});
+
+test("series sharing a run's arena read back exactly, interleaved, before and after they outgrow it", () => {
+  const arena = new SampleArena();
+  const tags = Array.from({ length: 7 }, (_, t) => ({ store: new SeriesStore<never>(true, arena), want: [] as Array<[number, number, number]> }));
+  // Tag t gets 3 + 5t samples (3 … 33: some stay in the arena, some outgrow its 16), interleaved as
+  // a writer writes them, with values and steps the arena's narrow columns cannot hold at first.
+  for (let step = 0; step < 40; step++) {
+    tags.forEach(({ store, want }, t) => {
+      if (step >= 3 + 5 * t) return;
+      const s = t === 2 && step === 1 ? 2 ** 40 : t === 3 && step === 2 ? 2.5 : step;
+      const v = t === 4 && step === 0 ? 0.1 : step === 5 ? NaN : step === 6 ? -0 : Math.fround(step / 3 + t);
+      const w = 1.7e9 + step * 0.25 + t;
+      want.push([s, w, v]);
+      store.pushScalar(s, w, v);
+    });
+    if (step === 20) arena.trim();
+  }
+  for (const [t, { store, want }] of tags.entries()) {
+    assert.equal(store.length, want.length, `tag ${t}`);
+    assert.deepEqual([...store.steps], want.map((x) => x[0]), `tag ${t}`);
+    assert.deepEqual([...store.wallTimes], want.map((x) => x[1]), `tag ${t}`);
+    const values = [...store.values];
+    want.forEach((x, i) => assert.ok(Object.is(values[i], x[2]), `tag ${t} value ${i}: ${values[i]} vs ${x[2]}`));
+    assert.equal(store.minStep, Math.min(...want.map((x) => x[0])));
+    assert.equal(store.maxStep, Math.max(...want.map((x) => x[0])));
+  }
+  // After a read the series goes on in its own chunks (never back into the arena), and purges work.
+  const { store, want } = tags[1];
+  const before = arena.len;
+  for (let step = 100; step < 140; step++) {
+    store.pushScalar(step, step, step);
+    want.push([step, step, step]);
+  }
+  assert.equal(arena.len, before);
+  assert.deepEqual([...store.steps], want.map((x) => x[0]));
+  store.purgeFrom(120);
+  assert.deepEqual([...store.steps], want.map((x) => x[0]).filter((x) => x < 120));
+  // Memory estimates count arena samples.
+  assert.ok(tags[0].store.memoryBytes(() => 0) > 0);
+});
+
+test('item series in an arena keep their steps, wall times and items together', () => {
+  const arena = new SampleArena();
+  const a = new SeriesStore<string>(false, arena);
+  const b = new SeriesStore<string>(false, arena);
+  for (let i = 0; i < 30; i++) {
+    a.pushItem(i, 100 + i, `a${i}`);
+    if (i % 2) b.pushItem(i * 10, 200 + i, `b${i}`);
+  }
+  assert.deepEqual([...a.steps], Array.from({ length: 30 }, (_, i) => i));
+  assert.deepEqual([...a.wallTimes], Array.from({ length: 30 }, (_, i) => 100 + i));
+  assert.deepEqual(a.items, Array.from({ length: 30 }, (_, i) => `a${i}`));
+  assert.deepEqual([...b.steps], Array.from({ length: 15 }, (_, i) => (2 * i + 1) * 10));
+  assert.deepEqual(b.items, Array.from({ length: 15 }, (_, i) => `b${2 * i + 1}`));
+  assert.deepEqual(new SeriesStore<string>(false, arena).items, []);
 });

@@ -11,7 +11,84 @@
 // while loading, and fresh pages are what a cold load pays most for. A column widens the first time
 // a sample does not fit exactly, so nothing is ever rounded; compact() widens to Float64 anyway.
 
+// A series' first ARENA_SAMPLES samples are not in columns of its own but in its run's
+// SampleArena: a sweep's tags hold ~10 points each, and three typed arrays (an object, an
+// ArrayBuffer and a backing store each), a chunk object and a chunk list per tag cost ~900 bytes of
+// heap for ~100 bytes of samples, and 10 objects per tag is what V8's full collections walk (at
+// 100,000 runs a 1.7 GB heap of them paused the event loop for half a second). The arena holds
+// every run's early samples in one plain array of doubles, linked per series: one object and one
+// unscanned backing store per run, inside V8's heap (off-heap typed arrays per run were 400,000
+// ArrayBuffers at 100,000 runs, whose external memory triggered full collections of their own). A
+// series that grows past ARENA_SAMPLES goes on in chunks of its own, once (a read compacts it into
+// its own head: its arena samples are then dead, at most ARENA_SAMPLES per series, until the run
+// is read again from scratch).
+
+const ARENA_SAMPLES = 16;
+/** Numbers per arena sample: step, wall time, value, index of the series' next sample. */
+const SLOT = 4;
+
+/** A plain array whose elements V8 keeps as unboxed doubles (it never goes back to a more general kind). */
+function doubleArray(): number[] {
+  const a = [0.5];
+  a.length = 0;
+  return a;
+}
+
+/** Early samples of every series of one run, in insertion order, each linked to its series' next. */
+export class SampleArena {
+  private cols: number[] = doubleArray();
+  /** Samples at the last trim(). */
+  private trimmed = 0;
+
+  get len(): number {
+    return this.cols.length / SLOT;
+  }
+
+  /** Appends a sample (exact: steps, wall times and values are kept as doubles); returns its index. */
+  push(step: number, wall: number, value: number): number {
+    const c = this.cols;
+    const i = c.length / SLOT;
+    c.push(step, wall, value, -1);
+    return i;
+  }
+
+  link(from: number, to: number): void {
+    this.cols[from * SLOT + 3] = to;
+  }
+
+  /** Copies the samples of the series starting at `head` (`count` of them) into the columns at `at`. */
+  copy(head: number, count: number, steps: Float64Array, walls: Float64Array, values: Float64Array | undefined, at: number): void {
+    const c = this.cols;
+    let i = head * SLOT;
+    for (let k = 0; k < count; k++) {
+      steps[at + k] = c[i];
+      walls[at + k] = c[i + 1];
+      if (values !== undefined) values[at + k] = c[i + 2];
+      i = c[i + 3] * SLOT;
+    }
+  }
+
+  /**
+   * Reallocates the samples at their exact length (a file of the run has been read): an array that
+   * grew by pushes has up to half its capacity unused, and a sweep is 10,000s of runs.
+   */
+  trim(): void {
+    const n = this.cols.length;
+    if (n === this.trimmed) return;
+    this.cols = this.cols.slice();
+    this.trimmed = n;
+  }
+
+  /** Bytes per sample, for memory estimates. */
+  get sampleBytes(): number {
+    return SLOT * 8;
+  }
+}
+
 const CHUNK = 4096;
+/** Shared empty lists (frozen: a push would be a bug, and throws). */
+const NO_CHUNKS: Chunk[] = Object.freeze([]) as unknown as Chunk[];
+const NO_ITEMS: unknown[] = Object.freeze([]) as unknown as unknown[];
 // A store's first chunk is small so that pushScalar's chunk-full branch runs within the first few
 // hundred records of a load, while the code is still unoptimized and gathering type feedback: first
 // reached at sample 4,097 (after TurboFan had compiled the loop), it deoptimized the hot path.
@@ -45,7 +122,8 @@ export class SeriesStore<T> {
   private headValues: Float64Array = EMPTY_F64;
   private headLen = 0;
   /** Chunks after the head, the last being the one filled (`cur`). */
-  private chunks: Chunk[] = [];
+  /** NO_CHUNKS (shared, never written) until the first chunk: an array per series is 32 bytes more. */
+  private chunks: Chunk[] = NO_CHUNKS;
   /** The chunk being filled: narrow columns until a sample does not fit, then wide ones. */
   private cur: Chunk | undefined;
   private curLen = 0;
@@ -62,13 +140,63 @@ export class SeriesStore<T> {
   private prevWall = 0;
   /** Step of the last sample of the current chunk (what the next step delta is taken from). */
   private prevStep = 0;
-  items: T[] = [];
-  /** ±Infinity while empty (readers check length). Stored on every push: a store first reached
-   * by a new tag's first sample, after the hot path was optimized, deoptimized it. */
-  minStep = Infinity;
-  maxStep = -Infinity;
+  /** Non-scalar series' items; a scalar series keeps the shared empty NO_ITEMS. */
+  items: T[] = NO_ITEMS as T[];
+  /**
+   * Smallest and largest step, undefined while empty. Not ±Infinity: a field that ever holds a
+   * non-integer number keeps every value boxed in a heap number of its own (two objects more per
+   * series, 2,000,000 at 100,000 runs for V8's collections to walk); a field first given
+   * `undefined` holds integer steps in place. Stored on every push: a store first reached by a new
+   * tag's first sample, after the hot path was optimized, deoptimized it.
+   */
+  private lo: number | undefined = undefined;
+  private hi: number | undefined = undefined;
 
-  constructor(readonly scalar: boolean) {}
+  /** ±Infinity while empty (readers check length). */
+  get minStep(): number {
+    return this.lo ?? Infinity;
+  }
+
+  get maxStep(): number {
+    return this.hi ?? -Infinity;
+  }
+
+  private noteStep(step: number): void {
+    const lo = this.lo;
+    const hi = this.hi;
+    this.lo = lo === undefined || step < lo ? step : lo;
+    this.hi = hi === undefined || step > hi ? step : hi;
+  }
+
+  /** The series' samples in the run's arena: the first at arenaHead, the last at arenaTail. */
+  private arenaCount = 0;
+  private arenaHead = -1;
+  private arenaTail = -1;
+  /** The arena takes no more samples of this series (it grew past it, or was compacted). */
+  private arenaDone: boolean;
+
+  /** `arena`: the run's (see SampleArena); without one, every sample goes into chunks. */
+  constructor(
+    readonly scalar: boolean,
+    private readonly arena?: SampleArena,
+  ) {
+    this.arenaDone = arena === undefined;
+  }
+
+  /** Takes the sample into the arena if the series is still there; reached only at a chunk boundary. */
+  private toArena(step: number, wall: number, value: number): boolean {
+    if (this.arenaDone || this.arenaCount === ARENA_SAMPLES) {
+      this.arenaDone = true;
+      return false;
+    }
+    const a = this.arena as SampleArena;
+    const i = a.push(step, wall, value);
+    if (this.arenaCount === 0) this.arenaHead = i;
+    else a.link(this.arenaTail, i);
+    this.arenaTail = i;
+    this.arenaCount++;
+    return true;
+  }
 
   private newChunk(step: number, wall: number): void {
     const cap = this.curCap === 0 ? FIRST_CHUNK : Math.min(CHUNK, this.curCap * GROWTH);
@@ -184,7 +312,14 @@ export class SeriesStore<T> {
   }
 
   pushScalar(step: number, wall: number, value: number): void {
-    if (this.curLen === this.curCap) this.newChunk(step, wall);
+    if (this.curLen === this.curCap) {
+      if (this.toArena(step, wall, value)) {
+        this.length++;
+        this.noteStep(step);
+        return;
+      }
+      this.newChunk(step, wall);
+    }
     const i = this.curLen++;
     this.putStep(i, step);
     this.putWall(i, wall);
@@ -193,23 +328,25 @@ export class SeriesStore<T> {
     if (v32 !== undefined && (Math.fround(value) === value || value !== value)) v32[i] = value;
     else (this.values64 ?? this.widenValues())[i] = value;
     this.length++;
-    const lo = this.minStep;
-    const hi = this.maxStep;
-    this.minStep = step < lo ? step : lo;
-    this.maxStep = step > hi ? step : hi;
+    this.noteStep(step);
   }
 
   pushItem(step: number, wall: number, item: T): void {
-    if (this.curLen === this.curCap) this.newChunk(step, wall);
+    if (this.items === NO_ITEMS) this.items = [item];
+    else this.items.push(item);
+    if (this.curLen === this.curCap) {
+      if (this.toArena(step, wall, 0)) {
+        this.length++;
+        this.noteStep(step);
+        return;
+      }
+      this.newChunk(step, wall);
+    }
     const i = this.curLen++;
     this.putStep(i, step);
     this.putWall(i, wall);
-    this.items.push(item);
     this.length++;
-    const lo = this.minStep;
-    const hi = this.maxStep;
-    this.minStep = step < lo ? step : lo;
-    this.maxStep = step > hi ? step : hi;
+    this.noteStep(step);
   }
 
   /** Moves every chunk into one exact-size Float64 head (no-op when already contiguous). */
@@ -224,6 +361,14 @@ export class SeriesStore<T> {
     walls.set(this.headWalls.subarray(0, this.headLen));
     if (this.scalar) values.set(this.headValues.subarray(0, this.headLen));
     let o = this.headLen;
+    if (this.arenaCount > 0) {
+      // Arena samples precede every chunk's: a series leaves the arena before its first chunk.
+      (this.arena as SampleArena).copy(this.arenaHead, this.arenaCount, steps, walls, this.scalar ? values : undefined, o);
+      o += this.arenaCount;
+      this.arenaCount = 0;
+      this.arenaHead = this.arenaTail = -1;
+    }
+    this.arenaDone = true;
     for (const c of all) {
       const len = c === this.cur ? this.curLen : c.capacity;
       if (c.steps instanceof Uint8Array) undelta(c.stepBase, c.steps, len, steps, o);
@@ -237,7 +382,7 @@ export class SeriesStore<T> {
     this.headWalls = walls;
     this.headValues = values;
     this.headLen = n;
-    this.chunks = [];
+    this.chunks = NO_CHUNKS;
     this.cur = undefined;
     this.curLen = 0;
     this.curCap = 0;
@@ -267,8 +412,7 @@ export class SeriesStore<T> {
     const values = this.headValues;
     const keptItems: T[] = [];
     let w = 0;
-    this.minStep = Infinity;
-    this.maxStep = -Infinity;
+    this.lo = this.hi = undefined;
     for (let r = 0; r < this.length; r++) {
       const s = steps[r];
       if (s >= step) continue;
@@ -276,17 +420,16 @@ export class SeriesStore<T> {
       walls[w] = walls[r];
       if (this.scalar) values[w] = values[r];
       else keptItems.push(this.items[r]);
-      if (!(s >= this.minStep)) this.minStep = s;
-      if (!(s <= this.maxStep)) this.maxStep = s;
+      this.noteStep(s);
       w++;
     }
     this.length = w;
     this.headLen = w;
-    if (!this.scalar) this.items = keptItems;
+    if (!this.scalar) this.items = keptItems.length ? keptItems : (NO_ITEMS as T[]);
   }
 
   memoryBytes(itemBytes: (item: T) => number): number {
-    let bytes = this.headSteps.byteLength + this.headWalls.byteLength + this.headValues.byteLength;
+    let bytes = this.headSteps.byteLength + this.headWalls.byteLength + this.headValues.byteLength + this.arenaCount * (this.arena?.sampleBytes ?? 0);
     for (const c of this.chunks) bytes += c.steps.byteLength + c.walls.byteLength + (c.values?.byteLength ?? 0);
     for (const it of this.items) bytes += itemBytes(it);
     return bytes;

@@ -3,7 +3,7 @@
 // collisions resolved by comparing bytes) and listed by name; the hash is computed here only.
 import type { SeriesKind, TagMetadata } from './model.js';
 import { utf8 } from './proto.js';
-import { SeriesStore } from './series.js';
+import { SampleArena, SeriesStore } from './series.js';
 import type { SeriesItem } from './values.js';
 
 /** Names (and plain metadata) a TagNames shares at most; later ones are simply not shared. */
@@ -78,6 +78,9 @@ export class TagTable {
   /** The tag found last: writers cycle through tags in a fixed order, so its successor is likely next. */
   private last: TagState | undefined;
 
+  /** The run's early samples, every tag's (see SampleArena). */
+  private arena = new SampleArena();
+
   constructor(private readonly names: TagNames = new TagNames()) {}
 
   /** The tag whose bytes are buf[s, e), if known. */
@@ -105,7 +108,7 @@ export class TagTable {
   /** A new tag with bytes buf[s, e) (find() did not know it), with an empty series. */
   add(buf: Buffer, s: number, e: number, kind: SeriesKind, metadata: TagMetadata): TagState {
     const { tag, bytes } = this.names.intern(buf, s, e);
-    const state: TagState = { tag, bytes, kind, metadata: this.names.metadata(metadata), store: new SeriesStore<SeriesItem>(kind === 'scalars'), maxSamplesPerStep: 0, next: undefined };
+    const state: TagState = { tag, bytes, kind, metadata: this.names.metadata(metadata), store: new SeriesStore<SeriesItem>(kind === 'scalars', this.arena), maxSamplesPerStep: 0, next: undefined };
     if (this.last !== undefined) this.last.next = state;
     this.last = state;
     const h = hashBytes(buf, s, e);
@@ -117,7 +120,14 @@ export class TagTable {
     return state;
   }
 
+  /** A file of the run has been read: its early samples' columns at their exact size. */
+  settle(): void {
+    this.arena.trim();
+  }
+
   clear(): void {
+    // A new arena, not the old one emptied: a reader may still hold a dropped series, which reads its samples there.
+    this.arena = new SampleArena();
     this.byName.clear();
     this.byHash.clear();
     this.last = undefined;

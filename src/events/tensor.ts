@@ -263,6 +263,95 @@ export function tensorScalar(buf: Buffer, s: number, e: number): number {
   return t.numbers[0];
 }
 
+/**
+ * A TensorFlow 2 histogram, the [k, 3] tensor of (left, right, count) rows, as float32-rounded
+ * numbers (what checkedTensor(...).numbers.map(Math.fround) gives), in one pass that allocates only
+ * the answer: the general decoder built an element array, a typed copy and a rounded copy per
+ * record (1.6× PyTorch's HistogramProto on a cold load). Takes the shapes writers produce: DT_FLOAT
+ * or DT_DOUBLE, shape [k, 3], elements in tensor_content or one packed float_val / double_val
+ * field. Anything else (another dtype or shape, unpacked or split elements, a count that does not
+ * match the shape, a malformed proto) is undefined and left to the general decoder, which reports
+ * it; the claimed k never sizes the answer before the bytes present agree with it.
+ */
+export function tensorHistogram(buf: Buffer, s: number, e: number): Float64Array | undefined {
+  let dtype = 0;
+  let rows = -1;
+  let elemS = -1;
+  let elemE = -1;
+  let elemWidth = 0;
+  let p = s;
+  while (p < e) {
+    const key = buf[p++];
+    if (key === 0x08) {
+      // dtype: one-byte varint for every dtype taken here
+      if (p >= e || buf[p] >= 0x80) return undefined;
+      dtype = buf[p++];
+    } else if (key === 0x12 || key === 0x22 || key === 0x2a || key === 0x32) {
+      let len = 0;
+      let shift = 0;
+      let b = 0x80;
+      while (b >= 0x80) {
+        if (p >= e || shift > 21) return undefined;
+        b = buf[p++];
+        len += (b & 0x7f) * 2 ** shift;
+        shift += 7;
+      }
+      const fe = p + len;
+      if (fe > e) return undefined;
+      if (key === 0x12) {
+        rows = shapeRows3(buf, p, fe);
+        if (rows < 0) return undefined;
+      } else {
+        if (elemS >= 0) return undefined; // elements in two fields: the general decoder
+        elemS = p;
+        elemE = fe;
+        elemWidth = key === 0x22 ? 0 : key === 0x2a ? 4 : 8;
+      }
+      p = fe;
+    } else return undefined;
+  }
+  if (p !== e || rows < 0 || elemS < 0) return undefined;
+  const width = dtype === DT_FLOAT ? 4 : dtype === DT_DOUBLE ? 8 : 0;
+  if (width === 0 || (elemWidth !== 0 && elemWidth !== width)) return undefined;
+  const n = rows * 3;
+  if (elemE - elemS !== n * width || n > LIMITS.tensorElements) return undefined;
+  const out = new Float64Array(n);
+  const f32 = Math.fround;
+  if (width === 4) for (let i = 0; i < n; i++) out[i] = buf.readFloatLE(elemS + 4 * i);
+  else for (let i = 0; i < n; i++) out[i] = f32(buf.readDoubleLE(elemS + 8 * i));
+  return out;
+}
+
+/** k of a TensorShapeProto [k, 3] at buf[s, e) (dims without names), else -1. */
+function shapeRows3(buf: Buffer, s: number, e: number): number {
+  let p = s;
+  let dims = 0;
+  let rows = -1;
+  while (p < e) {
+    // dim {1: size}: 0x12, length, 0x08, size varint
+    if (buf[p] !== 0x12) return -1;
+    const len = buf[p + 1];
+    const de = p + 2 + len;
+    if (len >= 0x80 || de > e || buf[p + 2] !== 0x08) return -1;
+    let q = p + 3;
+    let size = 0;
+    let shift = 0;
+    let b = 0x80;
+    while (b >= 0x80) {
+      if (q >= de || shift > 28) return -1;
+      b = buf[q++];
+      size += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    }
+    if (q !== de) return -1;
+    if (dims === 0) rows = size;
+    else if (dims === 1 && size !== 3) return -1;
+    dims++;
+    p = de;
+  }
+  return dims === 2 ? rows : -1;
+}
+
 /** The tensor's strings decoded as UTF-8. */
 export function tensorStrings(buf: Buffer, t: DecodedTensor): string[] {
   const out: string[] = [];

@@ -90,6 +90,75 @@ export function prCurveItem(w: Warn, t: DecodedTensor, tag: string): PrItem {
 
 /** HistogramProto → flat [left, right, count]* as TensorBoard serves it (float32 values). */
 export function histoBuckets(buf: Buffer, s: number, e: number): Float64Array {
+  return packedHistoBuckets(buf, s, e) ?? walkedHistoBuckets(buf, s, e);
+}
+
+/**
+ * histoBuckets for the HistogramProto every writer produces (fixed64 min/max/num/sum/sum_squares,
+ * then bucket_limit and bucket each one packed field, one-byte keys), straight from the bytes with
+ * only the answer allocated; undefined for anything else (walkedHistoBuckets takes it).
+ */
+function packedHistoBuckets(buf: Buffer, s: number, e: number): Float64Array | undefined {
+  let min = 0;
+  let max = 0;
+  let limS = -1;
+  let limE = -1;
+  let cntS = -1;
+  let cntE = -1;
+  let p = s;
+  while (p < e) {
+    const key = buf[p++];
+    if (key === 0x09 || key === 0x11 || key === 0x19 || key === 0x21 || key === 0x29) {
+      if (p + 8 > e) return undefined;
+      if (key === 0x09) min = buf.readDoubleLE(p);
+      else if (key === 0x11) max = buf.readDoubleLE(p);
+      p += 8;
+    } else if (key === 0x32 || key === 0x3a) {
+      let len = 0;
+      let shift = 0;
+      let b = 0x80;
+      while (b >= 0x80) {
+        if (p >= e || shift > 21) return undefined;
+        b = buf[p++];
+        len += (b & 0x7f) * 2 ** shift;
+        shift += 7;
+      }
+      const fe = p + len;
+      if (fe > e || len % 8 !== 0) return undefined;
+      if (key === 0x32) {
+        if (limS >= 0) return undefined;
+        limS = p;
+        limE = fe;
+      } else {
+        if (cntS >= 0) return undefined;
+        cntS = p;
+        cntE = fe;
+      }
+      p = fe;
+    } else return undefined;
+  }
+  if (p !== e || cntE - cntS > 8 * LIMITS.tensorElements || limE - limS > 8 * LIMITS.tensorElements) return undefined;
+  const n = cntS < 0 ? 0 : (cntE - cntS) / 8;
+  const nLim = limS < 0 ? 0 : (limE - limS) / 8;
+  let first = 0;
+  while (first < n && !(buf.readDoubleLE(cntS + 8 * first) > 0)) first++;
+  let last = n - 1;
+  while (last >= 0 && !(buf.readDoubleLE(cntS + 8 * last) > 0)) last--;
+  const f32 = Math.fround;
+  if (first > last) return Float64Array.of(f32(min), f32(max), 0);
+  const k = last - first + 1;
+  const out = new Float64Array(k * 3);
+  for (let i = 0; i < k; i++) {
+    const b = first + i;
+    out[i * 3] = f32(i === 0 ? min : b - 1 < nLim ? buf.readDoubleLE(limS + 8 * (b - 1)) : min);
+    out[i * 3 + 1] = f32(i === k - 1 ? max : b < nLim ? buf.readDoubleLE(limS + 8 * b) : max);
+    out[i * 3 + 2] = f32(buf.readDoubleLE(cntS + 8 * b));
+  }
+  return out;
+}
+
+/** histoBuckets for any HistogramProto: every field through the proto walker. */
+function walkedHistoBuckets(buf: Buffer, s: number, e: number): Float64Array {
   let min = 0;
   let max = 0;
   const limits: number[] = [];

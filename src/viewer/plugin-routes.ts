@@ -37,15 +37,30 @@ import { markdownToSafeHtml, textTensorToHtml } from './text-html.js';
  */
 async function tagsBody(logdir: Logdir, kind: SeriesKind, perRun: (tags: TagInfo[]) => unknown): Promise<Buffer> {
   const slices = new Slices();
-  const parts: string[] = [];
+  // Encoded to bytes a batch at a time: one join and UTF-8 encoding of the whole answer at the end
+  // was a single 200 ms task at 100,000 runs (~50 MB of JSON).
+  const chunks: Buffer[] = [];
+  let parts: string[] = [];
+  let batch = 0;
   for (const name of logdir.runNames()) {
     const r = logdir.run(name);
     if (!r?.kinds.has(kind)) continue;
-    parts.push(`${JSON.stringify(r.name)}:${tbStringify(perRun(r.tags.filter((t) => t.kind === kind)))}`);
+    const part = `${JSON.stringify(r.name)}:${tbStringify(perRun(r.tags.filter((t) => t.kind === kind)))}`;
+    parts.push(part);
+    batch += part.length;
+    if (batch >= TAGS_BATCH_CHARS) {
+      chunks.push(Buffer.from((chunks.length ? ',' : '{') + parts.join(','), 'utf8'));
+      parts = [];
+      batch = 0;
+    }
     await slices.pause();
   }
-  return Buffer.from(`{${parts.join(',')}}`, 'utf8');
+  chunks.push(Buffer.from((chunks.length ? (parts.length ? ',' : '') : '{') + parts.join(',') + '}', 'utf8'));
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
+
+/** Characters of a tags answer encoded at once (see tagsBody). */
+const TAGS_BATCH_CHARS = 256 * 1024;
 
 /** TensorBoard's `tags` answer: display name and (sanitized) description per tag. */
 function describedTags(logdir: Logdir, kind: SeriesKind, withSamples = false): Promise<Buffer> {
