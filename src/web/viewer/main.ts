@@ -422,7 +422,7 @@ function showTab(): void {
   debug.tab = id;
   const tab = TABS.find(([k]) => k === id)?.[2] as Tab;
   if (!noData) content.replaceChildren(tab.el);
-  tagFilter.parentElement?.toggleAttribute('hidden', id === 'hparams' || id === 'problems' || id === 'projector' || id === 'graphs');
+  tagFilter.parentElement?.toggleAttribute('hidden', id === 'hparams' || id === 'custom_scalars' || id === 'problems' || id === 'projector' || id === 'graphs');
   showSettingsFor(sidebar, tab.settings);
   renderTabs();
   if (refreshedOnce.has(id)) tab.redraw();
