@@ -14,6 +14,7 @@
 // The routes themselves (registerDataApi) take a DataSource: how a request finds its loaded data.
 // For a job it is the chain above; `vizjobs view` (src/view/) mounts the same routes at /data/ over
 // one fixed set of log directories, so both answer byte for byte alike.
+import { CONFIG_TAG } from './custom-scalars.js';
 import formbody from '@fastify/formbody';
 import { basename } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -104,6 +105,7 @@ const PLUGINS: [string, string, string, SeriesKind[]][] = [
   ['text', 'Text', 'tf-text-dashboard', ['text']],
   ['pr_curves', 'PR Curves', 'tf-pr-curve-dashboard', ['pr_curves']],
   ['hparams', 'HParams', 'tf-hparams-dashboard', ['hparams']],
+  ['custom_scalars', 'Custom Scalars', 'tf-custom-scalar-dashboard', []],
 ];
 
 export async function viewerDataRoutes(app: FastifyInstance, opts: ViewerDataOptions): Promise<void> {
@@ -220,7 +222,9 @@ export async function registerDataApi(app: FastifyInstance, src: DataSource): Pr
       const has = (kinds: SeriesKind[]): boolean => runs.some((r) => kinds.some((k) => r.kinds.has(k)));
       const out: Record<string, object> = {};
       for (const [name, tab, element, kinds] of PLUGINS) {
-        const enabled = name === 'graphs' ? runs.some((r) => r.hasGraph || r.runMetadataTags.length > 0) : has(kinds);
+        const enabled = name === 'graphs' ? runs.some((r) => r.hasGraph || r.runMetadataTags.length > 0)
+          : name === 'custom_scalars' ? runs.some((r) => r.tags.some((t) => t.tag === CONFIG_TAG && t.metadata.pluginName === 'custom_scalars'))
+          : has(kinds);
         out[name] = {
           enabled,
           tab_name: tab,

@@ -12,6 +12,7 @@ import { audioContentType, decodeBlobKey, encodeBlobKey, imageContentType } from
 import { compressHistogram } from './distributions.js';
 import { downsampleIndices } from './downsample.js';
 import { graphDefToPbtxt } from './graph-pbtxt.js';
+import { layoutJson } from './custom-scalars.js';
 import { experimentJson, sessionGroupsJson, type SessionGroupsRequest } from './hparams.js';
 import { sendCached, sendJson } from './respond.js';
 import {
@@ -392,6 +393,33 @@ export function registerPluginRoutes(route: RouteFn): void {
     const raw: unknown = req.method === 'POST' ? req.body : parseJsonParam(one(q, 'request'));
     const request = sessionGroupsRequest(raw);
     return sendJson(req, reply, sessionGroupsJson(v.logdir, request));
+  });
+
+  // --- custom scalars -----------------------------------------------------------------------
+  route('GET', 'plugin/custom_scalars/layout', (v, _q, req, reply) =>
+    sendCached(req, reply, v, 'custom_scalars/layout', () => layoutJson(v.logdir)),
+  );
+  // A pattern RE2 refuses (invalid, lookaround, too complex) is what TensorBoard calls an invalid
+  // regex: regex_valid false, not an error, so one bad chart does not break the dashboard.
+  route('GET', 'plugin/custom_scalars/scalars', (v, q, req, reply) => {
+    const run = one(q, 'run') ?? '';
+    const pattern = one(q, 'tag') ?? '';
+    const limit = budget(q);
+    return sendCached(req, reply, v, `custom_scalars\0${run}\0${pattern}\0${limit}`, async () => {
+      let re: ReturnType<typeof compileUserRegex> | undefined;
+      try {
+        re = pattern ? compileUserRegex('tag', `^(?:${pattern})`) : undefined;
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+      }
+      if (!re) return Buffer.from('{"regex_valid":false,"tag_to_events":{}}');
+      const r = v.logdir.run(run);
+      const tags = r ? r.tags.filter((t) => t.kind === 'scalars' && re.test(t.tag)).map((t) => t.tag) : [];
+      const b = new ResponseBudget(v, [run], `custom scalars of ${pattern}`);
+      const parts: Buffer[] = [];
+      for (const tag of tags) parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(tag)}:`), await scalarBody(v.logdir, run, tag, limit, b));
+      return Buffer.concat([Buffer.from('{"regex_valid":true,"tag_to_events":{'), ...parts, Buffer.from('}}')]);
+    });
   });
 
   // --- graphs -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { DT_DOUBLE, DT_FLOAT, DT_HALF, DT_STRING } from '../events/tensor.js';
 import { bucketize, prCurveData } from './compute.js';
 import { ProtoWriter } from './proto-writer.js';
 import { encodeRecord } from './record.js';
-import type { HparamInput, RawHistogram, ScalarEncoding, WriterStyle } from './types.js';
+import type { CustomScalarsLayout, HparamInput, RawHistogram, ScalarEncoding, WriterStyle } from './types.js';
 
 function pluginMetadata(plugin: string, content?: Uint8Array, dataClass?: number, displayName?: string, description?: string): ProtoWriter {
   const pd = new ProtoWriter().string(1, plugin);
@@ -258,6 +258,33 @@ export class EventEncoder {
     start.double(5, wallTime);
     const end = new ProtoWriter().varint(1, 1).double(2, wallTime);
     return [meta('_hparams_/experiment', exp), meta('_hparams_/session_start_info', start), meta('_hparams_/session_end_info', end)];
+  }
+
+  /**
+   * PyTorch add_custom_scalars: the Layout proto (categories → charts → multiline tags or margin
+   * series) as a rank-0 string tensor under `custom_scalars__config__`, plugin `custom_scalars`.
+   */
+  customScalars(layout: CustomScalarsLayout, wallTime: number): Buffer {
+    const l = new ProtoWriter();
+    for (const [title, charts] of Object.entries(layout)) {
+      const cat = new ProtoWriter().string(1, title);
+      for (const [chartTitle, [kind, tags]] of Object.entries(charts)) {
+        const chart = new ProtoWriter().string(1, chartTitle);
+        if (kind === 'Multiline') {
+          const m = new ProtoWriter();
+          for (const t of tags) m.string(1, t);
+          chart.message(2, m);
+        } else {
+          const series = new ProtoWriter().string(1, tags[0] ?? '').string(2, tags[1] ?? '').string(3, tags[2] ?? '');
+          chart.message(3, new ProtoWriter().message(1, series));
+        }
+        cat.message(2, chart);
+      }
+      l.message(2, cat);
+    }
+    const v = new ProtoWriter().string(1, 'custom_scalars__config__').message(9, pluginMetadata('custom_scalars'));
+    v.message(8, stringTensor([], [l.finish()]));
+    return this.summaryEvent(wallTime, 0, v);
   }
 
   /** A serialized GraphDef (PyTorch add_graph writes one). */

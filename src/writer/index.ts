@@ -9,4 +9,4 @@ export { encodeRecord } from './record.js';
 export { bucketize, prCurveData } from './compute.js';
 export { ProtoWriter } from './proto-writer.js';
 export { pyFloatString, type EmbeddingInput } from './embedding.js';
-export type { SummaryWriterOptions, WriterStyle, RawHistogram, HparamInput, ScalarEncoding } from './types.js';
+export type { CustomScalarsLayout, SummaryWriterOptions, WriterStyle, RawHistogram, HparamInput, ScalarEncoding } from './types.js';

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EventEncoder } from './encoder.js';
 import { ProjectorLog, type EmbeddingInput } from './embedding.js';
-import type { HparamInput, RawHistogram, SummaryWriterOptions } from './types.js';
+import type { CustomScalarsLayout, HparamInput, RawHistogram, SummaryWriterOptions } from './types.js';
 
 let fileCounter = 0;
 
@@ -107,6 +107,11 @@ export class SummaryWriter {
     return this.projector.add(e);
   }
   private projector: ProjectorLog | undefined;
+
+  /** add_custom_scalars(layout): the Custom Scalars dashboard's layout (encoder.ts). */
+  addCustomScalars(layout: CustomScalarsLayout, wallTime = this.now()): void {
+    this.push(this.encoder.customScalars(layout, wallTime));
+  }
 
   /** A serialized GraphDef. */
   addGraph(graphDef: Uint8Array, wallTime = this.now()): void {

@@ -44,3 +44,9 @@ export type ScalarEncoding =
   | 'double_content'
   | 'half_val'
   | 'pytorch_new_style';
+
+/**
+ * add_custom_scalars' argument, as PyTorch takes it: {category: {chart title: ['Multiline', [tag
+ * regexes]] or ['Margin', [value tag, lower tag, upper tag]]}}.
+ */
+export type CustomScalarsLayout = Record<string, Record<string, ['Multiline' | 'Margin', string[]]>>;

@@ -19,6 +19,7 @@ import { DistributionsTab, HistogramsTab } from './histograms.js';
 import { MediaTab } from './media.js';
 import { TextTab } from './text.js';
 import { HParamsTab } from './hparams.js';
+import { CustomScalarsTab } from './custom-scalars.js';
 import { PrCurvesTab } from './prcurves.js';
 import { ProblemsTab } from './problems.js';
 import { ProjectorTab } from './projector/tab.js';
@@ -49,7 +50,8 @@ const TABS: Array<[string, string, Tab]> = [
   ['images', 'Images', new MediaTab('images', data, state)],
   ['audio', 'Audio', new MediaTab('audio', data, state)],
   ['text', 'Text', new TextTab(data, state)],
-  ['hparams', 'HParams', new HParamsTab(data)],
+  ['custom_scalars', 'Custom Scalars', new CustomScalarsTab(data, state)],
+  ['hparams', 'HParams', new HParamsTab(data, state)],
   ['pr_curves', 'PR curves', new PrCurvesTab(data, state)],
   ['graphs', 'Graphs', new GraphsTab(data)],
   ['projector', 'Projector', new ProjectorTab(data)],
@@ -420,7 +422,7 @@ function showTab(): void {
   debug.tab = id;
   const tab = TABS.find(([k]) => k === id)?.[2] as Tab;
   if (!noData) content.replaceChildren(tab.el);
-  tagFilter.parentElement?.toggleAttribute('hidden', id === 'hparams' || id === 'problems' || id === 'projector' || id === 'graphs');
+  tagFilter.parentElement?.toggleAttribute('hidden', id === 'hparams' || id === 'custom_scalars' || id === 'problems' || id === 'projector' || id === 'graphs');
   showSettingsFor(sidebar, tab.settings);
   renderTabs();
   if (refreshedOnce.has(id)) tab.redraw();
