@@ -50,6 +50,15 @@ const RAW_UNDER_SMOOTHED_MAX = 100;
 const LAYERS = 8;
 const DEFAULT_HEIGHT = 210;
 
+/** A canvas of run lines; `sig` (the frame: ranges, size, smoothing) and `runs`/`colors` say what it shows. */
+interface Layer {
+  canvas: HTMLCanvasElement;
+  ctx: CanvasRenderingContext2D;
+  sig: string;
+  runs: string[];
+  colors: string[];
+}
+
 interface Prepared {
   run: string;
   color: string;
@@ -339,10 +348,10 @@ export class ScalarChart {
   // ---- painting ------------------------------------------------------------------------------------
 
   /** Canvases over uPlot's for the runs' lines when many runs are shown (see paint), top one for the hover. */
-  private layers: Array<{ canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D; sig: string }> = [];
+  private layers: Layer[] = [];
 
   /** The layer canvases, sized like uPlot's (device pixels), created on first use after a build. */
-  private layerCanvases(u: uPlot): Array<{ canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D; sig: string }> {
+  private layerCanvases(u: uPlot): Layer[] {
     const main = u.ctx.canvas;
     if (this.layers.length === 0 || !this.layers[0].canvas.isConnected) {
       this.layers = [];
@@ -355,7 +364,7 @@ export class ScalarChart {
         prev = canvas;
         const ctx = canvas.getContext('2d');
         if (!ctx) break;
-        this.layers.push({ canvas, ctx, sig: '' });
+        this.layers.push({ canvas, ctx, sig: '', runs: [], colors: [] });
       }
     }
     for (const l of this.layers) {
@@ -457,9 +466,14 @@ export class ScalarChart {
       this.prepared.forEach((p, i) => members[hashName(p.run) % LAYERS].push(i));
       members.forEach((list, l) => {
         const layer = layers[l];
-        const sig = `${frame}#${list.map((i) => `${this.prepared[i].run}\u0001${this.prepared[i].color}`).join('\u0000')}`;
-        if (layer.sig === sig) return;
-        layer.sig = sig;
+        // What the layer holds: the frame, then its runs and their colours in order. Compared in
+        // place: joining 1,000 names into one string per repaint cost more than the comparison.
+        const same = layer.sig === frame && layer.runs.length === list.length
+          && list.every((i, k) => layer.runs[k] === this.prepared[i].run && layer.colors[k] === this.prepared[i].color);
+        if (same) return;
+        layer.sig = frame;
+        layer.runs = list.map((i) => this.prepared[i].run);
+        layer.colors = list.map((i) => this.prepared[i].color);
         begin(layer.ctx, true);
         for (const i of list) drawRun(this.prepared[i], i);
         ctx.restore();
