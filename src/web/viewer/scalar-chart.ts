@@ -181,7 +181,9 @@ export class ScalarChart {
       return { run, color: this.state.colors.get(run), src, xs, raw, smoothed, drawn: 0 };
     });
     const structure = `${xAxis}|${logScale}`;
-    this.width = this.host.clientWidth || this.width || 400;
+    // The ResizeObserver keeps the width: reading clientWidth here forced a layout per card (each
+    // card's legend was just rewritten), 6 layouts per input.
+    this.width = this.width || this.host.clientWidth || 400;
     if (structure !== this.structure) {
       // Another x axis has other units: a zoom in steps means nothing in seconds.
       if (this.structure && this.structure.split('|')[0] !== xAxis) this.zoomX = undefined;
