@@ -195,7 +195,7 @@ async function main(): Promise<void> {
     if (BASELINE) {
       const base = (await import(join(resolve(BASELINE), 'dist', 'view', 'server.js'))) as typeof import('../src/view/server.js');
       for (const n of BASE_SIZES) {
-        const s = await base.startViewServer({ logdirs: [{ name: undefined, path: dirs[SIZES.indexOf(n)] }], port: 0, reloadIntervalS: 0 });
+        const s = await base.startViewServer({ logdirs: [{ name: undefined, path: dirs[SIZES.indexOf(n)] }], port: 0, reloadIntervalS: 0, webRoot: join(resolve(BASELINE), 'dist', 'web') });
         baseServers.push(s);
         // Its engine's first load, outside the measured rounds.
         await measure(browser, s.url, n, { ...baseRows[0], firstChartMs: [], toggleMs: [], smoothMs: [], tagMs: [], toggleCpu: [], smoothCpu: [], tagCpu: [], toggleMidMs: [], toggleMidCpu: [] });
