@@ -262,6 +262,14 @@ them. What the figures rest on:
   cached on each series object, so a pinned copy of a card costs no smoothing;
 - past 100 runs shown, lines are 1-px hairlines (the canvas's fast path) and the faint raw line
   under each smoothed one is left out (the tooltip still gives raw values; smoothing 0 draws them);
+- a repaint builds no per-run strings (a layer's contents are compared run by run), tick labels
+  come from one Intl formatter, a card's width from its ResizeObserver (no forced layout per
+  card), and the page's icon is a PNG (Chromium decodes the icon again on every address change,
+  and an SVG icon was an SVG document per input);
+- what is left per input at 1,000 runs is mostly Skia rasterizing ~6,000 anti-aliased polylines
+  (6 cards on screen) on the renderer's main thread; in this headless Chromium WebGL runs on
+  SwiftShader (CPU), where one draw call of 1,000 × 9 line segments took 67–176 ms, slower than
+  the canvas, so lines stay canvas 2D;
 - series come by scalars_multirun, requests sized by points (~100,000 each): 3 requests for a
   tag of 1,000 runs × 10 steps, instead of 1,000;
 - before this, the issue's measurement on main (120 runs × 6 tags): a toggle 3.4 s, smoothing
