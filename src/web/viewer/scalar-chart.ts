@@ -405,6 +405,9 @@ export class ScalarChart {
       ctx.lineJoin = 'round';
     };
     const idxOf = (p: Prepared): Uint32Array => {
+      // A series of a few points per pixel column or less is drawn whole (the clip trims what a
+      // zoom leaves out): no marks to build, one shared index array (most sweeps log ~10 points).
+      if (p.xs.length <= cols * 4) return identity(p.xs.length);
       let c = this.markCache.get(p.run);
       if (!c || c.raw !== p.raw || c.smoothed !== p.smoothed || c.key !== key) {
         const marks: PixelMarks[] = [pixelMarks(p.xs, [p.raw], x0, x1, cols)];
@@ -605,6 +608,25 @@ export class ScalarChart {
       if (this.legendOpen && n > shown) line.append(h('span', { class: 'muted small' }, `… and ${(n - shown).toLocaleString()} more (filter the runs to see them)`));
     }
   }
+}
+
+let identities = new Uint32Array(0);
+/** The last few views handed out, by length: most runs of a sweep have the same length. */
+const identityViews = new Map<number, Uint32Array>();
+
+/** 0, 1, …, n − 1: views of one shared array (never written to), grown to the longest asked for. */
+function identity(n: number): Uint32Array {
+  let v = identityViews.get(n);
+  if (v) return v;
+  if (identities.length < n) {
+    identities = new Uint32Array(Math.max(n, identities.length * 2));
+    for (let i = 0; i < identities.length; i++) identities[i] = i;
+    identityViews.clear();
+  }
+  if (identityViews.size >= 16) identityViews.clear();
+  v = identities.subarray(0, n);
+  identityViews.set(n, v);
+  return v;
 }
 
 function xValues(s: ScalarSeries, axis: XAxis): Float64Array {
