@@ -40,7 +40,7 @@ export class MediaTab implements Tab {
   private readonly cache = new Map<string, MediaEntry[]>();
   /** Slider positions survive refreshes; absent means "newest". */
   private readonly picked = new Map<string, number>();
-  private readonly settings = loadImageSettings();
+  private readonly imageSettings = loadImageSettings();
   private readonly toolbar: HTMLElement | undefined;
   private readonly grid: HTMLElement;
   private lightbox: HTMLDialogElement | undefined;
@@ -54,14 +54,14 @@ export class MediaTab implements Tab {
 
   private imageToolbar(): HTMLElement {
     const slider = (key: 'brightness' | 'contrast', label: string): [HTMLElement, () => void] => {
-      const input = h('input', { type: 'range', id: `image-${key}`, min: 0, max: 200, step: 1, value: this.settings[key], 'aria-label': label });
+      const input = h('input', { type: 'range', id: `image-${key}`, min: 0, max: 200, step: 1, value: this.imageSettings[key], 'aria-label': label });
       const out = h('span', { class: 'mono image-pct' });
       const sync = (): void => {
-        input.value = String(this.settings[key]);
-        out.textContent = `${this.settings[key]}%`;
+        input.value = String(this.imageSettings[key]);
+        out.textContent = `${this.imageSettings[key]}%`;
       };
       input.addEventListener('input', () => {
-        this.settings[key] = Number(input.value);
+        this.imageSettings[key] = Number(input.value);
         sync();
         this.applyImageSettings();
       });
@@ -72,15 +72,15 @@ export class MediaTab implements Tab {
     const [contrast, syncC] = slider('contrast', 'Contrast');
     const reset = h('button', { class: 'ghost small', id: 'image-reset', title: 'Brightness and contrast back to 100%' }, 'Reset');
     reset.addEventListener('click', () => {
-      this.settings.brightness = 100;
-      this.settings.contrast = 100;
+      this.imageSettings.brightness = 100;
+      this.imageSettings.contrast = 100;
       syncB();
       syncC();
       this.applyImageSettings();
     });
-    const actual = h('input', { type: 'checkbox', id: 'image-actual-size', checked: this.settings.actualSize });
+    const actual = h('input', { type: 'checkbox', id: 'image-actual-size', checked: this.imageSettings.actualSize });
     actual.addEventListener('change', () => {
-      this.settings.actualSize = actual.checked;
+      this.imageSettings.actualSize = actual.checked;
       this.applyImageSettings();
     });
     return h('div', { class: 'media-toolbar' }, brightness, contrast, reset,
@@ -88,10 +88,10 @@ export class MediaTab implements Tab {
   }
 
   private applyImageSettings(): void {
-    this.el.style.setProperty('--image-filter', imageFilter(this.settings));
-    this.el.classList.toggle('actual-size', this.settings.actualSize);
+    this.el.style.setProperty('--image-filter', imageFilter(this.imageSettings));
+    this.el.classList.toggle('actual-size', this.imageSettings.actualSize);
     try {
-      localStorage.setItem(IMAGE_KEY, JSON.stringify(this.settings));
+      localStorage.setItem(IMAGE_KEY, JSON.stringify(this.imageSettings));
     } catch {
       /* private mode: the settings last for this page */
     }
@@ -108,7 +108,7 @@ export class MediaTab implements Tab {
     }
     const dlg = this.lightbox;
     const img = h('img', { src, alt: title, class: 'lightbox-img' });
-    img.style.filter = imageFilter(this.settings);
+    img.style.filter = imageFilter(this.imageSettings);
     img.addEventListener('load', () => {
       // Small images grow by a whole factor to fill the view, pixels kept sharp.
       const room = Math.min(window.innerWidth * 0.88, window.innerHeight * 0.78);
