@@ -32,6 +32,13 @@ const SIZES = [10, 1000, 10_000];
 const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3);
 const REPS = 7;
 const DOCS_IMG = process.argv.includes('--docs-img');
+/**
+ * --baseline=<checkout with dist/>: another build (e.g. the commit before a change) served beside
+ * this one and measured in the same rounds, right after it, for the sizes showing 1,000 runs: a
+ * before/after under the same load.
+ */
+const BASELINE = process.argv.find((a) => a.startsWith('--baseline='))?.slice(11);
+const BASE_SIZES = SIZES.filter((n) => n >= 1000);
 
 /** The isolation bench's sweep: run r is lr{r % 100}/seed{r / 100}, 10 tags × 10 steps. */
 function corpus(n: number): string {
@@ -181,6 +188,8 @@ async function main(): Promise<void> {
   const servers: ViewServer[] = [];
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
   const rows: Row[] = SIZES.map((size) => ({ size, shown: 0, firstChartMs: [], toggleMs: [], smoothMs: [], tagMs: [], toggleCpu: [], smoothCpu: [], tagCpu: [], toggleMidMs: [], toggleMidCpu: [], pageHeight: 0, runRows: 0, toggledPaints: 0 }));
+  const baseRows: Row[] = BASE_SIZES.map((size) => ({ size, shown: 0, firstChartMs: [], toggleMs: [], smoothMs: [], tagMs: [], toggleCpu: [], smoothCpu: [], tagCpu: [], toggleMidMs: [], toggleMidCpu: [], pageHeight: 0, runRows: 0, toggledPaints: 0 }));
+  const baseServers: ViewServer[] = [];
   const load0 = loadavg()[0];
   try {
     for (const [i, dir] of dirs.entries()) {
@@ -192,17 +201,50 @@ async function main(): Promise<void> {
       rows[i].coldFirstChartMs = cold.firstChartMs[0];
       console.log(`sweep${SIZES[i]} cold first chart ${cold.firstChartMs[0].toFixed(0)} ms`);
     }
+    if (BASELINE) {
+      const base = (await import(join(resolve(BASELINE), 'dist', 'view', 'server.js'))) as typeof import('../src/view/server.js');
+      for (const n of BASE_SIZES) {
+        const s = await base.startViewServer({ logdirs: [{ name: undefined, path: dirs[SIZES.indexOf(n)] }], port: 0, reloadIntervalS: 0, webRoot: join(resolve(BASELINE), 'dist', 'web') });
+        baseServers.push(s);
+        // Its engine's first load, outside the measured rounds (after this build's cold opens, so
+        // those read the logs from disk as without a baseline).
+        await measure(browser, s.url, n, { ...baseRows[0], firstChartMs: [], toggleMs: [], smoothMs: [], tagMs: [], toggleCpu: [], smoothCpu: [], tagCpu: [], toggleMidMs: [], toggleMidCpu: [] });
+      }
+    }
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, s] of servers.entries()) {
         await measure(browser, s.url, SIZES[i], rows[i]);
+        const b = BASE_SIZES.indexOf(SIZES[i]);
+        if (b >= 0 && baseServers[b]) {
+          await measure(browser, baseServers[b].url, SIZES[i], baseRows[b]);
+          console.log(`round ${round} sweep${SIZES[i]} baseline: toggle median ${median(baseRows[b].toggleMs).toFixed(1)} (cpu ${baseRows[b].toggleCpu.at(-1)?.toFixed(1)}), smoothing ${median(baseRows[b].smoothMs).toFixed(1)} (cpu ${baseRows[b].smoothCpu.at(-1)?.toFixed(1)})`);
+        }
         console.log(`round ${round} sweep${SIZES[i]}: first ${rows[i].firstChartMs.at(-1)?.toFixed(0)} ms, toggle median ${median(rows[i].toggleMs).toFixed(1)} (cpu ${rows[i].toggleCpu.at(-1)?.toFixed(1)}), smoothing ${median(rows[i].smoothMs).toFixed(1)} (cpu ${rows[i].smoothCpu.at(-1)?.toFixed(1)}), tags ${median(rows[i].tagMs).toFixed(1)} (cpu ${rows[i].tagCpu.at(-1)?.toFixed(1)})`);
       }
     }
   } finally {
     await browser.close();
-    for (const s of servers) await s.close();
+    for (const s of [...servers, ...baseServers]) await s.close();
   }
-  report(rows, load0, loadavg()[0]);
+  report(rows, load0, loadavg()[0], BASELINE ? baseRows : []);
+}
+
+/** The before/after table of a --baseline run (same rounds, same load). */
+function compare(rows: Row[], baseRows: Row[]): string {
+  const f = (x: number): string => x.toFixed(0);
+  const ms = (xs: number[]): string => `${f(median(xs))} ms (max ${f(max(xs))})`;
+  const out = ['Before / after in the same rounds (`--baseline=` the build before; each round measures this build, then the baseline right after it):', '',
+    '| input, 1,000 runs shown | job | baseline: input → paint | baseline: renderer CPU | this build: input → paint | this build: renderer CPU |', '|---|---|---|---|---|---|'];
+  for (const b of baseRows) {
+    const r = rows.find((x) => x.size === b.size);
+    if (!r) continue;
+    const job = `${b.size.toLocaleString('en-US')} runs`;
+    out.push(`| toggle the lowest run | ${job} | ${ms(b.toggleMs)} | ${f(median(b.toggleCpu))} ms | ${ms(r.toggleMs)} | ${f(median(r.toggleCpu))} ms |`);
+    out.push(`| toggle a run inside the band | ${job} | ${ms(b.toggleMidMs)} | ${f(median(b.toggleMidCpu))} ms | ${ms(r.toggleMidMs)} | ${f(median(r.toggleMidCpu))} ms |`);
+    out.push(`| change smoothing | ${job} | ${ms(b.smoothMs)} | ${f(median(b.smoothCpu))} ms | ${ms(r.smoothMs)} | ${f(median(r.smoothCpu))} ms |`);
+    out.push(`| change the tag filter | ${job} | ${ms(b.tagMs)} | ${f(median(b.tagCpu))} ms | ${ms(r.tagMs)} | ${f(median(r.tagCpu))} ms |`);
+  }
+  return `${out.join('\n')}\n\n`;
 }
 
 const PROSE = `Input → paint moves in whole frames (the paint waits for the next 60 Hz frame), and the machine
@@ -221,13 +263,21 @@ them. What the figures rest on:
   cached on each series object, so a pinned copy of a card costs no smoothing;
 - past 100 runs shown, lines are 1-px hairlines (the canvas's fast path) and the faint raw line
   under each smoothed one is left out (the tooltip still gives raw values; smoothing 0 draws them);
+- a repaint builds no per-run strings (a layer's contents are compared run by run), tick labels
+  come from one Intl formatter, a card's width from its ResizeObserver (no forced layout per
+  card), and the page's icon is a PNG (Chromium decodes the icon again on every address change,
+  and an SVG icon was an SVG document per input);
+- what is left per input at 1,000 runs is mostly Skia rasterizing ~6,000 anti-aliased polylines
+  (6 cards on screen) on the renderer's main thread; in this headless Chromium WebGL runs on
+  SwiftShader (CPU), where one draw call of 1,000 × 9 line segments took 67–176 ms, slower than
+  the canvas, so lines stay canvas 2D;
 - series come by scalars_multirun, requests sized by points (~100,000 each): 3 requests for a
   tag of 1,000 runs × 10 steps, instead of 1,000;
 - before this, the issue's measurement on main (120 runs × 6 tags): a toggle 3.4 s, smoothing
   2.2 s, a 1,272 px legend per card, the page growing with the runs.
 `;
 
-function report(rows: Row[], load0: number, load1: number): void {
+function report(rows: Row[], load0: number, load1: number, baseRows: Row[]): void {
   const f = (x: number): string => x.toFixed(0);
   const line = (label: string, target: string, pick: (r: Row) => string): string => `| ${label} | ${target} | ${rows.map(pick).join(' | ')} |`;
   const ms = (xs: number[]): string => `${f(median(xs))} ms (max ${f(max(xs))})`;
@@ -257,7 +307,7 @@ ${line('cards repainted by a toggle (of 10 tags; those in view)', '—', (r) => 
 ${line('page scrollHeight', 'independent of runs', (r) => `${r.pageHeight} px`)}
 ${line('run list rows in the DOM (virtualized)', 'independent of runs', (r) => String(r.runRows))}
 
-![10 runs](img/sweep-ui-10.png) ![10,000 runs, 1,000 shown, hovering](img/sweep-ui-10000.png)
+${baseRows.length ? compare(rows, baseRows) : ''}![10 runs](img/sweep-ui-10.png) ![10,000 runs, 1,000 shown, hovering](img/sweep-ui-10000.png)
 
 ${PROSE}`;
   const path = join(root, 'docs', 'performance.md');

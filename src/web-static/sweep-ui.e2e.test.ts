@@ -375,5 +375,19 @@ test('with many runs the list keeps only the rows in view and the tooltip names 
   await until('every layer cleared', async () => (await inked()) === 0);
   await page.click('#select-all');
   await until('drawn again', async () => (await inked()) > 1000);
+  // A picked colour repaints the run's layer: no hashed colour (nor a blend of them) is this green
+  // (pixels of low coverage are left out: un-premultiplying them gives any colour).
+  const green = (): Promise<number> => page.evaluate(() => {
+    const d = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null }> } }).document;
+    let n = 0;
+    for (const c of Array.from(d.querySelectorAll('.card[data-tag="loss"][data-pinned="0"] canvas.run-layer'))) {
+      const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+      for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 160 && data[i + 1] > 230 && data[i] < 60 && data[i + 2] < 60) n++;
+    }
+    return n;
+  });
+  assert.equal(await green(), 0);
+  await page.locator(`#runs input[data-run-color="${sweepRuns[0]}"]`).fill('#00ff00');
+  await until('the picked colour drawn', async () => (await green()) > 20);
   await context.close();
 });

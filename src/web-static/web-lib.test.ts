@@ -8,6 +8,7 @@ import { pixelReduce, pixelMarks, marksToIndices, nearestIndex } from '../web/li
 import { validateCreate, trainUrlProblem, type CreateForm } from '../web/lib/validate.js';
 import { parseTrainUrl } from '../storage/train-url.js';
 import { appRoot } from '../web/lib/app-root.js';
+import { formatTick } from '../web/lib/format.js';
 
 test('smoothing with weight 0 returns the values unchanged', () => {
   assert.deepEqual([...smoothDebiased([3, 1, 4, 1, 5], 0)], [3, 1, 4, 1, 5]);
@@ -161,4 +162,19 @@ test('the app root is what precedes a viewer path, or the console page\'s direct
     ['/a/visualization/p1/7/images', '/a/'],
   ];
   for (const [path, root] of cases) assert.equal(appRoot(path), root, path);
+});
+
+test('tick labels keep 4 significant digits, group thousands, and use an exponent only for extremes', () => {
+  assert.equal(formatTick(1234.56), '1,235');
+  assert.equal(formatTick(12.3456), '12.35');
+  assert.equal(formatTick(0.5), '0.5');
+  assert.equal(formatTick(0.00123456), '0.001235');
+  assert.equal(formatTick(-250000), '-250,000');
+  assert.equal(formatTick(0), '0');
+  assert.equal(formatTick(2.5e7), '2.5e7');
+  assert.equal(formatTick(1e-4), '1.0e-4');
+  // The same label as the per-call locale formatting it replaced, across magnitudes.
+  for (const v of [1, 9.99999, 123456.7, 0.0010004, -3.14159, 999999]) {
+    assert.equal(formatTick(v), Number(v.toPrecision(4)).toLocaleString('en-US', { maximumFractionDigits: 6 }));
+  }
 });

@@ -50,6 +50,15 @@ const RAW_UNDER_SMOOTHED_MAX = 100;
 const LAYERS = 8;
 const DEFAULT_HEIGHT = 210;
 
+/** A canvas of run lines; `sig` (the frame: ranges, size, smoothing) and `runs`/`colors` say what it shows. */
+interface Layer {
+  canvas: HTMLCanvasElement;
+  ctx: CanvasRenderingContext2D;
+  sig: string;
+  runs: string[];
+  colors: string[];
+}
+
 interface Prepared {
   run: string;
   color: string;
@@ -172,7 +181,9 @@ export class ScalarChart {
       return { run, color: this.state.colors.get(run), src, xs, raw, smoothed, drawn: 0 };
     });
     const structure = `${xAxis}|${logScale}`;
-    this.width = this.host.clientWidth || this.width || 400;
+    // The ResizeObserver keeps the width: reading clientWidth here forced a layout per card (each
+    // card's legend was just rewritten), 6 layouts per input.
+    this.width = this.width || this.host.clientWidth || 400;
     if (structure !== this.structure) {
       // Another x axis has other units: a zoom in steps means nothing in seconds.
       if (this.structure && this.structure.split('|')[0] !== xAxis) this.zoomX = undefined;
@@ -339,10 +350,10 @@ export class ScalarChart {
   // ---- painting ------------------------------------------------------------------------------------
 
   /** Canvases over uPlot's for the runs' lines when many runs are shown (see paint), top one for the hover. */
-  private layers: Array<{ canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D; sig: string }> = [];
+  private layers: Layer[] = [];
 
   /** The layer canvases, sized like uPlot's (device pixels), created on first use after a build. */
-  private layerCanvases(u: uPlot): Array<{ canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D; sig: string }> {
+  private layerCanvases(u: uPlot): Layer[] {
     const main = u.ctx.canvas;
     if (this.layers.length === 0 || !this.layers[0].canvas.isConnected) {
       this.layers = [];
@@ -355,7 +366,7 @@ export class ScalarChart {
         prev = canvas;
         const ctx = canvas.getContext('2d');
         if (!ctx) break;
-        this.layers.push({ canvas, ctx, sig: '' });
+        this.layers.push({ canvas, ctx, sig: '', runs: [], colors: [] });
       }
     }
     for (const l of this.layers) {
@@ -394,6 +405,9 @@ export class ScalarChart {
       ctx.lineJoin = 'round';
     };
     const idxOf = (p: Prepared): Uint32Array => {
+      // A series of a few points per pixel column or less is drawn whole (the clip trims what a
+      // zoom leaves out): no marks to build, one shared index array (most sweeps log ~10 points).
+      if (p.xs.length <= cols * 4) return identity(p.xs.length);
       let c = this.markCache.get(p.run);
       if (!c || c.raw !== p.raw || c.smoothed !== p.smoothed || c.key !== key) {
         const marks: PixelMarks[] = [pixelMarks(p.xs, [p.raw], x0, x1, cols)];
@@ -457,9 +471,14 @@ export class ScalarChart {
       this.prepared.forEach((p, i) => members[hashName(p.run) % LAYERS].push(i));
       members.forEach((list, l) => {
         const layer = layers[l];
-        const sig = `${frame}#${list.map((i) => `${this.prepared[i].run}\u0001${this.prepared[i].color}`).join('\u0000')}`;
-        if (layer.sig === sig) return;
-        layer.sig = sig;
+        // What the layer holds: the frame, then its runs and their colours in order. Compared in
+        // place: joining 1,000 names into one string per repaint cost more than the comparison.
+        const same = layer.sig === frame && layer.runs.length === list.length
+          && list.every((i, k) => layer.runs[k] === this.prepared[i].run && layer.colors[k] === this.prepared[i].color);
+        if (same) return;
+        layer.sig = frame;
+        layer.runs = list.map((i) => this.prepared[i].run);
+        layer.colors = list.map((i) => this.prepared[i].color);
         begin(layer.ctx, true);
         for (const i of list) drawRun(this.prepared[i], i);
         ctx.restore();
@@ -589,6 +608,25 @@ export class ScalarChart {
       if (this.legendOpen && n > shown) line.append(h('span', { class: 'muted small' }, `… and ${(n - shown).toLocaleString()} more (filter the runs to see them)`));
     }
   }
+}
+
+let identities = new Uint32Array(0);
+/** The last few views handed out, by length: most runs of a sweep have the same length. */
+const identityViews = new Map<number, Uint32Array>();
+
+/** 0, 1, …, n − 1: views of one shared array (never written to), grown to the longest asked for. */
+function identity(n: number): Uint32Array {
+  let v = identityViews.get(n);
+  if (v) return v;
+  if (identities.length < n) {
+    identities = new Uint32Array(Math.max(n, identities.length * 2));
+    for (let i = 0; i < identities.length; i++) identities[i] = i;
+    identityViews.clear();
+  }
+  if (identityViews.size >= 16) identityViews.clear();
+  v = identities.subarray(0, n);
+  identityViews.set(n, v);
+  return v;
 }
 
 function xValues(s: ScalarSeries, axis: XAxis): Float64Array {
