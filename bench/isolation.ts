@@ -15,8 +15,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { writeCorpus } from './ingest-corpus.js';
+import { quantile, startProber } from './prober.js';
+import { writeSweep } from './sweep-corpus.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
 const dist = (p: string): string => join(repo, 'dist', p);
@@ -45,13 +46,7 @@ function once(name: string, write: (dir: string) => void): string {
 }
 
 const c52 = once('c52', (dir) => writeCorpus(dir, { runs: 4, steps: 25_000, tags: 10 }));
-const sweep = once(`sweep${SWEEP_RUNS}`, (dir) => {
-  for (let r = 0; r < SWEEP_RUNS; r++) {
-    const w = new SummaryWriter(join(dir, `lr${(r % 100).toString().padStart(2, '0')}`, `seed${Math.floor(r / 100)}`), { now: () => 1.78e9 + r });
-    for (let step = 0; step < 10; step++) for (let t = 0; t < 10; t++) w.addScalar(`metrics/m${t}`, Math.exp(-step / 5) + r * 1e-4 + t, step, 1.78e9 + r + step);
-    w.close();
-  }
-});
+const sweep = once(`sweep${SWEEP_RUNS}`, (dir) => writeSweep(dir, SWEEP_RUNS, SummaryWriter));
 rmSync(join(obsRoot, 'bkt-a', 'hostile'), { recursive: true, force: true });
 const hostileCases = hostile.hostileLogs(join(obsRoot, 'bkt-a', 'hostile'));
 const hparamsUrl = once('hparams', (dir) => {
@@ -74,38 +69,6 @@ async function startServer(): Promise<Server> {
   return startServeProcess(['--data-dir', dataDir, '--obs-root', obsRoot, '--running-quota', '50'], {
     VIZJOBS_TOKENS: `${TOKEN_A}=proj-a,${TOKEN_B}=proj-b`,
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Project B's prober: its own thread, open loop every 5 ms, latencies reported on request.
-
-const PROBER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const http = require('node:http');
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-let lat = [], errors = 0, timer;
-function one() {
-  const t0 = performance.now();
-  const req = http.get(workerData.url, { agent, headers: { 'X-Auth-Token': workerData.token } }, (res) => {
-    res.resume();
-    res.on('end', () => { if (res.statusCode !== 200) errors++; lat.push(performance.now() - t0); });
-  });
-  req.on('error', () => { errors++; lat.push(performance.now() - t0); });
-  req.setTimeout(30000, () => req.destroy());
-}
-parentPort.on('message', (m) => {
-  if (m === 'start') { lat = []; errors = 0; timer = setInterval(one, 20); }
-  else if (m === 'stop') { clearInterval(timer); setTimeout(() => parentPort.postMessage({ lat, errors }), 300); }
-});
-`;
-
-interface Probe {
-  lat: number[];
-  errors: number;
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,13 +214,9 @@ interface Row {
 
 async function scenario(name: string, act: (base: string) => Promise<string>): Promise<Row> {
   const server = await startServer();
-  const prober = new Worker(PROBER, {
-    eval: true,
-    workerData: { url: `${server.base}/v1/proj-b/visualization-jobs/${await bJob(server.base)}`, token: TOKEN_B },
-  });
+  const prober = startProber(`${server.base}/v1/proj-b/visualization-jobs/${await bJob(server.base)}`, TOKEN_B);
   let rss = server.rssMb();
   const sampler = setInterval(() => (rss = Math.max(rss, server.rssMb())), 20);
-  prober.postMessage('start');
   await new Promise((r) => setTimeout(r, 500)); // a quiet baseline first
   let what: string;
   try {
@@ -266,15 +225,11 @@ async function scenario(name: string, act: (base: string) => Promise<string>): P
     what = `failed: ${err instanceof Error ? err.message : String(err)}`;
   }
   await new Promise((r) => setTimeout(r, 500));
-  const probe = await new Promise<Probe>((res) => {
-    prober.once('message', (m: Probe) => res(m));
-    prober.postMessage('stop');
-  });
+  const probe = await prober.stop();
   clearInterval(sampler);
-  await prober.terminate();
   const survived = !server.exited() && (await call(server.base, 'GET', '/v1/proj-b/visualization-jobs', undefined, TOKEN_B).then((r) => r.status === 200, () => false));
   await server.stop();
-  const sorted = probe.lat.sort((a, b) => a - b);
+  const sorted = probe.lat;
   const row: Row = { scenario: name, what, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN, samples: sorted.length, errors: probe.errors, rssMb: rss, survived };
   console.log(`${name}: B p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, max ${row.max.toFixed(0)} ms (${row.samples} requests, ${row.errors} errors); RSS ${rss.toFixed(0)} MB; ${survived ? 'survived' : 'CRASHED'} — ${what}`);
   return row;

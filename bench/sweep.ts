@@ -16,8 +16,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { quantile, startProber } from './prober.js';
 import { writeSweep } from './sweep-corpus.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
@@ -60,30 +60,6 @@ function filesUnder(dir: string): string[] {
   return out;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Project B's prober: its own thread, GET details every 20 ms (open loop), latencies on request.
-
-const PROBER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const http = require('node:http');
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-let lat = [], errors = 0, timer;
-function one() {
-  const t0 = performance.now();
-  const req = http.get(workerData.url, { agent, headers: { 'X-Auth-Token': workerData.token } }, (res) => {
-    res.resume();
-    res.on('end', () => { if (res.statusCode !== 200) errors++; lat.push(performance.now() - t0); });
-  });
-  req.on('error', () => { errors++; lat.push(performance.now() - t0); });
-  req.setTimeout(30000, () => req.destroy());
-}
-parentPort.on('message', (m) => {
-  if (m === 'start') { lat = []; errors = 0; timer = setInterval(one, 20); }
-  else if (m === 'stop') { clearInterval(timer); setTimeout(() => parentPort.postMessage({ lat, errors }), 300); }
-});
-`;
-
-const quantile = (sorted: number[], q: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // ---------------------------------------------------------------------------------------------
@@ -122,10 +98,9 @@ async function openOnce(trainUrl: string, env: Record<string, string>, expectRun
   try {
     mkdirSync(join(obsRoot, 'bkt-b'), { recursive: true });
     const b = await call('POST', '/v1/proj-b/visualization-jobs', { job_name: 'b', train_url: '/bkt-b/none/' }, TOKEN_B);
-    const prober = new Worker(PROBER, { eval: true, workerData: { url: `${server.base}/v1/proj-b/visualization-jobs/${String(b.json?.job_id)}`, token: TOKEN_B } });
+    const prober = startProber(`${server.base}/v1/proj-b/visualization-jobs/${String(b.json?.job_id)}`, TOKEN_B);
     let rss = server.rssMb();
     const sampler = setInterval(() => (rss = Math.max(rss, server.rssMb())), 20);
-    prober.postMessage('start');
     await new Promise((r) => setTimeout(r, 500)); // a quiet baseline first
     const t0 = performance.now();
     const c = await call('POST', JOBS_A, { job_name: 'sweep', train_url: trainUrl });
@@ -184,13 +159,9 @@ async function openOnce(trainUrl: string, env: Record<string, string>, expectRun
       if (m.status !== 200 || Object.keys(parsed).length !== 500) throw new Error(`multirun: HTTP ${m.status}, ${Object.keys(parsed).length} runs`);
     }
     await new Promise((r) => setTimeout(r, 300));
-    const probe = await new Promise<{ lat: number[]; errors: number }>((res) => {
-      prober.once('message', (m: { lat: number[]; errors: number }) => res(m));
-      prober.postMessage('stop');
-    });
+    const probe = await prober.stop();
     clearInterval(sampler);
-    await prober.terminate();
-    const sorted = probe.lat.sort((x, y) => x - y);
+    const sorted = probe.lat;
     return {
       runningMs: tRunning - t0,
       runsMs: tRuns - t0,

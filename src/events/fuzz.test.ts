@@ -2,13 +2,11 @@
 // and every sample in a record before the damage is kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { LocalStorage } from '../storage/local.js';
+import { flipBit, loadLogdir, recordFile, withTempDir } from '../testing/damaged-logs.js';
 import { EventEncoder } from '../writer/index.js';
-import { openLogdir } from './index.js';
 
 const FILE = 'events.out.tfevents.0000000001.host.1.0';
 
@@ -26,17 +24,8 @@ function validRecords(): Buffer[] {
   return out;
 }
 
-const RECS = validRecords();
-const FILE_BYTES = Buffer.concat(RECS);
-/** Start offset of each record, and the scalar steps each record prefix contains. */
-const STARTS: number[] = [];
-{
-  let o = 0;
-  for (const r of RECS) {
-    STARTS.push(o);
-    o += r.length;
-  }
-}
+const LOG = recordFile(validRecords());
+const { records: RECS, bytes: FILE_BYTES, starts: STARTS } = LOG;
 function stepsBefore(offset: number): number[] {
   // Scalar steps of records that end at or before `offset`.
   const steps: number[] = [];
@@ -50,16 +39,8 @@ function stepsBefore(offset: number): number[] {
   return steps;
 }
 
-async function load(dir: string) {
-  const logdir = openLogdir({ storage: new LocalStorage(dir), prefix: '' });
-  await logdir.reload();
-  return logdir;
-}
-
-function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'vizjobs-fuzz-'));
-  return fn(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
-}
+const load = loadLogdir;
+const withDir = <T>(fn: (dir: string) => Promise<T>): Promise<T> => withTempDir('vizjobs-fuzz-', fn);
 
 test('a file truncated anywhere keeps every complete record and reads the rest once it arrives', async () => {
   await fc.assert(
@@ -84,14 +65,10 @@ test('a flipped bit anywhere never throws and keeps every record before the dama
   await fc.assert(
     fc.asyncProperty(fc.integer({ min: 0, max: FILE_BYTES.length * 8 - 1 }), fc.boolean(), (bit, verify) =>
       withDir(async (dir) => {
-        const bytes = Buffer.from(FILE_BYTES);
-        const byte = bit >> 3;
-        bytes[byte] ^= 1 << (bit & 7);
+        const { bytes, record } = flipBit(LOG, bit);
         writeFileSync(join(dir, FILE), bytes);
-        const logdir = openLogdir({ storage: new LocalStorage(dir), prefix: '' }, { verifyChecksums: verify });
-        await logdir.reload();
-        const recIndex = STARTS.findIndex((s, i) => byte >= s && byte < s + RECS[i].length);
-        const kept = stepsBefore(STARTS[recIndex]);
+        const logdir = await load(dir, { verifyChecksums: verify });
+        const kept = stepsBefore(STARTS[record]);
         const steps = [...(logdir.scalars('.', 'x')?.steps ?? [])];
         assert.deepEqual(steps.slice(0, kept.length), kept);
         for (const r of logdir.runs()) for (const t of r.tags) assert.ok(t.count >= 0);
@@ -141,8 +118,7 @@ test('any read size gives the same samples: records split across reads are stitc
       withDir(async (dir) => {
         const path = join(dir, FILE);
         writeFileSync(path, FILE_BYTES.subarray(0, cut));
-        const logdir = openLogdir({ storage: new LocalStorage(dir), prefix: '' }, { maxReadBytes });
-        await logdir.reload();
+        const logdir = await load(dir, { maxReadBytes });
         assert.deepEqual([...(logdir.scalars('.', 'x')?.steps ?? [])], stepsBefore(cut));
         appendFileSync(path, FILE_BYTES.subarray(cut));
         await logdir.reload();

@@ -62,6 +62,25 @@ export function lengthDelimited(buf: Uint8Array, p: number, end: number): number
   return e;
 }
 
+/**
+ * A fast path's length prefix at p: a varint of at most 4 bytes whose payload ends by `end`.
+ * Returns the payload's end (pos = its start), or -1 for anything else, which the fast path
+ * leaves to the general decoder: never throws.
+ */
+export function fastLength(buf: Uint8Array, p: number, end: number): number {
+  let len = 0;
+  let shift = 0;
+  let b = 0x80;
+  while (b >= 0x80) {
+    if (p >= end || shift > 21) return -1;
+    b = buf[p++];
+    len += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+  }
+  pos = p;
+  return p + len > end ? -1 : p + len;
+}
+
 /** Skips a field of wire type wt whose value starts at p; returns the position after it. */
 export function skipField(buf: Uint8Array, p: number, end: number, wt: number): number {
   switch (wt) {

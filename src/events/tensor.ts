@@ -6,7 +6,7 @@
 // field's elements are only walked once its consumer agreed to them (`wants`), so a cap is checked
 // from the field's byte length before a loop over it, and the scalar path allocates nothing.
 import { LIMITS, shapeProduct } from './limits.js';
-import { ProtoError, halfToNumber, lengthDelimited, pos, readDouble, readFloat, skipField, utf8, varint } from './proto.js';
+import { ProtoError, fastLength, halfToNumber, lengthDelimited, pos, readDouble, readFloat, skipField, utf8, varint } from './proto.js';
 
 export const DT_FLOAT = 1;
 export const DT_DOUBLE = 2;
@@ -287,17 +287,9 @@ export function tensorHistogram(buf: Buffer, s: number, e: number): Float64Array
       if (p >= e || buf[p] >= 0x80) return undefined;
       dtype = buf[p++];
     } else if (key === 0x12 || key === 0x22 || key === 0x2a || key === 0x32) {
-      let len = 0;
-      let shift = 0;
-      let b = 0x80;
-      while (b >= 0x80) {
-        if (p >= e || shift > 21) return undefined;
-        b = buf[p++];
-        len += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-      }
-      const fe = p + len;
-      if (fe > e) return undefined;
+      const fe = fastLength(buf, p, e);
+      if (fe < 0) return undefined;
+      p = pos;
       if (key === 0x12) {
         rows = shapeRows3(buf, p, fe);
         if (rows < 0) return undefined;

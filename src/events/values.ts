@@ -5,7 +5,7 @@
 // that cannot be kept throws ProtoError (the record is skipped and reported).
 import { LIMITS, shapeProduct } from './limits.js';
 import type { AudioRef, BlobRef, ImageRef, TagMetadata, TextValue } from './model.js';
-import { ProtoError, lengthDelimited, pos, readDouble, readFloat, skipField, utf8, varint } from './proto.js';
+import { ProtoError, fastLength, lengthDelimited, pos, readDouble, readFloat, skipField, utf8, varint } from './proto.js';
 import { decodeTensor, type DecodedTensor } from './tensor.js';
 
 export type SeriesItem = Float64Array | ImageRef[] | AudioRef[] | TextValue | PrItem | BlobRef;
@@ -114,17 +114,9 @@ function packedHistoBuckets(buf: Buffer, s: number, e: number): Float64Array | u
       else if (key === 0x11) max = buf.readDoubleLE(p);
       p += 8;
     } else if (key === 0x32 || key === 0x3a) {
-      let len = 0;
-      let shift = 0;
-      let b = 0x80;
-      while (b >= 0x80) {
-        if (p >= e || shift > 21) return undefined;
-        b = buf[p++];
-        len += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-      }
-      const fe = p + len;
-      if (fe > e || len % 8 !== 0) return undefined;
+      const fe = fastLength(buf, p, e);
+      if (fe < 0 || (fe - pos) % 8 !== 0) return undefined;
+      p = pos;
       if (key === 0x32) {
         if (limS >= 0) return undefined;
         limS = p;

@@ -1,42 +1,13 @@
 // What a job's viewer says about the job itself when it cannot show its logs: the job's state as
 // one JSON shape (`data/job`, and the data island of the page served for a job that is not
 // RUNNING or does not exist), and a short server-rendered text of it for a page read without
-// scripts. The phase is derived from the domain's status families only, so the page, the
-// console and the lifecycle never disagree about what "stopped" or "starting" means.
-import type { JobCondition } from '../domain/conditions.js';
-import { ENDED_AS_ASKED, ENDED_BADLY, Status, statusName } from '../domain/status.js';
+// scripts.
+import { type JobStateBody, phaseOf } from '../domain/job-state.js';
+import { statusName } from '../domain/status.js';
 import type { JobFacts } from './data-api.js';
 
-/**
- * running; starting: on its way to RUNNING (INIT, IMAGE_CREATING, SUBMIT_TRYING, WAITING);
- * stopping: KILLING; stopped: ended as asked; failed: ended badly; unknown: no such job for this
- * token (missing, or another project's).
- */
-export type JobPhase = 'running' | 'starting' | 'stopping' | 'stopped' | 'failed' | 'unknown';
-
-export interface JobStateBody {
-  job_id: string;
-  phase: JobPhase;
-  job_name?: string;
-  status?: number;
-  status_name?: string;
-  /** Why it ended badly, as the job API reports it. */
-  failure_reason?: string | null;
-  /** The reconciler's observations that are not True (the reason a RUNNING job does not serve). */
-  conditions?: readonly JobCondition[];
-}
-
-const STARTING: readonly number[] = [Status.INIT, Status.IMAGE_CREATING, Status.SUBMIT_TRYING, Status.WAITING, Status.SCALING];
-
-export function phaseOf(status: number): JobPhase {
-  if (status === Status.RUNNING) return 'running';
-  if (STARTING.includes(status)) return 'starting';
-  if (status === Status.KILLING) return 'stopping';
-  if (ENDED_AS_ASKED.includes(status)) return 'stopped';
-  if (ENDED_BADLY.includes(status)) return 'failed';
-  // UNKNOWN (0) and numbers without a family: not serving, nothing more to say.
-  return 'stopped';
-}
+// The shape and the phase rule are the domain's, shared with the browser bundle (web/viewer/job-state.ts).
+export { phaseOf, type JobPhase, type JobStateBody } from '../domain/job-state.js';
 
 export function jobState(jobId: string | number, job: JobFacts | undefined): JobStateBody {
   if (!job) return { job_id: String(jobId), phase: 'unknown' };

@@ -17,7 +17,7 @@ import type { AccessHooks } from '../api/access.js';
 import { decodeMsTensor, dataTypeName, isMindSporeSummaryFile, tensorStatistics, type Logdir, type TagInfo } from '../events/index.js';
 import { imageContentType } from './blob-key.js';
 import { DEFAULT_SAMPLE_LIMIT, downsampleIndices, parseSamples } from './downsample.js';
-import { sendJson } from './respond.js';
+import { sendJson, sendLogBlob } from './respond.js';
 import { evenIndices, many, one, type JobParams, type Query, type Req } from './routing.js';
 import type { LoadedJob } from './runtime.js';
 
@@ -404,12 +404,7 @@ export function registerMindInsightRoutes(app: FastifyInstance, src: MindInsight
     const ref = i >= 0 ? s!.blobs[i][0] : undefined;
     if (!ref || ref.length === 0) throw miErrors.image('Can not find the step with given train job id and tag.');
     const bytes = await v.logdir.readBlob(ref);
-    return reply
-      .header('content-type', imageContentType(bytes))
-      .header('cache-control', 'private, max-age=300')
-      .header('x-content-type-options', 'nosniff')
-      .header('content-security-policy', "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox")
-      .send(bytes);
+    return sendLogBlob(reply, imageContentType(bytes), bytes);
   });
 
   route('histograms', (v, q, req, reply) => {

@@ -3,7 +3,6 @@
 // cached (respond.ts); the shapes are TensorBoard's, with §4's point budget on every series.
 // Every answer is built under a ResponseBudget (LIMITS.responseBytes): refused with the API's
 // envelope, and reported in the run's problems, before it is built past the cap.
-import type { FastifyReply } from 'fastify';
 import { ApiError, badParameter } from '../api/errors.js';
 import { parseClientJson } from '../api/json-body.js';
 import { compileUserRegex, MAX_PROGRAM_SIZE } from '../api/user-regex.js';
@@ -14,7 +13,7 @@ import { downsampleIndices } from './downsample.js';
 import { graphDefToPbtxt } from './graph-pbtxt.js';
 import { layoutJson } from './custom-scalars.js';
 import { experimentJson, sessionGroupsJson, type SessionGroupsRequest } from './hparams.js';
-import { sendCached, sendJson } from './respond.js';
+import { sendCached, sendJson, sendLogBlob } from './respond.js';
 import {
   boundedArray,
   budget,
@@ -126,19 +125,6 @@ function prEntry(wallTime: number, step: number, data: Float64Array, claimed: nu
     false_negatives: row(3).map(Math.trunc).slice(0, end),
     thresholds: thresholds.slice(0, end),
   };
-}
-
-/**
- * Image and audio bytes from the logs. The sandbox CSP matters for SVG: opened directly, an SVG
- * from a log file would otherwise run its scripts with the viewer's origin (and its cookie).
- */
-function sendBlob(reply: FastifyReply, contentType: string, bytes: Buffer): FastifyReply {
-  return reply
-    .header('content-type', contentType)
-    .header('cache-control', 'private, max-age=300')
-    .header('x-content-type-options', 'nosniff')
-    .header('content-security-policy', "default-src 'none'; img-src data:; media-src data:; style-src 'unsafe-inline'; sandbox")
-    .send(bytes);
 }
 
 function parseJsonParam(raw: string | undefined): unknown {
@@ -292,7 +278,7 @@ export function registerPluginRoutes(route: RouteFn): void {
     const ref = s && i >= 0 ? s.blobs[i][key.index - 2] : undefined;
     if (!ref) throw notFound('no such image');
     const bytes = await v.logdir.readBlob(ref);
-    return sendBlob(reply, imageContentType(bytes), bytes);
+    return sendLogBlob(reply, imageContentType(bytes), bytes);
   });
 
   route('GET', 'plugin/audio/tags', (v, _q, req, reply) =>
@@ -334,7 +320,7 @@ export function registerPluginRoutes(route: RouteFn): void {
     // Only allowlisted audio types are echoed back (asked or logged), so neither can turn a clip into a page.
     const asked = one(q, 'content_type');
     const type = audioContentType(asked || ref.contentType || 'audio/wav');
-    return sendBlob(reply, type, bytes);
+    return sendLogBlob(reply, type, bytes);
   });
 
   // --- text ---------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import type { LogLocation } from '../storage/storage.js';
 import { imageContentType } from './blob-key.js';
 import { ConfigSyntaxError, parseProjectorConfig, projectorConfigJson, type EmbeddingInfo, type ProjectorConfig } from './projector-config.js';
 import { decodeUtf8, metadataBody, parseTensorTsv, TsvError, tsvShape, type Matrix } from './projector-tsv.js';
-import { sendCached, sendJson } from './respond.js';
+import { sendCached, sendJson, sendLogBlob } from './respond.js';
 import { one, type Query, type RouteFn } from './routing.js';
 import type { LoadedJob } from './runtime.js';
 
@@ -295,12 +295,7 @@ export function registerProjectorRoutes(route: RouteFn): void {
     if (!e?.sprite?.imagePath) throw refuse(`No sprite image file found for tensor "${name}" in the config file of run "${rc.file.run}"`);
     const key = resolveAssetKey(rc.file, e.sprite.imagePath);
     const { bytes } = await readWhole(rc.file.location, key, Math.min(LIMITS.projectorFileBytes, LIMITS.blobBytes));
-    return reply
-      .header('content-type', imageContentType(bytes))
-      .header('cache-control', 'private, max-age=300')
-      .header('x-content-type-options', 'nosniff')
-      .header('content-security-policy', "default-src 'none'; sandbox")
-      .send(bytes);
+    return sendLogBlob(reply, imageContentType(bytes), bytes);
   });
 
   route('GET', 'plugin/projector/bookmarks', async (v, q, _req, reply) => {

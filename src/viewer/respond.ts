@@ -138,3 +138,17 @@ function checkSize(body: Buffer): void {
     throw new ApiError('responseTooLarge', `Invalid Argument. The answer would be ${body.length} bytes, over the cap of ${LIMITS.responseBytes}; ask for fewer samples.`);
   }
 }
+
+/**
+ * Image and audio bytes from the logs (TensorBoard's and MindInsight's images, audio, projector
+ * sprites). The sandbox CSP matters for SVG: opened directly, an SVG from a log file would
+ * otherwise run its scripts with the viewer's origin (and its cookie).
+ */
+export function sendLogBlob(reply: FastifyReply, contentType: string, bytes: Buffer): FastifyReply {
+  return reply
+    .header('content-type', contentType)
+    .header('cache-control', 'private, max-age=300')
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', "default-src 'none'; img-src data:; media-src data:; style-src 'unsafe-inline'; sandbox")
+    .send(bytes);
+}

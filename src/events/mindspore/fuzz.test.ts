@@ -3,14 +3,12 @@
 // never make the engine throw, and every sample in a record before the damage is kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { LocalStorage } from '../../storage/local.js';
+import { flipBit, loadLogdir, recordFile, withTempDir } from '../../testing/damaged-logs.js';
 import { msEvent, msHistogramOf, tinyGraphProto, type MsValue } from '../../testing/mindspore-writer.js';
 import { encodeRecord } from '../../writer/record.js';
-import { openLogdir } from '../index.js';
 
 const FILE = 'events.out.events.summary.1700000000.0.worker-01_MS';
 const PNG = Buffer.from('89504e470d0a1a0a', 'hex');
@@ -28,16 +26,8 @@ function validRecords(): Buffer[] {
   return out;
 }
 
-const RECS = validRecords();
-const FILE_BYTES = Buffer.concat(RECS);
-const STARTS: number[] = [];
-{
-  let o = 0;
-  for (const r of RECS) {
-    STARTS.push(o);
-    o += r.length;
-  }
-}
+const LOG = recordFile(validRecords());
+const { records: RECS, bytes: FILE_BYTES, starts: STARTS } = LOG;
 /** Steps of the scalar `x` in records that end at or before `offset`. */
 function stepsBefore(offset: number): number[] {
   const steps: number[] = [];
@@ -45,16 +35,8 @@ function stepsBefore(offset: number): number[] {
   return steps;
 }
 
-async function load(dir: string, verify = true) {
-  const logdir = openLogdir({ storage: new LocalStorage(dir), prefix: '' }, { verifyChecksums: verify });
-  await logdir.reload();
-  return logdir;
-}
-
-function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'vizjobs-msfuzz-'));
-  return fn(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
-}
+const load = (dir: string, verify = true): ReturnType<typeof loadLogdir> => loadLogdir(dir, { verifyChecksums: verify });
+const withDir = <T>(fn: (dir: string) => Promise<T>): Promise<T> => withTempDir('vizjobs-msfuzz-', fn);
 
 test('a MindSpore summary truncated anywhere keeps every complete record and reads the rest once it arrives', async () => {
   await fc.assert(
@@ -62,8 +44,7 @@ test('a MindSpore summary truncated anywhere keeps every complete record and rea
       withDir(async (dir) => {
         const path = join(dir, FILE);
         writeFileSync(path, FILE_BYTES.subarray(0, cut));
-        const logdir = openLogdir({ storage: new LocalStorage(dir), prefix: '' }, { maxReadBytes });
-        await logdir.reload();
+        const logdir = await loadLogdir(dir, { maxReadBytes });
         assert.deepEqual([...(logdir.scalars('.', 'x')?.steps ?? [])], stepsBefore(cut));
         assert.deepEqual(logdir.run('.')?.problems ?? [], []);
         appendFileSync(path, FILE_BYTES.subarray(cut));
@@ -84,13 +65,10 @@ test('a flipped bit anywhere in a MindSpore summary never throws and keeps every
   await fc.assert(
     fc.asyncProperty(fc.integer({ min: 0, max: FILE_BYTES.length * 8 - 1 }), fc.boolean(), (bit, verify) =>
       withDir(async (dir) => {
-        const bytes = Buffer.from(FILE_BYTES);
-        const byte = bit >> 3;
-        bytes[byte] ^= 1 << (bit & 7);
+        const { bytes, record } = flipBit(LOG, bit);
         writeFileSync(join(dir, FILE), bytes);
         const logdir = await load(dir, verify);
-        const recIndex = STARTS.findIndex((s, i) => byte >= s && byte < s + RECS[i].length);
-        const kept = stepsBefore(STARTS[recIndex]);
+        const kept = stepsBefore(STARTS[record]);
         const steps = [...(logdir.scalars('.', 'x')?.steps ?? [])];
         // Unverified, a flip in a step may make it smaller, which purges (MindInsight's rule): the
         // steps kept are then still increasing, but not necessarily the whole prefix.

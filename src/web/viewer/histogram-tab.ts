@@ -230,24 +230,34 @@ function empty(ctx: CanvasRenderingContext2D, muted: string): undefined {
   return undefined;
 }
 
-function drawRidges(canvas: HTMLCanvasElement, all: HistEntry[], color: string, highlight: number): Layout | undefined {
+/**
+ * What both modes draw on: the canvas sized, every step binned on one value axis, the plot's
+ * margins (`top` differs by mode) and its x scale; undefined when nothing is to be drawn (an
+ * empty set says so on the canvas).
+ */
+function plotFrame(canvas: HTMLCanvasElement, all: HistEntry[], top: number) {
   const p = prepare(canvas);
   if (!p) return undefined;
   const { ctx, w: cssW, muted } = p;
   const b = binnedSteps(all);
   if (!b) return empty(ctx, muted);
-  const { entries, binned, lo, hi, peak } = b;
+  const { lo, hi } = b;
   const left = 8;
   const right = 52;
-  const top = 8;
   const bottom = 22;
   const plotW = cssW - left - right;
   const plotH = HEIGHT - top - bottom;
+  const xOf = (v: number): number => left + ((v - lo) / (hi - lo)) * plotW;
+  return { ...b, ctx, cssW, muted, left, right, top, plotW, plotH, xOf, binW: (hi - lo) / BINS };
+}
+
+function drawRidges(canvas: HTMLCanvasElement, all: HistEntry[], color: string, highlight: number): Layout | undefined {
+  const f = plotFrame(canvas, all, 8);
+  if (!f) return undefined;
+  const { ctx, cssW, muted, entries, binned, lo, hi, peak, left, right, top, plotW, plotH, xOf, binW } = f;
   const n = entries.length;
   const ridgeH = plotH * 0.35;
   const gap = n > 1 ? (plotH - ridgeH) / (n - 1) : 0;
-  const xOf = (v: number): number => left + ((v - lo) / (hi - lo)) * plotW;
-  const binW = (hi - lo) / BINS;
   ctx.lineJoin = 'round';
   for (let i = 0; i < n; i++) {
     const base = top + ridgeH + i * gap;
@@ -278,23 +288,12 @@ function drawRidges(canvas: HTMLCanvasElement, all: HistEntry[], color: string, 
  * faintest, the newest on top in the run's full colour; the hovered step stands out.
  */
 function drawOverlay(canvas: HTMLCanvasElement, all: HistEntry[], color: string, highlight: number): Layout | undefined {
-  const p = prepare(canvas);
-  if (!p) return undefined;
-  const { ctx, w: cssW, muted } = p;
-  const b = binnedSteps(all);
-  if (!b) return empty(ctx, muted);
-  const { entries, binned, lo, hi, peak } = b;
-  const left = 8;
-  const right = 52;
-  const top = 10;
-  const bottom = 22;
-  const plotW = cssW - left - right;
-  const plotH = HEIGHT - top - bottom;
+  const f = plotFrame(canvas, all, 10);
+  if (!f) return undefined;
+  const { ctx, cssW, muted, entries, binned, lo, hi, peak, left, right, top, plotW, plotH, xOf, binW } = f;
   const base = top + plotH;
   const n = entries.length;
-  const xOf = (v: number): number => left + ((v - lo) / (hi - lo)) * plotW;
   const yOf = (c: number): number => base - (peak > 0 ? (c / peak) * plotH : 0);
-  const binW = (hi - lo) / BINS;
   const css = getComputedStyle(canvas);
   const grid = css.getPropertyValue('--chart-grid').trim() || css.getPropertyValue('--line').trim() || '#e3e6eb';
   ctx.font = '10px system-ui';

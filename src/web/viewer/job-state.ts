@@ -11,26 +11,16 @@ import { appRoot } from '../lib/app-root.js';
 import { statusTone } from '../lib/format.js';
 import { themeSwitch } from '../lib/theme.js';
 import { DataError, type DataClient } from './data.js';
+import { JOB_PHASES, type JobPhase, type JobStateBody } from '../../domain/job-state.js';
 
-export type JobPhase = 'running' | 'starting' | 'stopping' | 'stopped' | 'failed' | 'unknown';
-
-/** viewer/job-state.ts's JobStateBody, as the page reads it. */
-export interface JobState {
-  job_id: string;
-  phase: JobPhase;
-  job_name?: string;
-  status?: number;
-  status_name?: string;
-  failure_reason?: string | null;
-  conditions?: ReadonlyArray<{ type: string; status: string; reason: string; message: string }>;
-}
-
-const PHASES: readonly JobPhase[] = ['running', 'starting', 'stopping', 'stopped', 'failed', 'unknown'];
+/** The shape the server writes (domain/job-state.ts), as the page reads it. */
+export type JobState = JobStateBody;
+export type { JobPhase };
 
 function asState(v: unknown): JobState | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const o = v as Partial<JobState>;
-  return typeof o.job_id === 'string' && PHASES.includes(o.phase as JobPhase) ? (o as JobState) : undefined;
+  return typeof o.job_id === 'string' && (JOB_PHASES as readonly string[]).includes(o.phase as string) ? (o as JobState) : undefined;
 }
 
 /** The state the server rendered into this page (served with 404 or 409), if any. */
