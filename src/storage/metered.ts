@@ -26,7 +26,9 @@ export function meteredStorage(inner: ObjectStorage, meter: StorageMeter): Objec
   const openReader = inner.openReader?.bind(inner);
   return {
     description: inner.description,
-    list: (prefix) => counted(meter, 'list', () => inner.list(prefix)),
+    // The options pass through: the engine's pause is what keeps a 10,000-run local walk from
+    // being one 250 ms event-loop turn (dropping it here did exactly that).
+    list: (prefix, options) => counted(meter, 'list', () => inner.list(prefix, options)),
     ...(probe ? { probe: (prefix: string) => counted(meter, 'probe', () => probe(prefix)) } : {}),
     stat: (key) => counted(meter, 'stat', () => inner.stat(key)),
     read: async (key, offset, length) => {

@@ -33,11 +33,11 @@ export class ControllableRuntime extends InProcessRuntime {
     };
     const storage: ObjectStorage = {
       description: inner.description,
-      list: async (prefix) => {
+      list: async (prefix, options) => {
         this.storageLists++;
         if (this.listDelayMs > 0) await new Promise((r) => setTimeout(r, this.listDelayMs));
         fault(`listing ${prefix}`);
-        return inner.list(prefix);
+        return inner.list(prefix, options);
       },
       stat: async (key) => {
         fault(`reading ${key}`);
