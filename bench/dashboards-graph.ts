@@ -9,14 +9,14 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import { transformerGraphDef } from '../src/testing/transformer-graph.js';
+import { launchChromium } from '../src/testing/browser.js';
 import { startViewServer } from '../src/view/server.js';
 import { SummaryWriter } from '../src/writer/index.js';
 
 const root = resolve(import.meta.dirname, '..');
 const work = join(root, '.bench', 'dashboards-graph');
-const CHROMIUM = process.env.VIZJOBS_CHROMIUM ?? '/usr/bin/chromium';
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const LAYERS = 68;
 
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   w.close();
   console.log(`graph: ${graph.nodes.toLocaleString()} nodes, GraphDef ${(graph.bytes.length / 1e6).toFixed(2)} MB; ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  const browser = await launchChromium();
   const cold: number[] = [];
   const warm: number[] = [];
   const all: number[] = [];

@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { writeClusteredEmbedding } from '../src/testing/embeddings.js';
+import { launchChromium } from '../src/testing/browser.js';
 import { startViewServer } from '../src/view/server.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
@@ -19,8 +19,6 @@ const REPS = process.argv.includes('--quick') ? 3 : 9;
 const dir = join(repo, '.bench', 'projector');
 const ROWS = 10_000;
 const DIMS = 128;
-const CHROMIUM = process.env.VIZJOBS_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
 if (!existsSync(join(dir, 'done'))) {
   rmSync(dir, { recursive: true, force: true });
@@ -44,7 +42,7 @@ const median = (xs: number[]): number => {
 };
 
 const server = await startViewServer({ logdirs: [{ name: undefined, path: join(dir, 'logs') }], port: 0 });
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+const browser = await launchChromium();
 const rounds: Round[] = [];
 try {
   for (let r = 0; r < REPS + 1; r++) {

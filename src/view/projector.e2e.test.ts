@@ -8,13 +8,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { clusterOf, writeClusteredEmbedding } from '../testing/embeddings.js';
 import { pytorchFixtureDir, repoRoot } from '../testing/paths.js';
 import { startViewServer, type ViewServer } from './server.js';
+import { launchChromium, CHROMIUM } from '../testing/browser.js';
 
-const CHROMIUM = process.env.VIZJOBS_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const RUN = 'mlp_lr1e-3_adam';
 const FIXTURE = JSON.stringify([`pytorch/${RUN}`, 'val_inputs:02000']);
 const WRITTEN = JSON.stringify(['written/run1', 'default:00000']);
@@ -52,7 +51,7 @@ before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'vizjobs-projector-e2e-'));
   writtenMat = writeClusteredEmbedding(join(tmp, 'run1'), { points: 120, dims: 16, clusters: 3, sprite: 12 });
   server = await startViewServer({ logdirs: [{ name: 'pytorch', path: pytorchFixtureDir }, { name: 'written', path: tmp }], port: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  browser = await launchChromium();
   mkdirSync(artifacts, { recursive: true });
 });
 

@@ -6,12 +6,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { pytorchFixtureDir } from '../testing/paths.js';
 import { startViewServer, type ViewServer } from './server.js';
+import { launchChromium, CHROMIUM } from '../testing/browser.js';
 
-const CHROMIUM = process.env.VIZJOBS_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
 interface Debug {
   ready: boolean;
@@ -26,7 +25,7 @@ let browser: Browser | undefined;
 before(async () => {
   if (!existsSync(CHROMIUM)) return;
   server = await startViewServer({ logdirs: [{ name: undefined, path: pytorchFixtureDir }], port: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -7,17 +7,15 @@
 // (light and dark) land in test-artifacts/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { pytorchFixtureDir, repoRoot } from '../testing/paths.js';
 import { startViewServer, type ViewServer } from '../view/server.js';
 import { SummaryWriter } from '../writer/index.js';
+import { ensureBrowserTestsCanRun, launchChromium } from '../testing/browser.js';
 
-const CHROMIUM = process.env.VIZJOBS_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const artifacts = join(repoRoot, 'test-artifacts');
 const FIXTURE_SESSION = 'mlp_lr1e-3_adam/1795820169.1177986';
 const SESSIONS: Array<[string, { optimizer: string; hidden: number; lr: number }, { 'hparam/accuracy': number; 'hparam/loss': number }]> = [
@@ -37,14 +35,7 @@ let server: ViewServer | undefined;
 let browser: Browser | undefined;
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    const r = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'ensure-chromium.mjs')], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('Chromium is missing and could not be installed: see the message above (apt-get install -y chromium).');
-  }
-  if (!existsSync(join(repoRoot, 'dist', 'web', 'viewer.html'))) {
-    const r = spawnSync(process.execPath, [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'src/web/vite.config.ts'], { cwd: repoRoot, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('npm run build:web failed');
-  }
+  ensureBrowserTestsCanRun();
   tmp = mkdtempSync(join(tmpdir(), 'vizjobs-hparams-e2e-'));
   cpSync(pytorchFixtureDir, tmp, { recursive: true });
   const sweep = new SummaryWriter(join(tmp, 'sweep'), { now: () => 1_795_820_000 });
@@ -66,7 +57,7 @@ before(async () => {
   w.close();
   mkdirSync(artifacts, { recursive: true });
   server = await startViewServer({ logdirs: [{ name: undefined, path: tmp }], port: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -6,15 +6,14 @@
 // Screenshots land in test-artifacts/ (states-*, console-800-*, viewer-800-*) for a human to look at.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { cliPath, pytorchFixtureDir, repoRoot } from '../testing/paths.js';
+import { ensureBrowserTestsCanRun, launchChromium } from '../testing/browser.js';
 
-const CHROMIUM = process.env.VIZJOBS_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const TOKEN = 'states-token-1';
 const PROJECT = 'proj-states';
 const artifacts = join(repoRoot, 'test-artifacts');
@@ -84,14 +83,7 @@ async function startServer(name: string, env: Record<string, string> = {}): Prom
 }
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    const r = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'ensure-chromium.mjs')], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('Chromium is missing and could not be installed: see the message above (apt-get install -y chromium).');
-  }
-  if (!existsSync(join(repoRoot, 'dist', 'web', 'viewer.html'))) {
-    const r = spawnSync(process.execPath, [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'src/web/vite.config.ts'], { cwd: repoRoot, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('npm run build:web failed');
-  }
+  ensureBrowserTestsCanRun();
   tmp = mkdtempSync(join(tmpdir(), 'vizjobs-states-'));
   for (const dir of ['mlp', 'mlp2', 'mlp3']) cpSync(pytorchFixtureDir, join(tmp, 'obs', 'demo', dir), { recursive: true });
   // A file where a train_url needs a directory: a permanent storage error, so the job FAILS.
@@ -99,7 +91,7 @@ before(async () => {
   makeDirsWritable(join(tmp, 'obs'));
   mkdirSync(artifacts, { recursive: true });
   main = await startServer('main');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -6,17 +6,15 @@
 // outliers, fullscreen, and a run list and tooltip whose size does not follow the number of runs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot } from '../testing/paths.js';
 import { callWithToken, startServeProcess, type ServeProcess } from '../testing/serve-process.js';
 import { SummaryWriter } from '../writer/index.js';
+import { ensureBrowserTestsCanRun, launchChromium } from '../testing/browser.js';
 
-const CHROMIUM = process.env.VIZJOBS_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const TOKEN = 'sweep-token';
 const PROJECT = 'sweep-proj';
 const GROUPS = 4;
@@ -58,10 +56,7 @@ function writeSweep(dir: string, runs: string[]): void {
 const sweepRuns = Array.from({ length: GROUPS * SEEDS }, (_, k) => `lr${Math.floor(k / SEEDS)}/seed${k % SEEDS}`);
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    const r = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'ensure-chromium.mjs')], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('Chromium is missing and could not be installed: see the message above.');
-  }
+  ensureBrowserTestsCanRun();
   tmp = mkdtempSync(join(tmpdir(), 'vizjobs-sweep-ui-'));
   writeSweep(join(tmp, 'obs', 'sweeps', 'a'), sweepRuns);
   // The second job: some of the same runs, in another order, with one the first job lacks.
@@ -75,7 +70,7 @@ before(async () => {
     await until(`job ${name} RUNNING`, async () => (await callWithToken(server!.base, 'GET', `/v1/${PROJECT}/visualization-jobs/${id}`, TOKEN)).json?.status === 8);
     jobs[name] = `${server.base}/visualization/${PROJECT}/${id}/`;
   }
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -5,19 +5,18 @@
 // Screenshots land in test-artifacts/ for a human to look at.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { cliPath, pytorchFixtureDir, repoRoot } from '../testing/paths.js';
 import { SummaryWriter } from '../writer/index.js';
 import { MsSummaryWriter } from '../testing/mindspore-writer.js';
+import { ensureBrowserTestsCanRun, launchChromium } from '../testing/browser.js';
 
-const CHROMIUM = process.env.VIZJOBS_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const TOKEN = 'e2e-token-1';
 const PROJECT = 'proj-e2e';
 const OTHER_TOKEN = 'e2e-token-2';
@@ -102,15 +101,7 @@ async function servesConsole(url: string): Promise<boolean> {
 }
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    const r = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'ensure-chromium.mjs')], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('Chromium is missing and could not be installed: see the message above (apt-get install -y chromium).');
-  }
-  if (!existsSync(join(repoRoot, 'dist', 'web', 'viewer.html'))) {
-    // `npm run build` may not chain build:web yet; the browser test needs the UI built.
-    const r = spawnSync(process.execPath, [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'src/web/vite.config.ts'], { cwd: repoRoot, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('npm run build:web failed');
-  }
+  ensureBrowserTestsCanRun();
   tmp = mkdtempSync(join(tmpdir(), 'vizjobs-e2e-'));
   const dest = join(tmp, 'obs', 'demo', 'pytorch-mlp');
   mkdirSync(dest, { recursive: true });
@@ -122,7 +113,7 @@ before(async () => {
   server = s.child;
   baseUrl = s.url;
   assert.ok(await servesConsole(baseUrl), '`vizjobs serve` does not serve the web console at /');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  browser = await launchChromium();
 });
 
 after(async () => {
