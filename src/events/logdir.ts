@@ -27,10 +27,11 @@ const FEED_SLICE = 256 * 1024;
  * A file whose unread rest is at most this is read in one request, fetched ahead of its turn with
  * up to PREFETCH others: a sweep is thousands of 5 KB files, and read one after the other each
  * costs its storage's latency (an S3 round trip; on a slow disk, four thread-pool round trips).
- * Held at most PREFETCH × SMALL_READ = 4 MiB at once.
+ * Held at most PREFETCH × SMALL_READ = 4 MiB at once (16 MiB for an object store's 64).
  */
 const SMALL_READ = 256 * 1024;
 const PREFETCH = 16;
+const MAX_PREFETCH = 64;
 
 /** Whether a storage key names an event file (TensorBoard: the basename contains "tfevents"). */
 export function isEventFile(key: string): boolean {
@@ -213,11 +214,12 @@ class LogdirImpl extends LogdirReader implements Logdir {
     const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
     // One buffer per prefetch slot, reused: a fresh 5 KB buffer per file was 52 MB of external
     // memory for a sweep, and external memory growth is what starts V8's full collections.
-    const ring = Array.from({ length: PREFETCH + 2 }, () => new SlotBuffer());
+    const prefetch = Math.max(1, Math.min(MAX_PREFETCH, storage.readConcurrency ?? PREFETCH));
+    const ring = Array.from({ length: prefetch + 2 }, () => new SlotBuffer());
     let issued = 0;
     for (let i = 0; i < work.length; i++) {
-      // Small files are fetched PREFETCH ahead, decoded in order; large ones are read in turn.
-      for (; issued < work.length && issued <= i + PREFETCH; issued++) {
+      // Small files are fetched `prefetch` ahead, decoded in order; large ones are read in turn.
+      for (; issued < work.length && issued <= i + prefetch; issued++) {
         const w = work[issued];
         const rest = w.size - w.file.reader.offset;
         if (rest <= small) w.whole = readWhole(storage, w.file.key, w.file.reader.offset, rest, ring[issued % ring.length]).catch(asError);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStorage } from './local.js';
 import { meteredStorage, type StorageMeter } from './metered.js';
+import type { ObjectStorage } from './storage.js';
 
 test('a metered listing passes the caller\'s pause through, so a long local walk still yields', async () => {
   const root = await mkdtemp(join(tmpdir(), 'vizjobs-metered-'));
@@ -24,4 +25,17 @@ test('a metered listing passes the caller\'s pause through, so a long local walk
   assert.deepEqual(ops, ['list']);
   // 200 entries (100 directories, 100 files) with a pause every 32: the pause was called.
   assert.ok(pauses >= 5, `pause called ${pauses} times`);
+});
+
+test('a metered storage keeps the inner storage\'s read concurrency, so an S3 load stays 64 wide', () => {
+  const meter: StorageMeter = { request: () => undefined, bytes: () => undefined };
+  const s3Like: ObjectStorage = {
+    description: 's3://b',
+    readConcurrency: 64,
+    list: async () => [],
+    stat: async () => null,
+    read: async () => Buffer.alloc(0),
+  };
+  assert.equal(meteredStorage(s3Like, meter).readConcurrency, 64);
+  assert.equal(meteredStorage(new LocalStorage(tmpdir()), meter).readConcurrency, undefined);
 });

@@ -13,6 +13,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import type { S3BucketSettings } from './s3-config.js';
+import { leanGetFor, type LeanGet } from './s3-get.js';
 import { ReadAhead, type ReadAheadOptions } from './s3-readahead.js';
 import { DEFAULT_RETRY, errorCode, errorStatus, withRetry, type RetryPolicy } from './s3-retry.js';
 import { StorageError, type ObjectInfo, type ObjectStorage } from './storage.js';
@@ -44,6 +45,8 @@ export interface S3StorageOptions {
   retry?: RetryPolicy;
   /** Prefetch of the listed bytes after a bulk read (s3-readahead.ts); false turns it off. */
   readAhead?: Partial<ReadAheadOptions> | false;
+  /** GETs signed and sent without the SDK's middleware (s3-get.ts); false sends them through the SDK. */
+  leanGet?: boolean;
 }
 
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
@@ -57,6 +60,8 @@ function stripQuotes(etag: string | undefined): string {
 
 export class S3Storage implements ObjectStorage {
   readonly description: string;
+  /** Small objects read at once by a load: each is a round trip, and the store serves many in parallel. */
+  readonly readConcurrency = 64;
   readonly bucket: string;
   private readonly client: S3Client;
   private readonly partSize: number;
@@ -64,6 +69,8 @@ export class S3Storage implements ObjectStorage {
   private readonly maxKeys: number;
   private readonly retry: RetryPolicy;
   private readonly ahead: ReadAhead | undefined;
+  /** Unset when the store redirected a lean GET: the SDK follows redirects, so it reads from then on. */
+  private lean: LeanGet | undefined;
   private counts: S3RequestCounts = { list: 0, head: 0, get: 0, retries: 0, bytes: 0 };
 
   constructor(options: S3StorageOptions) {
@@ -74,6 +81,7 @@ export class S3Storage implements ObjectStorage {
     this.partConcurrency = Math.max(1, options.partConcurrency ?? DEFAULT_PART_CONCURRENCY);
     this.maxKeys = Math.min(1000, Math.max(1, options.maxKeys ?? 1000));
     this.retry = options.retry ?? DEFAULT_RETRY;
+    if (options.leanGet !== false) this.lean = leanGetFor(this.client);
     if (options.readAhead !== false) {
       const fetch = (key: string, offset: number, length: number, etag?: string): Promise<Buffer> =>
         etag ? this.readRange(key, offset, length, etag) : this.readSplit(key, offset, length);
@@ -210,32 +218,46 @@ export class S3Storage implements ObjectStorage {
    */
   private async readRange(key: string, offset: number, length: number, etag?: string): Promise<Buffer> {
     return this.attempt('get', `reading ${this.description}/${key}`, async () => {
-      let res;
-      try {
-        res = await this.client.send(
-          new GetObjectCommand({
-            Bucket: this.bucket,
-            Key: key,
-            Range: `bytes=${offset}-${offset + length - 1}`,
-            ...(etag ? { IfMatch: `"${etag}"` } : {}),
-          }),
-        );
-      } catch (err) {
-        const code = errorCode(err);
-        if (code === 'InvalidRange' || errorStatus(err) === 416) return EMPTY;
-        if (code === 'NoSuchKey') throw new StorageError('unavailable', `${this.description}/${key} does not exist`, { cause: err });
-        throw err;
+      const got = this.lean ? await this.lean.get(this.bucket, key, offset, length, etag).catch((err: unknown) => this.refused(err, key)) : 'redirect';
+      if (got !== 'redirect') {
+        if (got === undefined) return EMPTY;
+        this.counts.bytes += got.bytes.length;
+        return got.bytes.length > length ? got.bytes.subarray(0, length) : got.bytes;
       }
-      if (!res.Body) return EMPTY;
-      const bytes = await res.Body.transformToByteArray();
-      this.counts.bytes += bytes.byteLength;
-      const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      // A server that ignores Range sends the whole object (200): keep only what was asked.
-      if (res.$metadata.httpStatusCode === 200 && !res.ContentRange) {
-        return buf.subarray(Math.min(offset, buf.length), Math.min(offset + length, buf.length));
-      }
-      return buf.length > length ? buf.subarray(0, length) : buf;
+      this.lean = undefined;
+      return this.sdkRange(key, offset, length, etag);
     });
+  }
+
+  /** readRange through the SDK (it follows region redirects). */
+  private async sdkRange(key: string, offset: number, length: number, etag?: string): Promise<Buffer> {
+    const res = await this.client
+      .send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Range: `bytes=${offset}-${offset + length - 1}`,
+          ...(etag ? { IfMatch: `"${etag}"` } : {}),
+        }),
+      )
+      .catch((err: unknown) => this.refused(err, key));
+    if (!res?.Body) return EMPTY;
+    const bytes = await res.Body.transformToByteArray();
+    this.counts.bytes += bytes.byteLength;
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // A server that ignores Range sends the whole object (200): keep only what was asked.
+    if (res.$metadata.httpStatusCode === 200 && !res.ContentRange) {
+      return buf.subarray(Math.min(offset, buf.length), Math.min(offset + length, buf.length));
+    }
+    return buf.length > length ? buf.subarray(0, length) : buf;
+  }
+
+  /** A GET's failure: undefined for a range past the end (no bytes), else the error to throw. */
+  private refused(err: unknown, key: string): undefined {
+    const code = errorCode(err);
+    if (code === 'InvalidRange' || errorStatus(err) === 416) return undefined;
+    if (code === 'NoSuchKey') throw new StorageError('unavailable', `${this.description}/${key} does not exist`, { cause: err });
+    throw err;
   }
 }
 

@@ -32,6 +32,11 @@ export interface ObjectStorage {
    * list() would otherwise; costs one request, whatever the prefix holds. Without it, list().
    */
   probe?(prefix: string): Promise<void>;
+  /**
+   * How many small whole-file reads the event engine keeps in flight (default 16). An object
+   * store answers each after a round trip and serves many at once, so it wants more than a disk.
+   */
+  readonly readConcurrency?: number;
   /** One object's metadata, or null when it does not exist. */
   stat(key: string): Promise<ObjectInfo | null>;
   /**
