@@ -18,9 +18,12 @@ export const DEFAULT_RELOAD_INTERVAL_MS = 3_000;
 /**
  * How long an answer that may be partial (data/runs, scalars/tags: TensorBoard's own server
  * answers them with what it has loaded so far) waits for a job's first load before answering
- * with what is loaded. Never before the load's listing: the run list is always complete.
+ * with what is loaded. Never before the load's listing (the run list is always complete) nor
+ * before its first file is read (so tag names are there to draw); the web UI asks again when the
+ * load ends. Half a second: a 10,000-run sweep takes 1–1.5 s to load on local disk and many
+ * seconds on object storage, and charts of the runs read so far are worth more than a spinner.
  */
-export const FIRST_ANSWER_MS = 1_000;
+export const FIRST_ANSWER_MS = 500;
 
 export interface ViewerRuntimeOptions {
   config: Pick<Config, 'obsRoot' | 's3Endpoint' | 'viewerIdleMs'> & Partial<Pick<Config, 's3Config'>>;
@@ -239,10 +242,10 @@ export class ViewerRuntime implements JobRuntime {
       }
       const logdir = s.logdir;
       const p = logdir?.progress?.();
-      if (logdir && p?.loading && p.listed && !s.loaded) {
+      if (logdir && p?.loading && p.listed && (p.files === 0 || p.filesRead > 0) && !s.loaded) {
         return { job: s.job, logdir, generation: s.generation, cache: s.cache, partial: `${p.filesRead}/${p.files}` };
       }
-      wait = 25; // the listing is still running: every run must be known before answering
+      wait = 25; // the listing (or the first read) is still running: every run must be known before answering
     }
   }
 

@@ -294,21 +294,37 @@ async function fillOtherTabs(active: string): Promise<void> {
 
 async function watchStatus(): Promise<void> {
   // data/status reports the first load's progress; without it the spinner alone says "loading".
-  while (firstLoad) {
+  // runs and scalars/tags may have answered from the load while it ran (the runs read so far):
+  // once it ends, everything is asked again, so a sweep's charts fill in without waiting a poll.
+  let sawLoading = false;
+  for (;;) {
+    let s: Record<string, unknown>;
     try {
-      const s = await data.json<Record<string, unknown>>('status');
-      if (!firstLoad) return;
+      s = await data.json<Record<string, unknown>>('status');
+    } catch {
+      return;
+    }
+    if (s.state !== 'loading' && !(s.state === 'idle' && firstLoad)) {
+      if (sawLoading) void pollWhenIdle();
+      return;
+    }
+    sawLoading = true;
+    if (firstLoad) {
       const bytes = num(s.bytesRead ?? s.bytes_read);
       const points = num(s.points ?? s.samples);
       const parts = [bytes !== undefined ? `${(bytes / 1e6).toFixed(1)} MB read` : '', points !== undefined ? `${points.toLocaleString()} points` : ''].filter(Boolean);
       setLive(`loading${parts.length ? ` · ${parts.join(' · ')}` : '…'}`, true);
       const detail = document.getElementById('first-load-detail');
       if (detail && parts.length) detail.textContent = `${parts.join(' · ')} so far`;
-    } catch {
-      return;
     }
     await new Promise((r) => setTimeout(r, 400));
   }
+}
+
+/** A poll after the one in flight (poll() alone returns at once while another runs). */
+async function pollWhenIdle(): Promise<void> {
+  while (polling) await new Promise((r) => setTimeout(r, 50));
+  await poll();
 }
 
 function num(v: unknown): number | undefined {
