@@ -8,6 +8,9 @@
 //   local disk, 10,000 runs (target ≤ 1.0 s, B p99 ≤ 50 ms); through S3 (s3rver in a child
 //   process, loopback; target ≤ 3 s); a scalars_multirun of 500 runs; 1,000 / 10,000 / 100,000 runs
 //   on local disk for linearity, with the server's peak RSS (sampled every 20 ms from /proc).
+//   And the cost of one S3 GET (the sweep is one GET per run): 3,000 of its objects read through
+//   S3Storage at 64 in flight, with the lean GET path and through the AWS SDK, CPU per GET of this
+//   process and of s3rver (from /proc).
 // Flags: --rounds=N (default 3; 0: the linearity rows alone), --no-s3, --no-100k, --runs=a,b,c (linearity sizes).
 // The UI rows of issue 10 are bench/sweep-ui.ts's (npm run bench:sweep-ui): a separate script, so
 // this one needs no browser.
@@ -24,7 +27,7 @@ const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
 const dist = (p: string): string => join(repo, 'dist', p);
 const { startServeProcess, callWithToken } = (await import(dist('testing/serve-process.js'))) as typeof import('../src/testing/serve-process.js');
 const { startS3rver, S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY } = (await import(dist('testing/s3rver.js'))) as typeof import('../src/testing/s3rver.js');
-const { s3ClientConfig } = (await import(dist('storage/s3.js'))) as typeof import('../src/storage/s3.js');
+const { s3ClientConfig, S3Storage } = (await import(dist('storage/s3.js'))) as typeof import('../src/storage/s3.js');
 const { SummaryWriter } = (await import(dist('writer/index.js'))) as typeof import('../src/writer/index.js');
 
 const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -207,6 +210,39 @@ const localRows: Open[] = [];
 const s3Rows: Open[] = [];
 let s3: Awaited<ReturnType<typeof startS3rver>> | undefined;
 let s3Env: Record<string, string> = {};
+let getCost: string[] = [];
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux). */
+function procCpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10; // clock ticks of 10 ms
+}
+
+/** The same GETs through S3Storage, lean path and SDK interleaved (two passes each). */
+async function measureGetCost(client: S3Client, s3rverPid: number, keys: string[]): Promise<string[]> {
+  const rows: string[] = [];
+  for (const pass of [0, 1]) {
+    for (const lean of [true, false]) {
+      const storage = new S3Storage({ client, bucket: BUCKET, readAhead: false, leanGet: lean });
+      let next = 0;
+      const s0 = procCpuMs(s3rverPid);
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (next < keys.length) await storage.read(keys[next++], 0, 256 * 1024);
+        }),
+      );
+      const ms = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      const mine = (c.user + c.system) / keys.length;
+      const theirs = ((procCpuMs(s3rverPid) - s0) * 1000) / keys.length;
+      rows.push(`| ${lean ? 'lean GET (s3-get.ts)' : 'AWS SDK GetObjectCommand'} | ${pass + 1} | ${keys.length} | ${((keys.length / ms) * 1000).toFixed(0)} | ${mine.toFixed(0)} µs | ${theirs.toFixed(0)} µs |`);
+      console.log(rows[rows.length - 1]);
+    }
+  }
+  return ['', '| S3 GET of one 4.8 KB run file, 64 in flight | pass | GETs | GETs per second | CPU per GET, this process | CPU per GET, s3rver |', '|---|---|---|---|---|---|', ...rows];
+}
 if (!process.argv.includes('--no-s3')) {
   s3 = await startS3rver({ buckets: [BUCKET] });
   const client = new S3Client(s3ClientConfig({ endpoint: s3.endpoint, accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: S3RVER_SECRET_ACCESS_KEY }));
@@ -222,6 +258,7 @@ if (!process.argv.includes('--no-s3')) {
     }),
   );
   console.log(`uploaded ${files.length} objects to s3rver in ${((performance.now() - tUp) / 1000).toFixed(1)} s`);
+  getCost = await measureGetCost(client, s3.pid, files.slice(0, 3000).map((f) => `sweep10000/${relative(local10k, f)}`));
   client.destroy();
   s3Env = { VIZJOBS_S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: S3RVER_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: S3RVER_SECRET_ACCESS_KEY };
 }
@@ -241,6 +278,7 @@ await s3?.close();
 // --rounds=0: the linearity rows alone.
 if (localRows.length) lines.push(...header, describe('10,000 runs × 10 tags, local disk', '≤ 1.0 s', localRows));
 if (s3Rows.length) lines.push(describe('10,000 runs × 10 tags, S3 (s3rver, loopback)', '≤ 3 s', s3Rows));
+lines.push(...getCost);
 if (multirun?.multirunMs !== undefined) {
   lines.push('', `scalars_multirun of 500 runs (one tag, form body runs=…&tag=…), right after the first open: ${multirun.multirunMs.toFixed(0)} ms, ${(multirun.multirunBytes! / 1e6).toFixed(2)} MB of JSON.`);
 }

@@ -17,6 +17,8 @@ export interface S3rverHandle {
   /** `http://127.0.0.1:PORT` */
   endpoint: string;
   port: number;
+  /** The s3rver child's process id (benchmarks read its CPU time from /proc). */
+  pid: number;
   /** The directory s3rver keeps buckets in (removed by close()). */
   directory: string;
   close(): Promise<void>;
@@ -69,6 +71,7 @@ export async function startS3rver(options: { buckets?: string[] } = {}): Promise
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
+    pid: child.pid ?? 0,
     directory,
     async close() {
       if (closed) return;
