@@ -10,7 +10,8 @@
 //   on local disk for linearity, with the server's peak RSS (sampled every 20 ms from /proc).
 //   And the cost of one S3 GET (the sweep is one GET per run): 3,000 of its objects read through
 //   S3Storage at 64 in flight, with the lean GET path and through the AWS SDK, CPU per GET of this
-//   process and of s3rver (from /proc).
+//   process and of s3rver (from /proc); and the listing of the 10,000 objects page after page and
+//   split at folders, straight and behind a front adding 30 ms per request.
 // Flags: --rounds=N (default 3; 0: the linearity rows alone), --no-s3, --no-100k, --runs=a,b,c (linearity sizes).
 // The UI rows of issue 10 are bench/sweep-ui.ts's (npm run bench:sweep-ui): a separate script, so
 // this one needs no browser.
@@ -19,6 +20,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { quantile, startProber } from './prober.js';
 import { writeSweep } from './sweep-corpus.js';
@@ -78,6 +81,10 @@ interface Open {
   completeMs: number;
   /** Tags in the first answer. */
   firstTags: number;
+  /** Distinct tag names in the first answer (what the UI can draw cards for). */
+  firstTagNames: number;
+  /** Distinct tag names in the directory. */
+  tagNames: number;
   runs: number;
   tags: number;
   tagsBytes: number;
@@ -143,6 +150,7 @@ async function openOnce(trainUrl: string, env: Record<string, string>, expectRun
     const tagMap = tags.json as Record<string, Record<string, unknown>>;
     const tagCount = Object.values(tagMap).reduce((a, t) => a + Object.keys(t).length, 0);
     const firstTagCount = Object.values(firstTags.json as Record<string, Record<string, unknown>>).reduce((a, t) => a + Object.keys(t).length, 0);
+    const namesOf = (m: Record<string, Record<string, unknown>>): number => new Set(Object.values(m).flatMap((t) => Object.keys(t))).size;
     if (runNames.length !== expectRuns || tagCount !== expectRuns * 10 || tags.partial !== null) throw new Error(`incomplete: ${runNames.length} runs, ${tagCount} tags`);
     let multirunMs: number | undefined;
     let multirunBytes: number | undefined;
@@ -171,6 +179,8 @@ async function openOnce(trainUrl: string, env: Record<string, string>, expectRun
       totalMs: t1 - t0,
       completeMs: tComplete - t0,
       firstTags: firstTagCount,
+      firstTagNames: namesOf(firstTags.json as Record<string, Record<string, unknown>>),
+      tagNames: namesOf(tagMap),
       runs: runNames.length,
       tags: tagCount,
       tagsBytes: tags.bytes,
@@ -193,7 +203,9 @@ function describe(label: string, target: string, rs: Open[]): string {
   const s = (x: number): string => (x / 1000).toFixed(2);
   const med = (f: (o: Open) => number): number => median(rs.map(f));
   const first = `${s(med((o) => o.totalMs))} s (${rs.map((o) => s(o.totalMs)).join(', ')})`;
-  const partial = rs.some((o) => o.firstTags < o.tags) ? `tags of ${rs.map((o) => `${((100 * o.firstTags) / o.tags).toFixed(0)} %`).join(', ')} of runs` : 'complete';
+  const partial = rs.some((o) => o.firstTags < o.tags)
+    ? `tags of ${rs.map((o) => `${((100 * o.firstTags) / o.tags).toFixed(1)} %`).join(', ')} of runs; tag names ${rs.map((o) => `${o.firstTagNames}/${o.tagNames}`).join(', ')}`
+    : 'complete';
   return `| ${label} | ${target} | ${first} | ${partial} | ${s(med((o) => o.completeMs))} s | ${s(med((o) => o.runningMs))} s | ${s(med((o) => o.runsMs))} s | ${(rs[0].tagsBytes / 1e6).toFixed(1)} MB | ${med((o) => o.bP99).toFixed(1)} ms (max ${Math.max(...rs.map((o) => o.bMax)).toFixed(0)} ms, ${rs.reduce((a, o) => a + o.bRequests, 0)} requests, ${rs.reduce((a, o) => a + o.bErrors, 0)} errors) | ${med((o) => o.rssMb).toFixed(0)} MB |`;
 }
 
@@ -211,6 +223,46 @@ const s3Rows: Open[] = [];
 let s3: Awaited<ReturnType<typeof startS3rver>> | undefined;
 let s3Env: Record<string, string> = {};
 let getCost: string[] = [];
+let listCost: string[] = [];
+
+/**
+ * Listing the 10,000 objects page after page and split at folders, straight to s3rver and behind a
+ * front that holds each request 30 ms (an S3 LIST's latency; s3rver on loopback has none).
+ */
+async function measureListing(endpoint: string, expected: number): Promise<string[]> {
+  const target = new URL(endpoint);
+  const front = createServer((req, res) => {
+    setTimeout(() => {
+      const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    }, 30);
+  });
+  await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+  const frontEndpoint = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+  const rows: string[] = [];
+  for (const [where, url] of [['s3rver', endpoint], ['s3rver + 30 ms per request', frontEndpoint]] as const) {
+    const c = new S3Client(s3ClientConfig({ endpoint: url, accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: S3RVER_SECRET_ACCESS_KEY }));
+    for (const pass of [0, 1]) {
+      for (const concurrency of [1, 16]) {
+        const storage = new S3Storage({ client: c, bucket: BUCKET, listConcurrency: concurrency });
+        const t0 = performance.now();
+        const listed = await storage.list('sweep10000/');
+        const ms = performance.now() - t0;
+        if (listed.length !== expected) throw new Error(`listed ${listed.length} of ${expected}`);
+        rows.push(`| ${where} | ${concurrency === 1 ? 'page after page' : 'split at folders, 16 ranges at once'} | ${pass + 1} | ${storage.requestCounts().list} | ${ms.toFixed(0)} ms |`);
+        console.log(rows[rows.length - 1]);
+      }
+    }
+    c.destroy();
+  }
+  front.closeAllConnections();
+  await new Promise<void>((r) => front.close(() => r()));
+  return ['', '| listing 10,000 objects (100 folders lrNN/ of 100 seedM/ each) | how | pass | ListObjectsV2 requests | time |', '|---|---|---|---|---|', ...rows];
+}
 
 /** CPU seconds (user + system) a process has used, from /proc (Linux). */
 function procCpuMs(pid: number): number {
@@ -259,6 +311,7 @@ if (!process.argv.includes('--no-s3')) {
   );
   console.log(`uploaded ${files.length} objects to s3rver in ${((performance.now() - tUp) / 1000).toFixed(1)} s`);
   getCost = await measureGetCost(client, s3.pid, files.slice(0, 3000).map((f) => `sweep10000/${relative(local10k, f)}`));
+  listCost = await measureListing(s3.endpoint, files.length);
   client.destroy();
   s3Env = { VIZJOBS_S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: S3RVER_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: S3RVER_SECRET_ACCESS_KEY };
 }
@@ -278,7 +331,7 @@ await s3?.close();
 // --rounds=0: the linearity rows alone.
 if (localRows.length) lines.push(...header, describe('10,000 runs × 10 tags, local disk', '≤ 1.0 s', localRows));
 if (s3Rows.length) lines.push(describe('10,000 runs × 10 tags, S3 (s3rver, loopback)', '≤ 3 s', s3Rows));
-lines.push(...getCost);
+lines.push(...getCost, ...listCost);
 if (multirun?.multirunMs !== undefined) {
   lines.push('', `scalars_multirun of 500 runs (one tag, form body runs=…&tag=…), right after the first open: ${multirun.multirunMs.toFixed(0)} ms, ${(multirun.multirunBytes! / 1e6).toFixed(2)} MB of JSON.`);
 }

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
 import { LocalStorage } from './local.js';
 import { S3Storage, sharedS3Client } from './s3.js';
-import { bucketSettings, loadS3SettingsFile, type S3SettingsFile } from './s3-config.js';
+import { bucketSettings, listConcurrencyFor, loadS3SettingsFile, type S3SettingsFile } from './s3-config.js';
 import { StorageError, type LogLocation } from './storage.js';
 import { parseTrainUrl } from './train-url.js';
 
@@ -56,5 +56,8 @@ export function resolveTrainUrl(trainUrl: string, config: ResolveConfig): LogLoc
     settings.forcePathStyle ??= false;
   }
   const scheme = url.scheme === 'obs' ? 'obs' : 's3';
-  return { storage: new S3Storage({ client: sharedS3Client(settings), bucket: url.bucket, scheme }), prefix: url.prefix };
+  return {
+    storage: new S3Storage({ client: sharedS3Client(settings), bucket: url.bucket, scheme, listConcurrency: listConcurrencyFor(settings) }),
+    prefix: url.prefix,
+  };
 }

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '../config.js';
-import { bucketSettings, parseS3SettingsFile } from './s3-config.js';
+import { bucketSettings, listConcurrencyFor, parseS3SettingsFile, PARALLEL_LIST_RANGES } from './s3-config.js';
 import { s3ClientConfig } from './s3.js';
 import { retryableNow, storageErrorKind } from './errors.js';
 import { withRetry } from './s3-retry.js';
@@ -46,6 +46,21 @@ describe('S3 settings', () => {
     ];
     for (const [raw, why] of bad) {
       assert.throws(() => parseS3SettingsFile(raw, 'cfg.json'), (err: unknown) => err instanceof ConfigError && why.test(err.message));
+    }
+  });
+
+  test('long listings are split into ranges on AWS S3 and OBS, page after page elsewhere, unless the settings say', () => {
+    assert.equal(listConcurrencyFor({}), PARALLEL_LIST_RANGES);
+    assert.equal(listConcurrencyFor({ endpoint: 'https://obs.cn-north-4.myhuaweicloud.com' }), PARALLEL_LIST_RANGES);
+    assert.equal(listConcurrencyFor({ endpoint: 'https://s3.eu-west-1.amazonaws.com' }), PARALLEL_LIST_RANGES);
+    assert.equal(listConcurrencyFor({ endpoint: 'http://127.0.0.1:9000' }), 1);
+    assert.equal(listConcurrencyFor({ endpoint: 'https://notamazonaws.com.example' }), 1);
+    assert.equal(listConcurrencyFor({ endpoint: 'http://10.0.0.5:9000', listConcurrency: 8 }), 8);
+    assert.equal(listConcurrencyFor({ listConcurrency: 1 }), 1);
+    const file = parseS3SettingsFile({ buckets: { minio: { endpoint: 'http://10.0.0.5:9000', listConcurrency: 8 } } }, 's3.json');
+    assert.equal(bucketSettings(file, '', 'minio').listConcurrency, 8);
+    for (const bad of [0, 65, 2.5, '8', null]) {
+      assert.throws(() => parseS3SettingsFile({ default: { listConcurrency: bad } }, 's3.json'), /s3.json: default.listConcurrency must be an integer from 1 to 64/);
     }
   });
 

@@ -5,7 +5,8 @@
 //   {"default": {"region": "cn-north-4"},
 //    "buckets": {"team-logs": {"endpoint": "https://obs.cn-north-4.myhuaweicloud.com",
 //                              "forcePathStyle": false, "profile": "obs"},
-//                "minio-logs": {"endpoint": "http://10.0.0.5:9000", "accessKeyId": "…", "secretAccessKey": "…"}}}
+//                "minio-logs": {"endpoint": "http://10.0.0.5:9000", "accessKeyId": "…", "secretAccessKey": "…",
+//                               "listConcurrency": 8}}}
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config.js';
 
@@ -21,6 +22,29 @@ export interface S3BucketSettings {
   sessionToken?: string;
   /** A profile of ~/.aws/credentials and ~/.aws/config to take credentials and region from. */
   profile?: string;
+  /**
+   * Ranges of a long listing fetched at once (1–64; see listConcurrencyFor for the default).
+   * Not a client setting: clients are shared whatever it is.
+   */
+  listConcurrency?: number;
+}
+
+/** Ranges a long listing is split into on stores known to serve many listings at once. */
+export const PARALLEL_LIST_RANGES = 16;
+
+/**
+ * How many ranges of a long listing are fetched at once. AWS S3 and Huawei OBS answer each
+ * ListObjectsV2 page after a round trip and serve many at once, so a sweep's listing is split at
+ * its folders (16 ranges: 100,000 runs in ~7 round trips instead of 100). Any other endpoint (MinIO
+ * on one machine, s3rver) lists page after page unless its settings say otherwise: against
+ * s3rver, one thread that walks its directory tree for every request, 16 ranges listed 10,000
+ * keys in 4.8 s against 1.0 s page after page (docs/performance.md).
+ */
+export function listConcurrencyFor(settings: S3BucketSettings): number {
+  if (settings.listConcurrency !== undefined) return settings.listConcurrency;
+  if (!settings.endpoint) return PARALLEL_LIST_RANGES; // AWS S3 itself
+  const host = new URL(settings.endpoint).hostname.toLowerCase();
+  return /(^|\.)(amazonaws\.com|myhuaweicloud\.com)$/.test(host) ? PARALLEL_LIST_RANGES : 1;
 }
 
 export interface S3SettingsFile {
@@ -44,8 +68,11 @@ function checkSettings(where: string, raw: unknown): S3BucketSettings {
     } else if (k === 'forcePathStyle') {
       if (typeof v !== 'boolean') throw new ConfigError(`${where}.forcePathStyle must be true or false`);
       out.forcePathStyle = v;
+    } else if (k === 'listConcurrency') {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 64) throw new ConfigError(`${where}.listConcurrency must be an integer from 1 to 64`);
+      out.listConcurrency = v;
     } else {
-      throw new ConfigError(`${where}.${k} is not a known setting (${[...STRING_FIELDS, 'forcePathStyle'].join(', ')})`);
+      throw new ConfigError(`${where}.${k} is not a known setting (${[...STRING_FIELDS, 'forcePathStyle', 'listConcurrency'].join(', ')})`);
     }
   }
   if (out.endpoint !== undefined) checkEndpoint(`${where}.endpoint`, out.endpoint);

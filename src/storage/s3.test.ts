@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3Storage, s3ClientConfig } from './s3.js';
 import { StorageError } from './storage.js';
 import { startS3rver, S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, type S3rverHandle } from '../testing/s3rver.js';
@@ -49,12 +49,42 @@ after(async () => {
   await server?.close();
 });
 
+/** An HTTP front of s3rver that holds each request `ms` before passing it on; `seen` brackets each. */
+async function delayingFront(ms: number, seen: () => () => void): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  const target = new URL(server.endpoint);
+  const proxy: Server = createServer((req, res) => {
+    const done = seen();
+    setTimeout(() => {
+      const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+        up.once('end', done);
+      });
+      upstream.on('error', () => {
+        done();
+        res.destroy();
+      });
+      req.pipe(upstream);
+    }, ms);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const { port } = proxy.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        proxy.closeAllConnections();
+        proxy.close(() => r());
+      }),
+  };
+}
+
 describe('S3Storage listing', () => {
   test('lists every object under a prefix across pages, in key order, one request per page', async () => {
     const keys = Array.from({ length: 7 }, (_, i) => `paged/run${i % 3}/events.out.tfevents.${1000 + i}.host`);
     for (const k of keys) await put(k, `body of ${k}`);
     await put('pagedother/x', 'not under the prefix');
-    const s = storage({ maxKeys: 3 });
+    const s = storage({ maxKeys: 3, listConcurrency: 1 });
     const listed = await s.list('paged/');
     assert.deepEqual(listed.map((o) => o.key), [...keys].sort());
     assert.deepEqual(listed.map((o) => o.size), [...keys].sort().map((k) => Buffer.byteLength(`body of ${k}`)));
@@ -66,12 +96,61 @@ describe('S3Storage listing', () => {
   });
 
   test('an unchanged listing repeated costs exactly the page requests again and returns the same objects', async () => {
-    const s = storage({ maxKeys: 3 });
+    const s = storage({ maxKeys: 3, listConcurrency: 1 });
     const first = await s.list('paged/');
     s.resetRequestCounts();
     const second = await s.list('paged/');
     assert.deepEqual(second, first);
     assert.deepEqual(s.requestCounts(), { list: 3, head: 0, get: 0, retries: 0, bytes: 0 });
+  });
+
+  test('a listing longer than a page is fetched as ranges split at its folders, at once: the same objects in key order', async () => {
+    // 30 runs, one with two files; a folder marker; an object beside the runs; a name that sorts
+    // between a folder and its contents ('run1-x' < 'run1/'); nothing under the prefix's neighbours.
+    const keys = [
+      ...Array.from({ length: 30 }, (_, i) => `par/run${String(i).padStart(2, '0')}/events.out.tfevents.${i}`),
+      'par/run07/events.out.tfevents.99',
+      'par/run1-x/events.out.tfevents.1',
+      'par/top.txt',
+    ];
+    for (const k of keys) await put(k, `body of ${k}`);
+    await put('par/run12/', '');
+    await put('parallel-not/x', 'not under the prefix');
+    let inFlight = 0;
+    let most = 0;
+    const slow = await delayingFront(40, () => {
+      most = Math.max(most, ++inFlight);
+      return () => inFlight--;
+    });
+    const c = clientFor(slow.endpoint);
+    try {
+      const sequential = new S3Storage({ client: c, bucket: BUCKET, retry: FAST_RETRY, maxKeys: 4, listConcurrency: 1 });
+      const expected = await sequential.list('par/');
+      assert.deepEqual(expected.map((o) => o.key), [...keys].sort());
+      assert.equal(sequential.requestCounts().list, Math.ceil((keys.length + 1) / 4));
+      assert.equal(most, 1);
+      most = 0;
+      const parallel = new S3Storage({ client: c, bucket: BUCKET, retry: FAST_RETRY, maxKeys: 4, listConcurrency: 6 });
+      assert.deepEqual(await parallel.list('par/'), expected);
+      assert.ok(most >= 3, `at most ${most} listing requests were in flight at once`);
+      // The first page, the folders, then five ranges of ~6 runs: two or three pages each.
+      assert.ok(parallel.requestCounts().list <= 2 + 5 * 3, `${parallel.requestCounts().list} requests`);
+    } finally {
+      c.destroy();
+      await slow.close();
+    }
+  });
+
+  test('a sweep two folders deep (lrNN/seedM/) is split at its top folders, as S3 names them', async () => {
+    const keys = Array.from({ length: 24 }, (_, i) => `deep/lr${i % 6}/seed${Math.floor(i / 6)}/events.out.tfevents.${i}`).sort();
+    for (const k of keys) await put(k, 'x');
+    const folders = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'deep/', Delimiter: '/' }));
+    assert.deepEqual((folders.CommonPrefixes ?? []).map((c) => c.Prefix), ['deep/lr0/', 'deep/lr1/', 'deep/lr2/', 'deep/lr3/', 'deep/lr4/', 'deep/lr5/']);
+    const s = storage({ maxKeys: 5, listConcurrency: 4 });
+    assert.deepEqual((await s.list('deep/')).map((o) => o.key), keys);
+    // First page, folders, then 3 ranges of 1–2 folders (4–8 keys: one or two pages each, and
+    // the page that finds the next range's start).
+    assert.ok(s.requestCounts().list <= 2 + 3 * 3, `${s.requestCounts().list} requests`);
   });
 
   test('a prefix with no objects lists as empty, and folder markers are skipped', async () => {

@@ -9,6 +9,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
@@ -47,7 +48,11 @@ export interface S3StorageOptions {
   readAhead?: Partial<ReadAheadOptions> | false;
   /** GETs signed and sent without the SDK's middleware (s3-get.ts); false sends them through the SDK. */
   leanGet?: boolean;
+  /** Ranges of a listing longer than a page fetched at once (default 1: page after page; see s3-config.ts listConcurrencyFor). */
+  listConcurrency?: number;
 }
+
+type ListPage = ListObjectsV2CommandOutput;
 
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 export const DEFAULT_PART_CONCURRENCY = 4;
@@ -67,6 +72,7 @@ export class S3Storage implements ObjectStorage {
   private readonly partSize: number;
   private readonly partConcurrency: number;
   private readonly maxKeys: number;
+  private readonly listConcurrency: number;
   private readonly retry: RetryPolicy;
   private readonly ahead: ReadAhead | undefined;
   /** Unset when the store redirected a lean GET: the SDK follows redirects, so it reads from then on. */
@@ -80,6 +86,7 @@ export class S3Storage implements ObjectStorage {
     this.partSize = Math.max(1, options.partSize ?? DEFAULT_PART_SIZE);
     this.partConcurrency = Math.max(1, options.partConcurrency ?? DEFAULT_PART_CONCURRENCY);
     this.maxKeys = Math.min(1000, Math.max(1, options.maxKeys ?? 1000));
+    this.listConcurrency = Math.max(1, options.listConcurrency ?? 1);
     this.retry = options.retry ?? DEFAULT_RETRY;
     if (options.leanGet !== false) this.lean = leanGetFor(this.client);
     if (options.readAhead !== false) {
@@ -118,30 +125,93 @@ export class S3Storage implements ObjectStorage {
     });
   }
 
+  /**
+   * Every object under `prefix`. A listing that fits a page is one request. A longer one is split
+   * where its folders start: one delimited request names the folders after the first page, and
+   * ranges of them are listed at once (each page after page from StartAfter, up to where the next
+   * range starts), so a sweep's 10,000 runs in 100 folders take three round trips, not ten. Without
+   * folders to split at (or with more than a page of them) the pages follow one another.
+   */
   async list(prefix: string): Promise<ObjectInfo[]> {
-    const out: ObjectInfo[] = [];
-    let token: string | undefined;
-    const what = `listing ${this.description}/${prefix}`;
-    do {
-      const page = await this.attempt('list', what, () =>
-        this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: prefix || undefined,
-            MaxKeys: this.maxKeys,
-            ContinuationToken: token,
-          }),
-        ),
-      );
-      for (const o of page.Contents ?? []) {
-        // Keys ending in '/' are the folder markers consoles create, never log files.
-        if (o.Key === undefined || o.Key.endsWith('/')) continue;
-        out.push({ key: o.Key, size: o.Size ?? 0, etag: stripQuotes(o.ETag), mtimeMs: o.LastModified?.getTime() ?? 0 });
+    const first = await this.listPage(prefix, {});
+    const out = this.objectsOf(first, undefined, undefined);
+    let token = first.IsTruncated ? first.NextContinuationToken : undefined;
+    const after = first.Contents?.[first.Contents.length - 1]?.Key;
+    if (token && after !== undefined && this.listConcurrency > 1) {
+      const ranges = await this.splitPoints(prefix, after, keysPerFolder(prefix, first));
+      if (ranges) {
+        const parts = await Promise.all(ranges.map((r, i) => this.listRange(prefix, r, ranges[i + 1]?.start, i === 0)));
+        for (const part of parts) for (const o of part) out.push(o);
+        token = undefined;
       }
+    }
+    while (token) {
+      const page = await this.listPage(prefix, { ContinuationToken: token });
+      for (const o of this.objectsOf(page, undefined, undefined)) out.push(o);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
     this.ahead?.noteListing(prefix, out);
     return out;
+  }
+
+  private listPage(prefix: string, extra: { ContinuationToken?: string; StartAfter?: string; Delimiter?: string; MaxKeys?: number }): Promise<ListPage> {
+    return this.attempt('list', `listing ${this.description}/${prefix}`, () =>
+      this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix || undefined, MaxKeys: this.maxKeys, ...extra })),
+    );
+  }
+
+  /** A page's objects with keys in [from, to) (either open), folder markers left out. */
+  private objectsOf(page: ListPage, from: string | undefined, to: string | undefined): ObjectInfo[] {
+    const out: ObjectInfo[] = [];
+    for (const o of page.Contents ?? []) {
+      // Keys ending in '/' are the folder markers consoles create, never log files.
+      if (o.Key === undefined || o.Key.endsWith('/')) continue;
+      if ((from !== undefined && o.Key < from) || (to !== undefined && o.Key >= to)) continue;
+      out.push({ key: o.Key, size: o.Size ?? 0, etag: stripQuotes(o.ETag), mtimeMs: o.LastModified?.getTime() ?? 0 });
+    }
+    return out;
+  }
+
+  /**
+   * The ranges after key `after`: the first from `after` (exclusive), then one per group of the
+   * folders that follow it (one delimited request), at most listConcurrency in all, each with the
+   * keys it is expected to hold (`perFolder` keys per folder, as in the first page). Undefined
+   * when there are no folders to split at, or more than a page of them (the pages then follow
+   * one another).
+   */
+  private async splitPoints(prefix: string, after: string, perFolder: number): Promise<ListRange[] | undefined> {
+    const page = await this.listPage(prefix, { Delimiter: '/', StartAfter: after });
+    if (page.IsTruncated) return undefined;
+    const folders = (page.CommonPrefixes ?? []).map((c) => c.Prefix).filter((p): p is string => p !== undefined && p > after).sort();
+    if (folders.length === 0) return undefined;
+    const groups = Math.min(this.listConcurrency - 1, folders.length);
+    const ranges: ListRange[] = [{ start: after, expected: perFolder }];
+    for (let g = 0; g < groups; g++) {
+      const from = Math.floor((g * folders.length) / groups);
+      const to = Math.floor(((g + 1) * folders.length) / groups);
+      ranges.push({ start: folders[from], expected: perFolder * (to - from) });
+    }
+    return ranges;
+  }
+
+  /**
+   * The objects of one range, up to where the next range starts, page after page. The pages ask
+   * for about the keys the range is expected to hold, not a full 1,000: every range's last page
+   * runs into the next range, and a store pays for each key it lists. A range that starts at a
+   * folder lists from just before it (StartAfter is exclusive; the folder name without its '/'
+   * sorts before every key in it) and keeps the keys from the folder on; the first range starts
+   * right after the first page's last key.
+   */
+  private async listRange(prefix: string, range: ListRange, end: string | undefined, first: boolean): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = [];
+    const maxKeys = Math.min(this.maxKeys, Math.max(1, Math.ceil(range.expected * 1.25) + 1));
+    let page = await this.listPage(prefix, { StartAfter: first ? range.start : range.start.slice(0, -1), MaxKeys: maxKeys });
+    for (;;) {
+      for (const o of this.objectsOf(page, first ? undefined : range.start, end)) out.push(o);
+      const last = page.Contents?.[page.Contents.length - 1]?.Key;
+      if (!page.IsTruncated || !page.NextContinuationToken || (end !== undefined && last !== undefined && last >= end)) return out;
+      page = await this.listPage(prefix, { ContinuationToken: page.NextContinuationToken });
+    }
   }
 
   async probe(prefix: string): Promise<void> {
@@ -261,6 +331,26 @@ export class S3Storage implements ObjectStorage {
   }
 }
 
+interface ListRange {
+  /** The key the range lists after (the first range), or the folder prefix it starts at. */
+  start: string;
+  /** Keys it is expected to hold, from the first page's keys per folder. */
+  expected: number;
+}
+
+/** Keys per top-level folder in a listing's first page (its last folder may continue: counted whole). */
+function keysPerFolder(prefix: string, page: ListPage): number {
+  const folders = new Set<string>();
+  let keys = 0;
+  for (const o of page.Contents ?? []) {
+    if (o.Key === undefined) continue;
+    keys++;
+    const slash = o.Key.indexOf('/', prefix.length);
+    folders.add(slash < 0 ? '' : o.Key.slice(prefix.length, slash));
+  }
+  return Math.max(1, Math.ceil(keys / Math.max(1, folders.size)));
+}
+
 /** Client settings from bucket settings: endpoints mean path-style unless told otherwise. */
 export function s3ClientConfig(settings: S3BucketSettings, env: NodeJS.ProcessEnv = process.env): S3ClientConfig {
   const config: S3ClientConfig = {
@@ -296,7 +386,11 @@ const clients = new Map<string, S3Client>();
 
 /** One client (and connection pool) per distinct settings, shared by every job using them. */
 export function sharedS3Client(settings: S3BucketSettings): S3Client {
-  const key = JSON.stringify(Object.entries(settings).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const key = JSON.stringify(
+    Object.entries(settings)
+      .filter(([k]) => k !== 'listConcurrency')
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
   let client = clients.get(key);
   if (!client) {
     client = new S3Client(s3ClientConfig(settings));

@@ -24,7 +24,24 @@ export interface S3rverHandle {
   close(): Promise<void>;
 }
 
+// s3rver 3.7's filesystem store answers a delimited listing without the common prefixes whose
+// objects lie two or more levels down (its walk prunes those directories before seeing a key in
+// them); S3 names them. The child loads that one module with the pruning turned into a visit, so
+// a sweep's lrNN/seedM/ layout lists as it would on S3 (slower for s3rver: it walks every key).
 const CHILD = `
+const Module = require('module');
+const fs = require('fs');
+const path = require('path');
+const storePath = path.join(path.dirname(process.argv[1]), 'stores', 'filesystem.js');
+const pruned = '// avoid directories occurring beneath a common prefix\\n          return false;';
+const source = fs.readFileSync(storePath, 'utf8');
+if (!source.includes(pruned)) { process.stderr.write('s3rver filesystem store changed: the delimiter patch no longer applies'); process.exit(1); }
+const store = new Module(storePath, module);
+store.filename = storePath;
+store.paths = Module._nodeModulePaths(path.dirname(storePath));
+store._compile(source.replace(pruned, '// patched: a common prefix is found however deep its objects lie\\n          return true;'), storePath);
+store.loaded = true;
+require.cache[storePath] = store;
 const S3rver = require(process.argv[1]);
 const buckets = JSON.parse(process.argv[3]).map((name) => ({ name }));
 const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: process.argv[2], configureBuckets: buckets });
