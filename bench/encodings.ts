@@ -6,7 +6,7 @@
 // built it, dist/), rounds interleaved so the machine's drift hits every encoding alike. Reported:
 // the load's own wall (in-process, from first listing to last record) and the process CPU.
 // Target: every scalar encoding within 10 % of the fastest (best and median of the load wall).
-// Flags: --rounds=N (default 7).
+// Flags: --rounds=N (default 7); --compare-scan (each scalar corpus also with frame-scan off).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -53,7 +53,10 @@ function corpus(name: Corpus): string {
   return dir;
 }
 
+// argv[2] === 'off': records checked by the record reader's TypeScript alone (frame-scan.ts off).
+const SCAN_SWITCH = `if (process.argv[2] === 'off') (await import(${JSON.stringify(join(repo, 'dist', 'events', 'frame-scan.js'))})).setFrameScan(false);`;
 const PROBE = `
+${SCAN_SWITCH}
 const t0 = performance.now();
 const { openLogdir } = await import(${JSON.stringify(join(repo, 'dist', 'events', 'index.js'))});
 const { LocalStorage } = await import(${JSON.stringify(join(repo, 'dist', 'storage', 'local.js'))});
@@ -71,6 +74,7 @@ process.stdout.write(JSON.stringify({ loadMs, bytes: r.bytesRead, records: r.rec
 // decoding into a fresh run. Framing + CRC is what grows with a file's bytes; decoding is per record.
 const SPLIT = `
 import { readdirSync, readFileSync } from 'node:fs';
+${SCAN_SWITCH}
 const { RecordReader } = await import(${JSON.stringify(join(repo, 'dist', 'events', 'record-reader.js'))});
 const { EventDecoder } = await import(${JSON.stringify(join(repo, 'dist', 'events', 'event-decoder.js'))});
 const { RunState, newFileState } = await import(${JSON.stringify(join(repo, 'dist', 'events', 'run.js'))});
@@ -117,14 +121,14 @@ interface Probe {
 
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
-function split(dir: string): Split {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', SPLIT, dir], { encoding: 'utf8', env });
+function split(dir: string, scan = true): Split {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', SPLIT, dir, scan ? 'on' : 'off'], { encoding: 'utf8', env });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout) as Split;
 }
 
-function probe(dir: string): Probe {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', PROBE, dir], { encoding: 'utf8', env });
+function probe(dir: string, scan = true): Probe {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', PROBE, dir, scan ? 'on' : 'off'], { encoding: 'utf8', env });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout) as Probe;
 }
@@ -132,16 +136,28 @@ function probe(dir: string): Probe {
 const all: Corpus[] = [...SCALARS, ...HISTOGRAMS];
 const dirs = new Map(all.map((c) => [c, corpus(c)] as const));
 const results = new Map<Corpus, Probe[]>(all.map((c) => [c, []]));
+// --compare-scan: each scalar corpus also loaded with frame-scan off, right after (or before) it.
+const COMPARE = process.argv.includes('--compare-scan');
+const withoutScan = new Map<Corpus, Probe[]>(SCALARS.map((c) => [c, []]));
 const load0 = loadavg()[0];
 for (let round = 0; round < ROUNDS; round++) {
   // A different order each round, so no encoding always runs right after the same other one.
   const order = round % 2 ? [...all].reverse() : all;
-  for (const c of order) results.get(c)?.push(probe(dirs.get(c) as string));
+  for (const c of order) {
+    const off = COMPARE && withoutScan.has(c);
+    if (off && round % 2) withoutScan.get(c)?.push(probe(dirs.get(c) as string, false));
+    results.get(c)?.push(probe(dirs.get(c) as string));
+    if (off && !(round % 2)) withoutScan.get(c)?.push(probe(dirs.get(c) as string, false));
+  }
   process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
 }
 const splits = new Map<ScalarEncoding, Split[]>(SCALARS.map((c) => [c, []]));
+const splitsOff = new Map<ScalarEncoding, Split[]>(SCALARS.map((c) => [c, []]));
 for (let round = 0; round < 3; round++) {
-  for (const c of round % 2 ? [...SCALARS].reverse() : SCALARS) splits.get(c)?.push(split(dirs.get(c) as string));
+  for (const c of round % 2 ? [...SCALARS].reverse() : SCALARS) {
+    splits.get(c)?.push(split(dirs.get(c) as string));
+    if (COMPARE) splitsOff.get(c)?.push(split(dirs.get(c) as string, false));
+  }
 }
 const load1 = loadavg()[0];
 
@@ -188,5 +204,24 @@ console.log(
           `| ${r.c} | ${(r.s.bytes / r.s.records).toFixed(1)} | ${r.frame.toFixed(1)} ms | ${((r.frame * 1e6) / r.s.bytes).toFixed(2)} ns | ${r.decode.toFixed(1)} ms | ${((r.decode * 1e6) / r.s.records).toFixed(1)} ns | ${r.full.toFixed(1)} ms (${(r.full / fastest).toFixed(2)}) |`,
       );
     })(),
+    ...(COMPARE
+      ? [
+          '',
+          'Frame-scan (WebAssembly checks of the framing) on and off, the same corpora, interleaved:',
+          '',
+          '| encoding | process CPU median, off → on | × simple_value, off → on | framing + CRC steady state, off → on |',
+          '|---|---|---|---|',
+          ...(() => {
+            const med = (m: Map<Corpus, Probe[]>, c: Corpus): number => median((m.get(c) as Probe[]).map((x) => x.cpuMs));
+            const frame = (m: Map<ScalarEncoding, Split[]>, c: ScalarEncoding): number => best((m.get(c) as Split[]).map((x) => x.frameMs));
+            const baseOff = med(withoutScan, 'simple_value');
+            const baseOn = med(results, 'simple_value');
+            return SCALARS.map(
+              (c) =>
+                `| ${c} | ${med(withoutScan, c).toFixed(0)} → ${med(results, c).toFixed(0)} ms | ${(med(withoutScan, c) / baseOff).toFixed(2)} → ${(med(results, c) / baseOn).toFixed(2)} | ${frame(splitsOff, c).toFixed(1)} → ${frame(splits, c).toFixed(1)} ms |`,
+            );
+          })(),
+        ]
+      : []),
   ].join('\n'),
 );

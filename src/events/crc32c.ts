@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
 
 const POLY = 0x82f63b78; // reflected Castagnoli polynomial
 
-/** Slicing-by-8 tables: TABLE[k*256 + b]. */
-const TABLE = new Int32Array(8 * 256);
+/** Slicing-by-8 tables: TABLE[k*256 + b] (frame-scan.ts copies them into its WebAssembly memory). */
+export const TABLE = new Int32Array(8 * 256);
 for (let n = 0; n < 256; n++) {
   let c = n;
   for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;

@@ -5,6 +5,10 @@
 // be growing, half-flushed), and `offset` only ever moves to a record boundary. A bad length CRC or
 // an absurd length stops the file (nothing after it can be framed); a bad data CRC skips the record.
 import { crc32cAnyInt, crc32cInt, maskCrc } from './crc32c.js';
+import { frameScanOn, verifiedEnd } from './frame-scan.js';
+
+/** Below this many bytes left, records are checked here rather than by a call into frame-scan. */
+const SCAN_MIN = 128;
 
 /** Larger than any record a writer produces (TensorFlow caps protos at 2 GiB; ours at 1 GiB). */
 export const MAX_RECORD_BYTES = 1 << 30;
@@ -78,12 +82,16 @@ let loopNeed = 0;
 function frameLoop(buf: Buffer, n: number, base: number, verify: boolean, sink: RecordSink): number {
   let p = 0;
   let records = 0;
+  // Records before this offset were checked whole by frame-scan (both CRCs, the length).
+  let checked = 0;
   loopStopped = false;
   loopNeed = 0;
   while (n - p >= 12) {
+    if (verify && p >= checked && frameScanOn && n - p >= SCAN_MIN) checked = verifiedEnd(buf, p, n);
+    const unchecked = verify && p >= checked;
     const lenLo = u32(buf, p);
     const lenHi = u32(buf, p + 4);
-    if (verify && !lengthCrcOk(buf, p, lenLo, lenHi)) {
+    if (unchecked && !lengthCrcOk(buf, p, lenLo, lenHi)) {
       sink.problem('length_crc', base + p, 'record length CRC mismatch: the rest of the file is not read');
       loopStopped = true;
       break;
@@ -102,7 +110,7 @@ function frameLoop(buf: Buffer, n: number, base: number, verify: boolean, sink: 
       loopNeed = need;
       break;
     }
-    if (verify && !dataCrcOk(buf, ds, de)) {
+    if (unchecked && !dataCrcOk(buf, ds, de)) {
       sink.problem('data_crc', base + p, 'record data CRC mismatch: record skipped');
     } else {
       sink.record(buf, ds, de, base);
