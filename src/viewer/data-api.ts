@@ -202,6 +202,7 @@ export async function registerDataApi(app: FastifyInstance, src: DataSource): Pr
   // Answered once the first load has listed the directory (every run), not when it has read it.
   route('GET', 'runs', (v, _q, req, reply) => sendCached(req, reply, v, 'runs', () => v.logdir.runNames()), { partial: true });
 
+  // Nothing in it depends on the logs: answered during a first load too (the web UI asks it first).
   route('GET', 'environment', (v, _q, req, reply) =>
     sendJson(req, reply, {
       version: '2.21.0',
@@ -214,6 +215,7 @@ export async function registerDataApi(app: FastifyInstance, src: DataSource): Pr
       // Beyond TensorBoard: the job's type as given, which chooses the web UI's names.
       job_type: v.job.jobType,
     }),
+    { partial: true },
   );
 
   route('GET', 'plugins_listing', (v, _q, req, reply) =>

@@ -1,6 +1,7 @@
 // A sweep's first load takes a while (thousands of objects on S3): data/runs and scalars/tags answer
 // once the directory is listed and FIRST_ANSWER_MS has passed, with every run and the loaded runs'
-// tags, marked X-Vizjobs-Partial and never cached; every other route waits for the whole load.
+// tags, marked X-Vizjobs-Partial and never cached; so do environment and scalars_multirun (what the
+// web UI asks first); every other route waits for the whole load.
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -59,7 +60,16 @@ describe('answers from a first load still running', () => {
     assert.equal(status.state, 'loading');
     assert.deepEqual(status.load, { listed: true, files: 3, files_read: 2 });
 
-    // A series waits for the whole load, whatever its run.
+    // The web UI's series request answers with the runs read so far (c's file is still held).
+    const form = 'tag=loss_a&runs=a&runs=c';
+    const multi = await t.app.inject({ method: 'POST', url: url('plugin/scalars/scalars_multirun'), headers: { ...H, 'content-type': 'application/x-www-form-urlencoded' }, payload: form });
+    assert.equal(multi.statusCode, 200, multi.body);
+    assert.equal(multi.headers['x-vizjobs-partial'], '2/3');
+    assert.equal((multi.json() as Record<string, unknown[]>).a.length, 5);
+    const env = await t.app.inject({ url: url('environment'), headers: H });
+    assert.equal(env.statusCode, 200);
+
+    // A series of the per-run route waits for the whole load, whatever its run.
     let seriesDone = false;
     const series = t.app.inject({ url: url('plugin/scalars/scalars?run=a&tag=loss_a'), headers: H }).then((r) => {
       seriesDone = true;

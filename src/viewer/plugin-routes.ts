@@ -201,6 +201,8 @@ export function registerPluginRoutes(route: RouteFn): void {
     );
   });
 
+  // Also answered from a first load still running (the series of the runs read so far), so a
+  // sweep's charts are drawn while it loads; the web UI asks again when the load ends.
   route('POST', 'plugin/scalars/scalars_multirun', (v, q, req, reply) => {
     const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Query;
     const tag = one(body, 'tag') ?? one(q, 'tag');
@@ -219,7 +221,7 @@ export function registerPluginRoutes(route: RouteFn): void {
       }
       return Buffer.concat([Buffer.from('{'), ...parts, Buffer.from('}')]);
     });
-  });
+  }, { partial: true });
 
   // --- histograms and distributions ---------------------------------------------------------
   for (const plugin of ['histograms', 'distributions'] as const) {
