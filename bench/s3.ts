@@ -5,14 +5,13 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { writeCorpus } from './ingest-corpus.js';
 import { openLogdir } from '../dist/events/index.js';
 import { LocalStorage } from '../dist/storage/local.js';
 import { S3Storage, s3ClientConfig } from '../dist/storage/s3.js';
 import { startS3rver, S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY } from '../dist/testing/s3rver.js';
+import { startLatencyFront } from '../dist/testing/http-front.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const SPEC = { runs: 4, steps: 25_000, tags: 10 };
@@ -30,26 +29,6 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
-
-/** A loopback front adding `delayMs` before each request, as a store across a network would. */
-async function latencyFront(target: string, delayMs: number): Promise<{ endpoint: string; close: () => Promise<void> }> {
-  const t = new URL(target);
-  const front = createServer((req, res) => {
-    setTimeout(() => {
-      const up = httpRequest({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
-      up.on('error', () => res.destroy());
-      req.pipe(up);
-    }, delayMs);
-  });
-  await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
-  return {
-    endpoint: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => front.close(() => r())),
-  };
-}
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x: number): string => `${x.toFixed(0)} ms`;
@@ -107,7 +86,7 @@ async function main(): Promise<void> {
       s3Counts = a.counts;
       plainCounts = b.counts;
     }
-    const front = await latencyFront(server.endpoint, LATENCY_MS);
+    const front = await startLatencyFront(server.endpoint, LATENCY_MS);
     const slowAhead: number[] = [];
     const slowPlain: number[] = [];
     let slowCounts: Counts = s3Counts;

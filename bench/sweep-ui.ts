@@ -12,22 +12,21 @@
 // - the page's scrollHeight and the run list's DOM rows (virtualized).
 // Rounds interleave the three sizes. Screenshots go to .bench/sweep-ui/; results to
 // docs/performance.md "### Sweeps — UI".
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 const root = resolve(import.meta.dirname, '..');
 const dist = (p: string): string => join(root, 'dist', p);
 const { SummaryWriter } = (await import(dist('writer/index.js'))) as typeof import('../src/writer/index.js');
 const { startViewServer } = (await import(dist('view/server.js'))) as typeof import('../src/view/server.js');
+const { ensureBrowserTestsCanRun, launchChromium } = (await import(dist('testing/browser.js'))) as typeof import('../src/testing/browser.js');
+const { until } = (await import(dist('testing/until.js'))) as typeof import('../src/testing/until.js');
 type ViewServer = Awaited<ReturnType<typeof startViewServer>>;
 
 const work = join(root, '.bench', 'sweep-ui');
-const CHROMIUM = process.env.VIZJOBS_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const SIZES = [10, 1000, 10_000];
 const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3);
 const REPS = 7;
@@ -70,16 +69,6 @@ interface G {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const max = (xs: number[]): number => Math.max(...xs);
-
-async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** Runs `act` in the page and answers the ms from it to after the next painted frame. */
 async function inputToPaint(page: Page, act: string, arg: string | number): Promise<number> {
@@ -124,10 +113,10 @@ async function measure(browser: Browser, url: string, size: number, rows: Row): 
   const t0 = performance.now();
   await page.goto(`${url}${hash}`);
   const tag = 'metrics/m0';
-  await until(async () => page.evaluate(([t, n]) => {
+  await until('the first chart with every shown run', async () => page.evaluate(([t, n]) => {
     const s = (globalThis as unknown as G).__vizjobs?.scalars()[t];
     return Boolean(s && s.paints > 0 && s.visibleRuns.length === n);
-  }, [tag, shown] as const));
+  }, [tag, shown] as const), 120_000, 10);
   rows.firstChartMs.push(performance.now() - t0);
   // Every card in view has all its runs, and the page has settled.
   await page.waitForTimeout(500);
@@ -180,13 +169,10 @@ async function measure(browser: Browser, url: string, size: number, rows: Row): 
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(CHROMIUM)) {
-    const r = spawnSync(process.execPath, [join(root, 'scripts', 'ensure-chromium.mjs')], { stdio: 'inherit' });
-    if (r.status !== 0) process.exit(1);
-  }
+  ensureBrowserTestsCanRun();
   const dirs = SIZES.map(corpus);
   const servers: ViewServer[] = [];
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  const browser = await launchChromium();
   const rows: Row[] = SIZES.map((size) => ({ size, shown: 0, firstChartMs: [], toggleMs: [], smoothMs: [], tagMs: [], toggleCpu: [], smoothCpu: [], tagCpu: [], toggleMidMs: [], toggleMidCpu: [], pageHeight: 0, runRows: 0, toggledPaints: 0 }));
   const baseRows: Row[] = BASE_SIZES.map((size) => ({ size, shown: 0, firstChartMs: [], toggleMs: [], smoothMs: [], tagMs: [], toggleCpu: [], smoothCpu: [], tagCpu: [], toggleMidMs: [], toggleMidCpu: [], pageHeight: 0, runRows: 0, toggledPaints: 0 }));
   const baseServers: ViewServer[] = [];

@@ -20,8 +20,6 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { quantile, startProber } from './prober.js';
 import { writeSweep } from './sweep-corpus.js';
@@ -31,6 +29,7 @@ const dist = (p: string): string => join(repo, 'dist', p);
 const { startServeProcess, callWithToken } = (await import(dist('testing/serve-process.js'))) as typeof import('../src/testing/serve-process.js');
 const { startS3rver, S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY } = (await import(dist('testing/s3rver.js'))) as typeof import('../src/testing/s3rver.js');
 const { s3ClientConfig, S3Storage } = (await import(dist('storage/s3.js'))) as typeof import('../src/storage/s3.js');
+const { startLatencyFront } = (await import(dist('testing/http-front.js'))) as typeof import('../src/testing/http-front.js');
 const { SummaryWriter } = (await import(dist('writer/index.js'))) as typeof import('../src/writer/index.js');
 
 const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -230,19 +229,8 @@ let listCost: string[] = [];
  * front that holds each request 30 ms (an S3 LIST's latency; s3rver on loopback has none).
  */
 async function measureListing(endpoint: string, expected: number): Promise<string[]> {
-  const target = new URL(endpoint);
-  const front = createServer((req, res) => {
-    setTimeout(() => {
-      const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
-      up.on('error', () => res.destroy());
-      req.pipe(up);
-    }, 30);
-  });
-  await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
-  const frontEndpoint = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+  const front = await startLatencyFront(endpoint, 30);
+  const frontEndpoint = front.endpoint;
   const rows: string[] = [];
   for (const [where, url] of [['s3rver', endpoint], ['s3rver + 30 ms per request', frontEndpoint]] as const) {
     const c = new S3Client(s3ClientConfig({ endpoint: url, accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: S3RVER_SECRET_ACCESS_KEY }));
@@ -259,8 +247,7 @@ async function measureListing(endpoint: string, expected: number): Promise<strin
     }
     c.destroy();
   }
-  front.closeAllConnections();
-  await new Promise<void>((r) => front.close(() => r()));
+  await front.close();
   return ['', '| listing 10,000 objects (100 folders lrNN/ of 100 seedM/ each) | how | pass | ListObjectsV2 requests | time |', '|---|---|---|---|---|', ...rows];
 }
 

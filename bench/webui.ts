@@ -4,15 +4,17 @@
 // client steps (debiased smoothing, pixel reduction) timed alone in Node. The server and the page
 // are the built ones (`vizjobs serve` from dist/, the page from dist/web). Results go to
 // docs/performance.md "## Web UI".
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
 const root = resolve(import.meta.dirname, '..');
 const dist = (p: string): Promise<Record<string, unknown>> => import(join(root, 'dist', p)) as Promise<Record<string, unknown>>;
+const { ensureBrowserTestsCanRun, launchChromium } = (await import(join(root, 'dist', 'testing', 'browser.js'))) as typeof import('../src/testing/browser.js');
+const { until } = (await import(join(root, 'dist', 'testing', 'until.js'))) as typeof import('../src/testing/until.js');
 const work = join(root, '.bench', 'webui');
 const obs = join(work, 'obs');
 const N = 1_000_000;
@@ -20,7 +22,6 @@ const TAG = 'big/loss';
 const RUN = 'long';
 const TOKEN = 'bench-token';
 const PROJECT = 'bench';
-const CHROMIUM = process.env.VIZJOBS_CHROMIUM ?? '/usr/bin/chromium';
 
 interface Stats { runs: Record<string, { points: number; drawn: number }>; renderMs: number; refreshMs: number; renders: number }
 interface PageGlobals { __vizjobs?: { ready: boolean; scalars(): Record<string, Stats> }; performance: { memory?: { usedJSHeapSize: number } } }
@@ -66,16 +67,6 @@ function startServer(): Promise<{ child: ChildProcess; url: string }> {
   });
 }
 
-async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const stats = (page: Page): Promise<Stats | undefined> =>
   page.evaluate((tag) => (globalThis as unknown as PageGlobals).__vizjobs?.scalars()[tag], TAG);
 
@@ -99,10 +90,7 @@ async function nodeSteps(): Promise<Record<string, number>> {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(CHROMIUM)) {
-    const r = spawnSync(process.execPath, [join(root, 'scripts', 'ensure-chromium.mjs')], { stdio: 'inherit' });
-    if (r.status !== 0) process.exit(1);
-  }
+  ensureBrowserTestsCanRun();
   const tc = performance.now();
   await corpus();
   console.log(`corpus ready (${((performance.now() - tc) / 1000).toFixed(1)} s)`);
@@ -115,25 +103,25 @@ async function main(): Promise<void> {
     method: 'POST', headers: { 'content-type': 'application/json', 'x-auth-token': TOKEN },
     body: JSON.stringify({ job_name: 'm1', train_url: '/bench/m1/' }),
   }).then((r) => r.json()) as { job_id: number; service_url: string };
-  await until(async () => {
+  await until('the job RUNNING', async () => {
     const j = await fetch(`${url}/v1/${PROJECT}/visualization-jobs/${created.job_id}`, { headers: { 'x-auth-token': TOKEN } }).then((r) => r.json()) as { status: number };
     return j.status === 8;
-  });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  }, 120_000, 20);
+  const browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, extraHTTPHeaders: { 'X-Auth-Token': TOKEN } });
   const page = await context.newPage();
   const results: Record<string, number> = {};
   try {
     let t = performance.now();
     await page.goto(created.service_url);
-    const reduced = await until(async () => { const s = await stats(page); return s && s.runs[RUN]?.points > 0 ? s : undefined; });
+    const reduced = await until('the reduced series drawn', async () => { const s = await stats(page); return s && s.runs[RUN]?.points > 0 ? s : undefined; }, 120_000, 20);
     results.firstChartMs = performance.now() - t;
     results.reducedPoints = reduced.runs[RUN].points;
     results.reducedDrawn = reduced.runs[RUN].drawn;
 
     t = performance.now();
     await page.check('#all-samples');
-    const full = await until(async () => { const s = await stats(page); return s && s.runs[RUN]?.points === N ? s : undefined; });
+    const full = await until('every sample drawn', async () => { const s = await stats(page); return s && s.runs[RUN]?.points === N ? s : undefined; }, 120_000, 20);
     results.allSamplesMs = performance.now() - t;
     results.fullDrawn = full.runs[RUN].drawn;
     results.fullRenderMs = full.renderMs;
@@ -144,7 +132,7 @@ async function main(): Promise<void> {
       const before = (await stats(page))?.renders ?? 0;
       await page.fill('#smoothing-value', String(w));
       await page.locator('#smoothing-value').dispatchEvent('change');
-      const s = await until(async () => { const x = await stats(page); return x && x.renders > before ? x : undefined; });
+      const s = await until('the next render', async () => { const x = await stats(page); return x && x.renders > before ? x : undefined; }, 120_000, 20);
       renders.push(s.renderMs);
     }
     results.redrawMedianMs = median(renders);

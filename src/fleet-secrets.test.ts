@@ -11,14 +11,7 @@ import { buildFullStack, type FullStack } from './app.js';
 import { loadConfig, type ConfigInput } from './config.js';
 import { createTestSchema } from './testing/postgres.js';
 import { pytorchFixtureDir } from './testing/paths.js';
-
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from './testing/until.js';
 
 test('a sign-in cookie issued by one replica opens the viewer on another, with the one admin token both generated from the shared database', async () => {
   const schema = await createTestSchema();

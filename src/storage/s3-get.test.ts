@@ -2,12 +2,12 @@
 // small HTTP fronts play the stores that ignore Range or redirect to another region.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3Storage, s3ClientConfig } from './s3.js';
 import { encodeKey } from './s3-get.js';
+import { startHttpFront, type HttpFront } from '../testing/http-front.js';
 import { startS3rver, S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, type S3rverHandle } from '../testing/s3rver.js';
 
 const BUCKET = 'vizjobs-lean';
@@ -20,31 +20,12 @@ function clientFor(endpoint: string): S3Client {
   return new S3Client(s3ClientConfig({ endpoint, accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: S3RVER_SECRET_ACCESS_KEY, region: 'us-east-1' }));
 }
 
-/** An HTTP front of s3rver that answers `intercept` itself when it returns true. */
-async function front(intercept: (req: { url: string; headers: IncomingHttpHeaders }, res: import('node:http').ServerResponse) => boolean): Promise<{ endpoint: string; close: () => Promise<void> }> {
-  const target = new URL(server.endpoint);
-  const proxy: Server = createServer((req, res) => {
-    if (intercept({ url: req.url ?? '', headers: req.headers }, res)) {
-      req.resume();
-      return;
-    }
-    const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
+/** An HTTP front of s3rver that answers a request itself when `intercept` returns true. */
+function front(intercept: (req: IncomingMessage, res: ServerResponse) => boolean): Promise<HttpFront> {
+  return startHttpFront(server.endpoint, (req, res, pass) => {
+    if (intercept(req, res)) req.resume();
+    else pass();
   });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  const { port } = proxy.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        proxy.closeAllConnections();
-        proxy.close(() => r());
-      }),
-  };
 }
 
 before(async () => {
@@ -75,7 +56,7 @@ describe('lean S3 GETs', () => {
     const big = randomBytes(8 * 1024 * 1024);
     let sent = 0;
     const f = await front((req, res) => {
-      if (!req.url.includes('/whole')) return false;
+      if (!(req.url ?? '').includes('/whole')) return false;
       // No Content-Range: the whole object, in 64 KiB writes, counting what was written.
       res.writeHead(200, { 'content-length': String(big.length) });
       let at = 0;

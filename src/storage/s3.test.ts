@@ -2,12 +2,13 @@
 // and replaced objects, refusals and transient failures, each checked on the wire via counts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3Storage, s3ClientConfig } from './s3.js';
 import { StorageError } from './storage.js';
+import { startHttpFront, type HttpFront } from '../testing/http-front.js';
 import { startS3rver, S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, type S3rverHandle } from '../testing/s3rver.js';
 
 const BUCKET = 'vizjobs-test';
@@ -49,36 +50,6 @@ after(async () => {
   await server?.close();
 });
 
-/** An HTTP front of s3rver that holds each request `ms` before passing it on; `seen` brackets each. */
-async function delayingFront(ms: number, seen: () => () => void): Promise<{ endpoint: string; close: () => Promise<void> }> {
-  const target = new URL(server.endpoint);
-  const proxy: Server = createServer((req, res) => {
-    const done = seen();
-    setTimeout(() => {
-      const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-        up.once('end', done);
-      });
-      upstream.on('error', () => {
-        done();
-        res.destroy();
-      });
-      req.pipe(upstream);
-    }, ms);
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  const { port } = proxy.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        proxy.closeAllConnections();
-        proxy.close(() => r());
-      }),
-  };
-}
-
 describe('S3Storage listing', () => {
   test('lists every object under a prefix across pages, in key order, one request per page', async () => {
     const keys = Array.from({ length: 7 }, (_, i) => `paged/run${i % 3}/events.out.tfevents.${1000 + i}.host`);
@@ -118,9 +89,11 @@ describe('S3Storage listing', () => {
     await put('parallel-not/x', 'not under the prefix');
     let inFlight = 0;
     let most = 0;
-    const slow = await delayingFront(40, () => {
+    // Each listing request held 40 ms, counted while in flight.
+    const slow = await startHttpFront(server.endpoint, (_req, res, pass) => {
       most = Math.max(most, ++inFlight);
-      return () => inFlight--;
+      res.once('close', () => inFlight--);
+      setTimeout(pass, 40);
     });
     const c = clientFor(slow.endpoint);
     try {
@@ -306,25 +279,15 @@ describe('S3Storage read-ahead', () => {
 
   test('when the store refuses prefetches because the object changed (412), reads fall back and stay exact', async () => {
     // A real HTTP front answering If-Match requests as a store does for a replaced object.
-    const target = new URL(server.endpoint);
     let refused = 0;
-    const front: Server = createServer((req, res) => {
-      if (req.headers['if-match']) {
-        refused++;
-        req.resume();
-        res.writeHead(412, { 'content-type': 'application/xml' });
-        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>');
-        return;
-      }
-      const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
-      upstream.on('error', () => res.destroy());
-      req.pipe(upstream);
+    const front = await startHttpFront(server.endpoint, (req, res, pass) => {
+      if (!req.headers['if-match']) return pass();
+      refused++;
+      req.resume();
+      res.writeHead(412, { 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>');
     });
-    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
-    const c = clientFor(`http://127.0.0.1:${(front.address() as AddressInfo).port}`);
+    const c = clientFor(front.endpoint);
     try {
       const s = new S3Storage({ client: c, bucket: BUCKET, retry: FAST_RETRY, partSize: 16_000, readAhead: ahead });
       const [info] = await s.list('ahead/');
@@ -333,7 +296,7 @@ describe('S3Storage read-ahead', () => {
       assert.ok(refused > 0 && refused <= ahead.parts, `${refused} prefetches refused`);
     } finally {
       c.destroy();
-      await new Promise<void>((r) => front.close(() => r()));
+      await front.close();
     }
   });
 });
@@ -363,34 +326,15 @@ describe('S3Storage refusals', () => {
 
 describe('S3Storage transient failures', () => {
   // A real HTTP front that answers 503 SlowDown to the first `failures` requests, then proxies.
-  async function flakyProxy(failures: number): Promise<{ endpoint: string; served: () => number; close: () => Promise<void> }> {
-    const target = new URL(server.endpoint);
+  async function flakyProxy(failures: number): Promise<HttpFront & { served: () => number }> {
     let seen = 0;
-    const proxy: Server = createServer((req, res) => {
-      seen++;
-      if (seen <= failures) {
-        req.resume();
-        res.writeHead(503, { 'content-type': 'application/xml' });
-        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
-        return;
-      }
-      const upstream = httpRequest(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.destroy());
-      req.pipe(upstream);
+    const front = await startHttpFront(server.endpoint, (req, res, pass) => {
+      if (++seen > failures) return pass();
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
     });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const { port } = proxy.address() as AddressInfo;
-    return {
-      endpoint: `http://127.0.0.1:${port}`,
-      served: () => seen,
-      close: () => new Promise<void>((r) => proxy.close(() => r())),
-    };
+    return { ...front, served: () => seen };
   }
 
   test('503 SlowDown answers are retried with backoff until the request succeeds', async () => {

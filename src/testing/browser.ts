@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { repoRoot } from './paths.js';
 
 export const CHROMIUM = process.env.VIZJOBS_CHROMIUM ?? '/usr/bin/chromium';
@@ -26,4 +26,19 @@ export function ensureBrowserTestsCanRun(): void {
 /** A headless Chromium with the flags every test uses (after ensureBrowserTestsCanRun()). */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+/**
+ * A new page that collects what would mean the page is broken: uncaught errors, console errors
+ * and Content-Security-Policy reports. `initScript` runs before the page's own scripts.
+ */
+export async function pageCollectingErrors(browser: Browser, options: { viewport: { width: number; height: number }; initScript?: string }): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: options.viewport });
+  if (options.initScript) await page.addInitScript(options.initScript);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) errors.push(m.text());
+  });
+  return { page, errors };
 }

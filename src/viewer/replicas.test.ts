@@ -12,18 +12,11 @@ import { buildFullStack, type FullStack } from '../app.js';
 import { loadConfig } from '../config.js';
 import { createTestSchema } from '../testing/postgres.js';
 import { pytorchFixtureDir } from '../testing/paths.js';
+import { until } from '../testing/until.js';
 
 const expectedRuns = (JSON.parse(readFileSync(join(pytorchFixtureDir, 'expected-tensorboard.json'), 'utf8')) as { runs: string[] }).runs;
 const headers = { 'x-auth-token': 't1', 'content-type': 'application/json' };
 const JOBS = '/v1/p1/visualization-jobs';
-
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test('two replicas on one PostgreSQL schema both serve a RUNNING job\'s viewer, and neither once it is stopped through one', async () => {
   const schema = await createTestSchema();

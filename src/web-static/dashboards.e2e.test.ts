@@ -15,7 +15,7 @@ import { pytorchFixtureDir, repoRoot } from '../testing/paths.js';
 import { startViewServer, type ViewServer } from '../view/server.js';
 import { SummaryWriter } from '../writer/index.js';
 import { formatTick, formatValue } from '../web/lib/format.js';
-import { ensureBrowserTestsCanRun, launchChromium } from '../testing/browser.js';
+import { ensureBrowserTestsCanRun, launchChromium, pageCollectingErrors } from '../testing/browser.js';
 
 const artifacts = join(repoRoot, 'test-artifacts');
 const RUN = 'mlp_lr1e-3_adam';
@@ -100,11 +100,7 @@ after(async () => {
 
 async function openTab(tab: string): Promise<{ page: Page; errors: string[] }> {
   assert.ok(server && browser);
-  const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-  await page.addInitScript(G_GLOBAL);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) errors.push(m.text()); });
+  const { page, errors } = await pageCollectingErrors(browser, { viewport: { width: 1360, height: 860 }, initScript: G_GLOBAL });
   await page.goto(`${server.url}#${tab}`);
   return { page, errors };
 }

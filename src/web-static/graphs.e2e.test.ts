@@ -13,7 +13,7 @@ import { pytorchFixtureDir, repoRoot } from '../testing/paths.js';
 import { transformerGraphDef } from '../testing/transformer-graph.js';
 import { startViewServer, type ViewServer } from '../view/server.js';
 import { SummaryWriter } from '../writer/index.js';
-import { ensureBrowserTestsCanRun, launchChromium } from '../testing/browser.js';
+import { ensureBrowserTestsCanRun, launchChromium, pageCollectingErrors } from '../testing/browser.js';
 
 const artifacts = join(repoRoot, 'test-artifacts');
 const RUN = 'mlp_lr1e-3_adam';
@@ -71,11 +71,7 @@ async function canvasPoint(page: Page, name: string): Promise<{ x: number; y: nu
 
 test('Graphs tab: the PyTorch graph drawn, a scope opened, a node searched and its details shown, zoom, another run', async () => {
   assert.ok(server && browser);
-  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-  await page.addInitScript(GRAPHS_GLOBAL);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) errors.push(m.text()); });
+  const { page, errors } = await pageCollectingErrors(browser, { viewport: { width: 1400, height: 860 }, initScript: GRAPHS_GLOBAL });
   // What the data API answers for this run: the node count the tab must show.
   const pbtxt = await (await fetch(`${server.url}data/plugin/graphs/graph?run=${encodeURIComponent(RUN)}`)).text();
   const nodeCount = (pbtxt.match(/^node \{$/gm) ?? []).length;

@@ -14,7 +14,7 @@ import { type Browser, type Page } from 'playwright-core';
 import { pytorchFixtureDir, repoRoot } from '../testing/paths.js';
 import { startViewServer, type ViewServer } from '../view/server.js';
 import { SummaryWriter } from '../writer/index.js';
-import { ensureBrowserTestsCanRun, launchChromium } from '../testing/browser.js';
+import { ensureBrowserTestsCanRun, launchChromium, pageCollectingErrors } from '../testing/browser.js';
 
 const artifacts = join(repoRoot, 'test-artifacts');
 const FIXTURE_SESSION = 'mlp_lr1e-3_adam/1795820169.1177986';
@@ -68,11 +68,7 @@ after(async () => {
 
 async function openTab(tab: string): Promise<{ page: Page; errors: string[] }> {
   assert.ok(server && browser);
-  const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-  await page.addInitScript(G_GLOBAL);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  const { page, errors } = await pageCollectingErrors(browser, { viewport: { width: 1360, height: 860 }, initScript: G_GLOBAL });
   await page.goto(`${server.url}#${tab}`);
   return { page, errors };
 }

@@ -6,17 +6,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Browser } from 'playwright-core';
 import { s3ClientConfig } from '../storage/s3.js';
 import { ensureBrowserTestsCanRun, launchChromium } from '../testing/browser.js';
+import { startHttpFront, type HttpFront } from '../testing/http-front.js';
 import { startS3rver, S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, type S3rverHandle } from '../testing/s3rver.js';
 import { callWithToken, startServeProcess, type ServeProcess } from '../testing/serve-process.js';
 import { SummaryWriter } from '../writer/index.js';
+import { until } from '../testing/until.js';
 
 const TOKEN = 'partial-token';
 const PROJECT = 'partial-proj';
@@ -33,26 +33,11 @@ interface Debug {
 
 let tmp = '';
 let s3: S3rverHandle | undefined;
-let front: Server | undefined;
+let front: HttpFront | undefined;
 let server: ServeProcess | undefined;
 let browser: Browser | undefined;
 let release: () => void = () => undefined;
 let viewerUrl = '';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
@@ -75,21 +60,11 @@ before(async () => {
   client.destroy();
   // The front passes everything on, but holds reads of run-c's object until released.
   const held = new Promise<void>((r) => (release = r));
-  const target = new URL(s3.endpoint);
-  front = createServer((req, res) => {
-    const pass = (): void => {
-      const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
-      up.on('error', () => res.destroy());
-      req.pipe(up);
-    };
+  front = await startHttpFront(s3.endpoint, (req, _res, pass) => {
     if (req.method === 'GET' && (req.url ?? '').includes('/run-c/')) void held.then(pass);
     else pass();
   });
-  await new Promise<void>((r) => front!.listen(0, '127.0.0.1', r));
-  const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+  const frontUrl = front.endpoint;
   server = await startServeProcess(['--data-dir', join(tmp, 'data'), '--obs-root', join(tmp, 'obs')], {
     VIZJOBS_TOKENS: `${TOKEN}=${PROJECT}`,
     VIZJOBS_HOST: '127.0.0.1',
@@ -110,8 +85,7 @@ after(async () => {
   release();
   await browser?.close();
   await server?.stop();
-  front?.closeAllConnections();
-  await new Promise<void>((r) => (front ? front.close(() => r()) : r()));
+  await front?.close();
   await s3?.close();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });

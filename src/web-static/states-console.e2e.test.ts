@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { cliPath, pytorchFixtureDir, repoRoot } from '../testing/paths.js';
 import { ensureBrowserTestsCanRun, launchChromium } from '../testing/browser.js';
+import { until } from '../testing/until.js';
 
 const TOKEN = 'states-token-1';
 const PROJECT = 'proj-states';
@@ -99,21 +100,6 @@ after(async () => {
   for (const c of servers) c.kill('SIGTERM');
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 function api(s: Server = must(main)): { call: (method: string, path?: string, body?: unknown) => Promise<{ status: number; body: unknown }>; job: (id: number) => Promise<Job> } {
   const base = `${s.url}/v1/${PROJECT}/visualization-jobs`;

@@ -14,6 +14,7 @@ import { repoRoot } from '../testing/paths.js';
 import { callWithToken, startServeProcess, type ServeProcess } from '../testing/serve-process.js';
 import { SummaryWriter } from '../writer/index.js';
 import { ensureBrowserTestsCanRun, launchChromium } from '../testing/browser.js';
+import { until } from '../testing/until.js';
 
 const TOKEN = 'sweep-token';
 const PROJECT = 'sweep-proj';
@@ -78,21 +79,6 @@ after(async () => {
   await server?.stop();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function newContext(): Promise<BrowserContext> {
   assert.ok(browser);

@@ -16,6 +16,7 @@ import { cliPath, pytorchFixtureDir, repoRoot } from '../testing/paths.js';
 import { SummaryWriter } from '../writer/index.js';
 import { MsSummaryWriter } from '../testing/mindspore-writer.js';
 import { ensureBrowserTestsCanRun, launchChromium } from '../testing/browser.js';
+import { until } from '../testing/until.js';
 
 const TOKEN = 'e2e-token-1';
 const PROJECT = 'proj-e2e';
@@ -127,21 +128,6 @@ async function debugState(page: Page): Promise<{ ready: boolean; runs: string[];
     const d = (globalThis as unknown as PageGlobals).__vizjobs;
     return d ? { ready: d.ready, runs: d.runs, error: d.error, refreshes: d.refreshes, scalars: d.scalars() } : { ready: false, runs: [], refreshes: 0, scalars: {} };
   });
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 /** TensorBoard's debiased EMA, written out independently of the UI's code. */
