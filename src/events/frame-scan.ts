@@ -11,8 +11,6 @@ import { FRAME_SCAN_WASM } from './frame-scan-wasm.js';
 import { TABLE } from './crc32c.js';
 
 const TABLE_BYTES = TABLE.length * 4;
-/** Bytes scanned per call: the module's memory past the tables (33 pages of 64 KiB). */
-const WINDOW = 33 * 65536 - TABLE_BYTES;
 
 /** The part of the WebAssembly global used here (the project's TypeScript libs do not declare it). */
 interface WasmApi {
@@ -23,6 +21,8 @@ interface WasmApi {
 interface Scanner {
   scan: (p: number, end: number) => number;
   bytes: Uint8Array;
+  /** Bytes scanned per call: the module's memory past the tables. */
+  window: number;
 }
 
 function load(): Scanner | undefined {
@@ -34,7 +34,7 @@ function load(): Scanner | undefined {
     const scan = instance.exports.scan as (p: number, end: number) => number;
     const view = new DataView(memory.buffer);
     for (let i = 0; i < TABLE.length; i++) view.setInt32(i * 4, TABLE[i], true);
-    return { scan, bytes: new Uint8Array(memory.buffer) };
+    return { scan, bytes: new Uint8Array(memory.buffer), window: memory.buffer.byteLength - TABLE_BYTES };
   } catch {
     return undefined; // no WebAssembly here: the record reader checks every record itself
   }
@@ -55,7 +55,7 @@ export function setFrameScan(on: boolean): void {
  */
 export function verifiedEnd(buf: Uint8Array, p: number, n: number): number {
   const s = scanner as Scanner;
-  const len = Math.min(n - p, WINDOW);
+  const len = Math.min(n - p, s.window);
   s.bytes.set(buf.subarray(p, p + len), TABLE_BYTES);
   return p + (s.scan(TABLE_BYTES, TABLE_BYTES + len) - TABLE_BYTES);
 }

@@ -15,18 +15,16 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 
-/** What a GET answered: the bytes (EMPTY past the end), or that the SDK must take over. */
-export type LeanGetResult = { bytes: Buffer; contentRange: boolean; status: number } | 'redirect';
+/** What a GET answered: the bytes (at most the asked length; EMPTY past the end), or that the SDK must take over. */
+export type LeanGetResult = Buffer | 'redirect';
 
 /** An S3 error as the SDK shapes it, so one classification serves both paths. */
 export class S3ResponseError extends Error {
   readonly $metadata: { httpStatusCode: number };
-  readonly $fault: 'client' | 'server';
   constructor(code: string, status: number, message: string) {
     super(message);
     this.name = code;
     this.$metadata = { httpStatusCode: status };
-    this.$fault = status >= 500 ? 'server' : 'client';
   }
 }
 
@@ -150,11 +148,6 @@ export class LeanGet {
       req.end();
     });
   }
-
-  destroy(): void {
-    this.agents['http:']?.destroy();
-    this.agents['https:']?.destroy();
-  }
 }
 
 async function answer(res: IncomingMessage, offset: number, length: number): Promise<LeanGetResult> {
@@ -162,13 +155,11 @@ async function answer(res: IncomingMessage, offset: number, length: number): Pro
   if (status === 206 || status === 200) {
     // A 206 holds the range; a 200 (Range ignored) holds the whole object, of which only the
     // slice [offset, offset + length) is kept, and the transfer is cut once it is complete.
-    const ranged = Boolean(res.headers['content-range']);
-    const bytes = await collect(res, status === 200 && !ranged ? offset : 0, length);
-    return { bytes, contentRange: ranged, status };
+    return collect(res, status === 200 && !res.headers['content-range'] ? offset : 0, length);
   }
   if (status === 416) {
     res.resume();
-    return { bytes: EMPTY, contentRange: false, status };
+    return EMPTY;
   }
   const body = (await collect(res, 0, MAX_ERROR_BODY)).toString('utf8');
   if (status === 301 || status === 307 || (status === 400 && res.headers['x-amz-bucket-region'])) return 'redirect';

@@ -134,7 +134,7 @@ export class S3Storage implements ObjectStorage {
    */
   async list(prefix: string): Promise<ObjectInfo[]> {
     const first = await this.listPage(prefix, {});
-    const out = this.objectsOf(first, undefined, undefined);
+    const out = this.objectsOf(first);
     let token = first.IsTruncated ? first.NextContinuationToken : undefined;
     const after = first.Contents?.[first.Contents.length - 1]?.Key;
     if (token && after !== undefined && this.listConcurrency > 1) {
@@ -147,7 +147,7 @@ export class S3Storage implements ObjectStorage {
     }
     while (token) {
       const page = await this.listPage(prefix, { ContinuationToken: token });
-      for (const o of this.objectsOf(page, undefined, undefined)) out.push(o);
+      for (const o of this.objectsOf(page)) out.push(o);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     }
     this.ahead?.noteListing(prefix, out);
@@ -161,7 +161,7 @@ export class S3Storage implements ObjectStorage {
   }
 
   /** A page's objects with keys in [from, to) (either open), folder markers left out. */
-  private objectsOf(page: ListPage, from: string | undefined, to: string | undefined): ObjectInfo[] {
+  private objectsOf(page: ListPage, from?: string, to?: string): ObjectInfo[] {
     const out: ObjectInfo[] = [];
     for (const o of page.Contents ?? []) {
       // Keys ending in '/' are the folder markers consoles create, never log files.
@@ -291,8 +291,8 @@ export class S3Storage implements ObjectStorage {
       const got = this.lean ? await this.lean.get(this.bucket, key, offset, length, etag).catch((err: unknown) => this.refused(err, key)) : 'redirect';
       if (got !== 'redirect') {
         if (got === undefined) return EMPTY;
-        this.counts.bytes += got.bytes.length;
-        return got.bytes.length > length ? got.bytes.subarray(0, length) : got.bytes;
+        this.counts.bytes += got.length;
+        return got;
       }
       this.lean = undefined;
       return this.sdkRange(key, offset, length, etag);

@@ -223,6 +223,8 @@ function renderSidebar(): void {
 // ---- loading and polling ------------------------------------------------------------------------
 
 let polling = false;
+/** Set by pollWhenIdle while a poll runs: that poll is followed by another. */
+let pollAgain = false;
 let firstLoad = true;
 
 async function poll(): Promise<void> {
@@ -266,6 +268,10 @@ async function poll(): Promise<void> {
     handleError(e);
   } finally {
     polling = false;
+    if (pollAgain) {
+      pollAgain = false;
+      void poll();
+    }
   }
 }
 
@@ -306,10 +312,10 @@ async function watchStatus(): Promise<void> {
       return;
     }
     if (s.state !== 'loading' && !(s.state === 'idle' && firstLoad)) {
-      if (sawLoading) void pollWhenIdle();
+      if (sawLoading) pollWhenIdle();
       return;
     }
-    sawLoading = true;
+    if (s.state === 'loading') sawLoading = true;
     if (firstLoad) {
       const bytes = num(s.bytesRead ?? s.bytes_read);
       const points = num(s.points ?? s.samples);
@@ -322,10 +328,10 @@ async function watchStatus(): Promise<void> {
   }
 }
 
-/** A poll after the one in flight (poll() alone returns at once while another runs). */
-async function pollWhenIdle(): Promise<void> {
-  while (polling) await new Promise((r) => setTimeout(r, 50));
-  await poll();
+/** A poll now, or right after the one in flight (poll() alone returns at once while another runs). */
+function pollWhenIdle(): void {
+  if (polling) pollAgain = true;
+  else void poll();
 }
 
 function num(v: unknown): number | undefined {
