@@ -77,3 +77,26 @@ test('an absurd length and a record longer than the scan window are framed as wi
   const absurd = Buffer.concat([file([Buffer.from('ok')]), Buffer.from([0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0]), Buffer.alloc(200)]);
   assert.deepEqual(outcome(absurd, 64, true), outcome(absurd, 64, false));
 });
+
+test('records of one length: a header CRC passed before vouches only for the same length and the same stored CRC', () => {
+  const payloads = Array.from({ length: 50 }, (_, i) => Buffer.from(`value ${String(i).padStart(4, '0')}`));
+  const size = encodeRecord(payloads[0]).length;
+  const clean = file(payloads);
+  assert.equal(verifiedEnd(clean, 0, clean.length), clean.length);
+  // Record 20's stored header CRC, then its length's low byte, damaged: the scan stops there.
+  for (const at of [20 * size + 8, 20 * size]) {
+    const bytes = Buffer.from(clean);
+    bytes[at] ^= 0x10;
+    assert.equal(verifiedEnd(bytes, 0, bytes.length), 20 * size);
+    for (const chunk of [7, size, 1000]) assert.deepEqual(outcome(bytes, chunk, true), outcome(bytes, chunk, false));
+  }
+  // Random damage to files of equal-length records, too.
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 500 }), (flips, chunk) => {
+      const bytes = Buffer.from(clean);
+      for (const [at, bit] of flips) bytes[at % bytes.length] ^= 1 << bit;
+      assert.deepEqual(outcome(bytes, chunk, true), outcome(bytes, chunk, false));
+    }),
+    { numRuns: 300 },
+  );
+});
