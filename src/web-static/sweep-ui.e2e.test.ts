@@ -54,6 +54,8 @@ function writeSweep(dir: string, runs: string[]): void {
   }
 }
 
+/** Runs of job c: more than two pages of cards (CARDS_PER_PAGE, 24) per tag. */
+const cardRuns = Array.from({ length: 60 }, (_, k) => `r${String(k).padStart(2, '0')}`);
 const sweepRuns = Array.from({ length: GROUPS * SEEDS }, (_, k) => `lr${Math.floor(k / SEEDS)}/seed${k % SEEDS}`);
 
 before(async () => {
@@ -64,7 +66,16 @@ before(async () => {
   writeSweep(join(tmp, 'obs', 'sweeps', 'b'), ['aaa/first', ...sweepRuns.filter((r) => r.startsWith('lr2/')).reverse()]);
   mkdirSync(artifacts, { recursive: true });
   server = await startServeProcess(['--data-dir', join(tmp, 'data'), '--obs-root', join(tmp, 'obs')], { VIZJOBS_TOKENS: `${TOKEN}=${PROJECT}`, VIZJOBS_HOST: '127.0.0.1', VIZJOBS_PUBLIC_URL: '' });
-  for (const name of ['a', 'b']) {
+  // The third job: histograms and text in every run, for the tabs that show a card per run and tag.
+  for (const [i, run] of cardRuns.entries()) {
+    const w = new SummaryWriter(join(tmp, 'obs', 'sweeps', 'c', run), { now: () => 1.78e9 + i });
+    for (let step = 0; step < 3; step++) {
+      w.addHistogram('weights', Array.from({ length: 50 }, (_, k) => Math.sin(k + i + step)), step, 10, 1.78e9 + i + step);
+      w.addText('notes', `run ${run} step ${step}`, step, 1.78e9 + i + step);
+    }
+    w.close();
+  }
+  for (const name of ['a', 'b', 'c']) {
     const created = await callWithToken(server.base, 'POST', `/v1/${PROJECT}/visualization-jobs`, TOKEN, { job_name: `sweep-${name}`, train_url: `/sweeps/${name}/` });
     assert.equal(created.status, 200, JSON.stringify(created.json));
     const id = String(created.json?.job_id);
@@ -370,5 +381,57 @@ test('with many runs the list keeps only the rows in view and the tooltip names 
   assert.equal(await green(), 0);
   await page.locator(`#runs input[data-run-color="${sweepRuns[0]}"]`).fill('#00ff00');
   await until('the picked colour drawn', async () => (await green()) > 20);
+  await context.close();
+});
+
+test('Histograms, Distributions and Text show a page of cards at a time: one request per card shown, not per run, and a pager to the next', { timeout: 90_000 }, async () => {
+  // The job's logs loaded first: a page opened during the load asks again when it ends (by design).
+  const ask = async (path: string): Promise<Record<string, unknown>> => (await (await fetch(`${jobs.c}data/${path}`, { headers: { 'X-Auth-Token': TOKEN } })).json()) as Record<string, unknown>;
+  await ask('runs');
+  await until('job c loaded', async () => (await ask('status')).state === 'ready');
+  const context = await newContext();
+  const page = await context.newPage();
+  // No regular poll during the test: every request counted below comes from opening a tab or turning a page.
+  await page.addInitScript(() => {
+    (globalThis as unknown as { __vizjobsPollMs: number }).__vizjobsPollMs = 600_000;
+  });
+  const asked = new Map<string, string[]>();
+  page.on('request', (r) => {
+    const m = /\/data\/plugin\/(histograms\/histograms|distributions\/distributions|text\/text)\?(.*)$/.exec(r.url());
+    if (m) asked.set(m[1], [...(asked.get(m[1]) ?? []), new URLSearchParams(m[2]).get('run') ?? '']);
+  });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${jobs.c}#histograms`);
+  const cardsOf = (tab: string): Promise<string[]> => page.$$eval(`#${tab} .card[data-run]`, (els) => els.map((e) => e.getAttribute('data-run') ?? ''));
+  await until('a page of histogram cards', async () => (await cardsOf('histograms')).length === 24);
+  // The other tabs fill their counts in the background: a page each, too.
+  await until('distributions and text fetched in the background', async () => (asked.get('distributions/distributions')?.length ?? 0) >= 24 && (asked.get('text/text')?.length ?? 0) >= 24);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(errors, []);
+  for (const route of ['histograms/histograms', 'distributions/distributions', 'text/text']) {
+    assert.deepEqual(asked.get(route), cardRuns.slice(0, 24), `${route}: the first page's runs, once each`);
+  }
+  assert.deepEqual(await cardsOf('histograms'), cardRuns.slice(0, 24));
+  assert.equal(await page.locator('#histograms .card-pager .pager-label').first().textContent(), 'Cards 1–24 of 60');
+  assert.ok(await page.locator('#histograms .pager-prev').first().isDisabled());
+  await page.locator('#histograms .pager-next').first().click();
+  await until('the second page', async () => (await cardsOf('histograms'))[0] === cardRuns[24]);
+  assert.deepEqual(await cardsOf('histograms'), cardRuns.slice(24, 48));
+  assert.deepEqual(asked.get('histograms/histograms')?.slice(24), cardRuns.slice(24, 48), 'the next page asked its own cards only');
+  await page.locator('#histograms .pager-next').first().click();
+  await until('the last page', async () => (await cardsOf('histograms'))[0] === cardRuns[48]);
+  assert.deepEqual(await cardsOf('histograms'), cardRuns.slice(48));
+  assert.equal(await page.locator('#histograms .card-pager .pager-label').first().textContent(), 'Cards 49–60 of 60');
+  assert.ok(await page.locator('#histograms .pager-next').first().isDisabled());
+  // A run filter that leaves one page: no pager, and the page shows the matching runs.
+  await page.fill('#run-filter', '^r0');
+  await until('the filtered cards', async () => (await cardsOf('histograms')).join() === cardRuns.slice(0, 10).join());
+  assert.equal(await page.locator('#histograms .card-pager').count(), 0);
+  // Text: the same pages.
+  await page.fill('#run-filter', '');
+  await page.click('a[data-tab="text"]');
+  await until('a page of text cards', async () => (await cardsOf('text')).length === 24);
+  await page.screenshot({ path: join(artifacts, 'sweep-card-pages.png') });
   await context.close();
 });

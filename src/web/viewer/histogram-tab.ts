@@ -9,7 +9,7 @@ import { withAlpha } from '../lib/colors.js';
 import { axisWidth, formatTick } from '../lib/format.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
-import { loadShownSeries, shownFingerprint, tagsByRun, type Tab } from './tab.js';
+import { CardPages, loadCards, shownFingerprint, tagsByRun, type Tab } from './tab.js';
 import { tagLabel } from './names.js';
 import { binOf, extent, overlayPick, pickEvenly, rebin, type Buckets } from './hist-math.js';
 
@@ -39,6 +39,7 @@ export class HistogramsTab implements Tab {
   private readonly cache = new Map<string, HistEntry[]>();
   private mode: HistMode = loadMode();
   private readonly modeButtons = new Map<HistMode, HTMLButtonElement>();
+  private readonly pages = new CardPages(() => void this.refresh().catch(() => undefined));
 
   constructor(private readonly data: DataClient, private readonly state: ViewerState) {
     const seg = h('div', { class: 'segmented hist-mode', role: 'radiogroup', 'aria-label': 'Histogram mode' });
@@ -78,9 +79,9 @@ export class HistogramsTab implements Tab {
 
   async refresh(): Promise<void> {
     this.tags = tagsByRun(await this.data.json('plugin/histograms/tags'), this.state.runs);
-    await loadShownSeries(this.tags, this.state, this.cache, async (run, tag) =>
+    await loadCards(this.pages.current(this.pages.all(this.tags, this.state)), this.cache, async (run, tag) =>
       (await this.data.json<unknown[]>('plugin/histograms/histograms', { run, tag })).map(parseHist));
-    const fp = shownFingerprint(this.state, this.cache, (e) => e.step);
+    const fp = shownFingerprint(this.state, this.pages, this.cache, (e) => e.step);
     if (fp === this.shown) return;
     this.shown = fp;
     this.redraw();
@@ -88,27 +89,24 @@ export class HistogramsTab implements Tab {
 
   redraw(): void {
     clear(this.cards);
-    const visible = new Set(this.state.visibleRuns());
+    const all = this.pages.all(this.tags, this.state);
     const grid = h('div', { class: 'grid' });
-    for (const [tag, runs] of this.tags) {
-      if (!this.state.tagMatches(tag)) continue;
-      for (const run of runs) {
-        if (!visible.has(run)) continue;
-        const entries = this.cache.get(`${run}\u0000${tag}`);
-        if (!entries) continue;
-        const canvas = h('canvas', { class: 'ridge', 'data-mode': this.mode });
-        const tip = h('div', { class: 'tip hist-tip', hidden: true });
-        const label = h('div', { class: 'ridge-label muted small' });
-        grid.append(h('div', { class: 'card', 'data-tag': tag, 'data-run': run },
-          h('div', { class: 'card-head' }, h('span', { class: 'swatch', style: `background:${this.state.colors.get(run)}` }),
-            h('span', { class: 'card-title' }, tagLabel(tag)), h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, `${run} · ${entries.length} steps`)),
-          h('div', { class: 'plot-wrap' }, canvas, tip), label));
-        const mode = this.mode;
-        requestAnimationFrame(() => hoverHistograms(canvas, label, tip, entries, this.state.colors.get(run), mode));
-      }
+    for (const { tag, run } of this.pages.current(all)) {
+      const entries = this.cache.get(`${run}\u0000${tag}`);
+      if (!entries) continue;
+      const canvas = h('canvas', { class: 'ridge', 'data-mode': this.mode });
+      const tip = h('div', { class: 'tip hist-tip', hidden: true });
+      const label = h('div', { class: 'ridge-label muted small' });
+      grid.append(h('div', { class: 'card', 'data-tag': tag, 'data-run': run },
+        h('div', { class: 'card-head' }, h('span', { class: 'swatch', style: `background:${this.state.colors.get(run)}` }),
+          h('span', { class: 'card-title' }, tagLabel(tag)), h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, `${run} · ${entries.length} steps`)),
+        h('div', { class: 'plot-wrap' }, canvas, tip), label));
+      const mode = this.mode;
+      requestAnimationFrame(() => hoverHistograms(canvas, label, tip, entries, this.state.colors.get(run), mode));
     }
     this.toolbar.hidden = grid.childElementCount === 0;
-    this.cards.append(grid.childElementCount ? grid : h('div', { class: 'empty' }, 'No histograms for the selected runs and tags.'));
+    if (grid.childElementCount) this.cards.append(this.pages.pager(all.length), grid, this.pages.pager(all.length));
+    else this.cards.append(h('div', { class: 'empty' }, 'No histograms for the selected runs and tags.'));
   }
 }
 

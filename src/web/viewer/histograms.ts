@@ -7,7 +7,7 @@ import { withAlpha } from '../lib/colors.js';
 import { axisWidth, formatTick } from '../lib/format.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
-import { loadShownSeries, shownFingerprint, tagsByRun, type Tab } from './tab.js';
+import { CardPages, loadCards, shownFingerprint, tagsByRun, type Tab } from './tab.js';
 import { tagLabel } from './names.js';
 import { chartInk } from '../lib/theme.js';
 
@@ -22,6 +22,7 @@ export class DistributionsTab implements Tab {
   private tags = new Map<string, string[]>();
   private readonly cache = new Map<string, DistRow[]>();
   private plots: uPlot[] = [];
+  private readonly pages = new CardPages(() => void this.refresh().catch(() => undefined));
 
   constructor(private readonly data: DataClient, private readonly state: ViewerState) {}
 
@@ -38,12 +39,12 @@ export class DistributionsTab implements Tab {
       tags = await this.data.json('plugin/histograms/tags');
     }
     this.tags = tagsByRun(tags, this.state.runs);
-    await loadShownSeries(this.tags, this.state, this.cache, async (run, tag) =>
+    await loadCards(this.pages.current(this.pages.all(this.tags, this.state)), this.cache, async (run, tag) =>
       (await this.data.json<unknown[]>('plugin/distributions/distributions', { run, tag })).map((row): DistRow => {
         const r = row as [unknown, unknown, Array<[unknown, unknown]>];
         return [tbNumber(r[0]), tbNumber(r[1]), (r[2] ?? []).map((p) => [tbNumber(p[0]), tbNumber(p[1])] as [number, number])];
       }));
-    const fp = shownFingerprint(this.state, this.cache, (e) => e[1]);
+    const fp = shownFingerprint(this.state, this.pages, this.cache, (e) => e[1]);
     if (fp === this.shown) return;
     this.shown = fp;
     this.redraw();
@@ -53,22 +54,19 @@ export class DistributionsTab implements Tab {
     for (const p of this.plots) p.destroy();
     this.plots = [];
     clear(this.el);
-    const visible = new Set(this.state.visibleRuns());
+    const all = this.pages.all(this.tags, this.state);
     const grid = h('div', { class: 'grid' });
-    this.el.append(grid);
-    for (const [tag, runs] of this.tags) {
-      if (!this.state.tagMatches(tag)) continue;
-      for (const run of runs) {
-        const rows = this.cache.get(`${run}\u0000${tag}`);
-        if (!visible.has(run) || !rows || rows.length === 0) continue;
-        const host = h('div', { class: 'plot' });
-        grid.append(h('div', { class: 'card', 'data-tag': tag, 'data-run': run },
-          h('div', { class: 'card-head' }, h('span', { class: 'swatch', style: `background:${this.state.colors.get(run)}` }),
-            h('span', { class: 'card-title' }, tagLabel(tag)), h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, run)),
-          host));
-        const color = this.state.colors.get(run);
-        requestAnimationFrame(() => this.plots.push(distPlot(host, rows, color)));
-      }
+    this.el.append(this.pages.pager(all.length), grid, this.pages.pager(all.length));
+    for (const { tag, run } of this.pages.current(all)) {
+      const rows = this.cache.get(`${run}\u0000${tag}`);
+      if (!rows || rows.length === 0) continue;
+      const host = h('div', { class: 'plot' });
+      grid.append(h('div', { class: 'card', 'data-tag': tag, 'data-run': run },
+        h('div', { class: 'card-head' }, h('span', { class: 'swatch', style: `background:${this.state.colors.get(run)}` }),
+          h('span', { class: 'card-title' }, tagLabel(tag)), h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, run)),
+        host));
+      const color = this.state.colors.get(run);
+      requestAnimationFrame(() => this.plots.push(distPlot(host, rows, color)));
     }
     if (grid.childElementCount === 0) this.el.replaceChildren(h('div', { class: 'empty' }, 'No distributions for the selected runs and tags.'));
   }

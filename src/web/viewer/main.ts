@@ -275,15 +275,34 @@ async function poll(): Promise<void> {
   }
 }
 
-/** Errors that concern the whole job (access, status) go up; one plugin's failure stays in its tab. */
-async function refreshTab(id: string, tab: Tab): Promise<void> {
-  try {
-    await tab.refresh();
-    refreshedOnce.add(id);
-  } catch (e) {
-    if (e instanceof DataError && e.kind !== 'http') throw e;
-    tab.el.replaceChildren(h('div', { class: 'banner bad' }, `This tab's data could not be loaded: ${e instanceof Error ? e.message : String(e)}`));
-  }
+/** State changes so far (see refreshTab). */
+let changeSeq = 0;
+/** Per tab, the refresh in flight and the count of state changes when it was asked. */
+const inFlight = new Map<string, { seq: number; done: Promise<void> }>();
+
+/**
+ * Refreshes a tab, unless a refresh asked after the last state change is in flight: then it joins
+ * that one. A poll's setRuns and the redraw it schedules both asked, so every series a tab other
+ * than Scalars shows was fetched twice on opening. A refresh asked after a later change waits for
+ * the one in flight, then runs. Errors that concern the whole job (access, status) go up; one
+ * plugin's failure stays in its tab.
+ */
+function refreshTab(id: string, tab: Tab): Promise<void> {
+  const running = inFlight.get(id);
+  if (running && running.seq >= changeSeq) return running.done;
+  const run = async (): Promise<void> => {
+    if (running) await running.done.catch(() => undefined);
+    try {
+      await tab.refresh();
+      refreshedOnce.add(id);
+    } catch (e) {
+      if (e instanceof DataError && e.kind !== 'http') throw e;
+      tab.el.replaceChildren(h('div', { class: 'banner bad' }, `This tab's data could not be loaded: ${e instanceof Error ? e.message : String(e)}`));
+    }
+  };
+  const entry = { seq: changeSeq, done: run().finally(() => inFlight.get(id) === entry && inFlight.delete(id)) };
+  inFlight.set(id, entry);
+  return entry.done;
 }
 
 async function fillOtherTabs(active: string): Promise<void> {
@@ -472,6 +491,7 @@ document.addEventListener('click', (ev) => {
 /** Changes since the last frame: a tab redraws once per frame, with all of them. */
 let pending: Set<Change> | undefined;
 state.onChange((changes) => {
+  changeSeq++;
   if (!changes.has('runs') || changes.size > 1) syncUrl();
   if (pending) {
     for (const c of changes) pending.add(c);

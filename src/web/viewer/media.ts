@@ -8,7 +8,7 @@ import { h, clear } from '../lib/dom.js';
 import { tbNumber } from '../lib/tb-values.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
-import { loadShownSeries, shownFingerprint, tagsByRun, type Tab } from './tab.js';
+import { CardPages, loadCards, shownFingerprint, tagsByRun, type Tab } from './tab.js';
 import { tagLabel } from './names.js';
 
 interface MediaEntry { wall: number; step: number; query: string; label?: string; contentType?: string }
@@ -44,6 +44,7 @@ export class MediaTab implements Tab {
   private readonly toolbar: HTMLElement | undefined;
   private readonly grid: HTMLElement;
   private lightbox: HTMLDialogElement | undefined;
+  private readonly pages = new CardPages(() => void this.refresh().catch(() => undefined));
 
   constructor(private readonly kind: 'images' | 'audio', private readonly data: DataClient, private readonly state: ViewerState) {
     this.grid = h('div', { class: 'media-cards' });
@@ -128,14 +129,14 @@ export class MediaTab implements Tab {
 
   async refresh(): Promise<void> {
     this.tags = tagsByRun(await this.data.json(`plugin/${this.kind}/tags`), this.state.runs);
-    await loadShownSeries(this.tags, this.state, this.cache, async (run, tag) => {
+    await loadCards(this.pages.current(this.pages.all(this.tags, this.state)), this.cache, async (run, tag) => {
       const rows = await this.data.json<Array<Record<string, unknown>>>(`plugin/${this.kind}/${this.kind}`, { run, tag, sample: 0 });
       return rows.map((r) => ({
         wall: tbNumber(r.wall_time), step: tbNumber(r.step), query: String(r.query ?? ''),
         label: typeof r.label === 'string' ? r.label : undefined, contentType: typeof r.contentType === 'string' ? r.contentType : undefined,
       }));
     });
-    const fp = shownFingerprint(this.state, this.cache, (e) => e.step);
+    const fp = shownFingerprint(this.state, this.pages, this.cache, (e) => e.step);
     if (fp === this.shown) return;
     this.shown = fp;
     this.redraw();
@@ -143,18 +144,16 @@ export class MediaTab implements Tab {
 
   redraw(): void {
     clear(this.grid);
-    const visible = new Set(this.state.visibleRuns());
+    const all = this.pages.all(this.tags, this.state);
     const grid = h('div', { class: 'grid media' });
-    for (const [tag, runs] of this.tags) {
-      if (!this.state.tagMatches(tag)) continue;
-      for (const run of runs) {
-        const entries = this.cache.get(`${run}\u0000${tag}`);
-        if (!visible.has(run) || !entries || entries.length === 0) continue;
-        grid.append(this.card(run, tag, entries));
-      }
+    for (const { tag, run } of this.pages.current(all)) {
+      const entries = this.cache.get(`${run}\u0000${tag}`);
+      if (!entries || entries.length === 0) continue;
+      grid.append(this.card(run, tag, entries));
     }
     if (this.toolbar) this.toolbar.hidden = grid.childElementCount === 0;
-    this.grid.append(grid.childElementCount ? grid : h('div', { class: 'empty' }, `No ${this.kind} for the selected runs and tags.`));
+    if (grid.childElementCount) this.grid.append(this.pages.pager(all.length), grid, this.pages.pager(all.length));
+    else this.grid.append(h('div', { class: 'empty' }, `No ${this.kind} for the selected runs and tags.`));
   }
 
   private card(run: string, tag: string, entries: MediaEntry[]): HTMLElement {

@@ -4,7 +4,7 @@ import { h, clear } from '../lib/dom.js';
 import { tbNumber } from '../lib/tb-values.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
-import { loadShownSeries, shownFingerprint, tagsByRun, type Tab } from './tab.js';
+import { CardPages, loadCards, shownFingerprint, tagsByRun, type Tab } from './tab.js';
 
 interface TextEntry { wall: number; step: number; html: string }
 
@@ -13,6 +13,7 @@ export class TextTab implements Tab {
   readonly el = h('div', { class: 'tab-body', id: 'text' });
   private tags = new Map<string, string[]>();
   private readonly cache = new Map<string, TextEntry[]>();
+  private readonly pages = new CardPages(() => void this.refresh().catch(() => undefined));
 
   constructor(private readonly data: DataClient, private readonly state: ViewerState) {}
 
@@ -22,10 +23,10 @@ export class TextTab implements Tab {
 
   async refresh(): Promise<void> {
     this.tags = tagsByRun(await this.data.json('plugin/text/tags'), this.state.runs);
-    await loadShownSeries(this.tags, this.state, this.cache, async (run, tag) =>
+    await loadCards(this.pages.current(this.pages.all(this.tags, this.state)), this.cache, async (run, tag) =>
       (await this.data.json<Array<Record<string, unknown>>>('plugin/text/text', { run, tag }))
         .map((r) => ({ wall: tbNumber(r.wall_time), step: tbNumber(r.step), html: String(r.text ?? '') })));
-    const fp = shownFingerprint(this.state, this.cache, (e) => e.step);
+    const fp = shownFingerprint(this.state, this.pages, this.cache, (e) => e.step);
     if (fp === this.shown) return;
     this.shown = fp;
     this.redraw();
@@ -33,26 +34,25 @@ export class TextTab implements Tab {
 
   redraw(): void {
     clear(this.el);
-    const visible = new Set(this.state.visibleRuns());
+    const all = this.pages.all(this.tags, this.state);
     let shown = 0;
-    for (const [tag, runs] of this.tags) {
-      if (!this.state.tagMatches(tag)) continue;
-      for (const run of runs) {
-        const entries = this.cache.get(`${run}\u0000${tag}`);
-        if (!visible.has(run) || !entries) continue;
-        shown++;
-        const list = h('div', { class: 'text-list' });
-        for (const e of [...entries].reverse()) {
-          const body = h('div', { class: 'text-body' });
-          body.innerHTML = e.html; // sanitized by the server (see the module comment)
-          list.append(h('div', { class: 'text-entry' }, h('div', { class: 'text-step mono' }, `step ${e.step}`), body));
-        }
-        this.el.append(h('div', { class: 'card text-card', 'data-tag': tag, 'data-run': run },
-          h('div', { class: 'card-head' }, h('span', { class: 'swatch', style: `background:${this.state.colors.get(run)}` }),
-            h('span', { class: 'card-title' }, tag), h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, `${run} · ${entries.length}`)),
-          list));
+    this.el.append(this.pages.pager(all.length));
+    for (const { tag, run } of this.pages.current(all)) {
+      const entries = this.cache.get(`${run}\u0000${tag}`);
+      if (!entries) continue;
+      shown++;
+      const list = h('div', { class: 'text-list' });
+      for (const e of [...entries].reverse()) {
+        const body = h('div', { class: 'text-body' });
+        body.innerHTML = e.html; // sanitized by the server (see the module comment)
+        list.append(h('div', { class: 'text-entry' }, h('div', { class: 'text-step mono' }, `step ${e.step}`), body));
       }
+      this.el.append(h('div', { class: 'card text-card', 'data-tag': tag, 'data-run': run },
+        h('div', { class: 'card-head' }, h('span', { class: 'swatch', style: `background:${this.state.colors.get(run)}` }),
+          h('span', { class: 'card-title' }, tag), h('span', { class: 'spacer' }), h('span', { class: 'muted small' }, `${run} · ${entries.length}`)),
+        list));
     }
-    if (shown === 0) this.el.append(h('div', { class: 'empty' }, 'No text for the selected runs and tags.'));
+    if (shown === 0) this.el.replaceChildren(h('div', { class: 'empty' }, 'No text for the selected runs and tags.'));
+    else this.el.append(this.pages.pager(all.length));
   }
 }
