@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, writeFile, symlink, appendFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStorage, localSyncState } from './local.js';
@@ -135,4 +137,34 @@ test('synchronous calls (a fast disk) and the thread pool (a slow one) list, rea
   assert.ok(!keys.some((k) => k.includes('/loop/')), 'a link back up the tree is walked once');
   assert.ok(!keys.some((k) => k.endsWith('link-out')), 'a link out of the root is not listed');
   assert.ok(pauses > 0, 'a synchronous walk gives the caller its pauses');
+});
+
+test('a FIFO never holds the event loop at open, inside the root or behind a link out of it', async () => {
+  const { root, outside } = await tree();
+  execFileSync('mkfifo', [join(outside, 'pipe')]);
+  execFileSync('mkfifo', [join(root, 'exp', 'run1', 'events.out.tfevents.2.pipe')]);
+  await symlink(join(outside, 'pipe'), join(root, 'exp', 'run1', 'pipe-out'));
+  const s = new LocalStorage(root);
+  // A blocking open of a FIFO with no writer would never return (and nothing else would run).
+  await assert.rejects(s.read('exp/run1/pipe-out', 0, 10), (e: unknown) => e instanceof StorageError && e.kind === 'access_denied');
+  const inside = await s.read('exp/run1/events.out.tfevents.2.pipe', 0, 10).then((b) => b.length, (e: unknown) => (e instanceof StorageError ? e.kind : String(e)));
+  assert.ok(inside === 0 || typeof inside === 'string', `a FIFO reads as empty or fails, never hangs: ${String(inside)}`);
+  assert.ok(!(await s.list('exp/')).some((o) => o.key.includes('pipe')), 'a FIFO is not an object');
+});
+
+test('the file checked is the file read: a directory swapped for a link out of the root after listing is refused', async () => {
+  const { root, outside } = await tree();
+  const s = new LocalStorage(root);
+  assert.deepEqual((await s.list('exp/run1/')).map((o) => o.key), ['exp/run1/events.out.tfevents.1.h.1.0']);
+  await writeFile(join(outside, 'events.out.tfevents.1.h.1.0'), 'secret');
+  await rename(join(root, 'exp', 'run1'), join(root, 'exp', 'run1.old'));
+  await symlink(outside, join(root, 'exp', 'run1'));
+  for (const slow of [false, true]) {
+    localSyncState(slow);
+    try {
+      await assert.rejects(s.read('exp/run1/events.out.tfevents.1.h.1.0', 0, 6), (e: unknown) => e instanceof StorageError && e.kind === 'access_denied');
+    } finally {
+      localSyncState(false);
+    }
+  }
 });

@@ -2,7 +2,7 @@
 // must stay inside the root, so neither `..` nor a symlink can reach a file outside it; a key
 // that escapes is refused as access denied, never read. Every failure leaves as a StorageError
 // classified by errors.ts, whose message names the key inside the bucket, never the server path.
-import { close as closeFd, open as openFd, closeSync, openSync, read as readFd, readdirSync, readSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { close as closeFd, constants as fsConstants, open as openFd, closeSync, openSync, read as readFd, readdirSync, readlinkSync, readSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { toStorageError } from './errors.js';
@@ -35,6 +35,8 @@ const SLOW_SYNC_MS = 4;
 const SLOW_STRIKES = 2;
 const SLOW_BACKOFF_MS = 10_000;
 let syncSlowUntil = 0;
+/** Whether /proc/self/fd names an open file's path (Linux); see openChecked. */
+let procFd = process.platform === 'linux';
 let strikes = 0;
 
 function syncFast(): boolean {
@@ -340,20 +342,60 @@ export class LocalStorage implements ObjectStorage {
     return { key, size: st.size, etag: `${st.ino}-${st.mtimeMs}`, mtimeMs: st.mtimeMs };
   }
 
-  async openReader(key: string): Promise<ObjectReader> {
-    const real = await this.resolveKey(key);
-    if (!real) throw new StorageError('unavailable', `${key} does not exist`);
+  /**
+   * Opens a key and then checks where the opened file really is (/proc/self/fd names it): one
+   * readlink instead of a realpath's call per path component (5 against 13 µs a file here, and a
+   * sweep's load opens 10,000), and the file checked is the one read, whatever is renamed or linked
+   * meanwhile. Non-blocking, so a FIFO cannot hold the event loop at open. Undefined where /proc is
+   * not there (or the thread pool is in use): the caller resolves the path first, as before.
+   */
+  private openChecked(key: string, realRoot: string): number | undefined {
+    if (!procFd || !syncFast()) return undefined;
+    const path = join(realRoot, key);
     let fd: number;
     try {
-      fd = syncFast()
-        ? timedSync(() => openSync(real, 'r'))
-        : await new Promise<number>((res, rej) => openFd(real, 'r', (err, d) => (err ? rej(err) : res(d))));
+      fd = timedSync(() => openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK));
     } catch (err) {
+      if (errCode(err) === 'ENOENT') throw new StorageError('unavailable', `${key} does not exist`);
       throw this.mapError(err, key);
     }
+    let real: string;
+    try {
+      real = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      procFd = false; // no /proc here after all: resolve first from now on
+      closeSync(fd);
+      return undefined;
+    }
+    if (!this.inside(realRoot, real)) {
+      closeSync(fd);
+      throw new StorageError('access_denied', `${key} resolves outside the object storage root`);
+    }
+    return fd;
+  }
+
+  async openReader(key: string): Promise<ObjectReader> {
+    if (key.includes('\0') || key.split('/').some((s) => s === '..')) {
+      throw new StorageError('invalid_location', `invalid key ${JSON.stringify(key)}`);
+    }
+    const realRoot = await this.rootReal();
+    if (!realRoot) throw new StorageError('unavailable', `${key} does not exist`);
+    let fd = this.openChecked(key, realRoot);
+    if (fd === undefined) {
+      const real = await this.resolveKey(key);
+      if (!real) throw new StorageError('unavailable', `${key} does not exist`);
+      try {
+        fd = syncFast()
+          ? timedSync(() => openSync(real, 'r'))
+          : await new Promise<number>((res, rej) => openFd(real, 'r', (err, d) => (err ? rej(err) : res(d))));
+      } catch (err) {
+        throw this.mapError(err, key);
+      }
+    }
+    const opened = fd;
     // A descriptor, not a FileHandle: read synchronously while the disk is fast, else through the pool.
     const readAsync = (target: Uint8Array, at: number, length: number, offset: number): Promise<number> =>
-      new Promise((res, rej) => readFd(fd, target, at, length, offset, (err, n) => (err ? rej(err) : res(n))));
+      new Promise((res, rej) => readFd(opened, target, at, length, offset, (err, n) => (err ? rej(err) : res(n))));
     return {
       async readInto(target: Uint8Array, at: number, length: number, offset: number): Promise<number> {
         let got = 0;
@@ -363,7 +405,7 @@ export class LocalStorage implements ObjectStorage {
             const a = at + got;
             const l = length - got;
             const o = offset + got;
-            bytesRead = syncFast() ? timedSync(() => readSync(fd, target, a, l, o)) : await readAsync(target, a, l, o);
+            bytesRead = syncFast() ? timedSync(() => readSync(opened, target, a, l, o)) : await readAsync(target, a, l, o);
           } catch (err) {
             throw toStorageError(err, `reading ${key}`);
           }
@@ -373,8 +415,8 @@ export class LocalStorage implements ObjectStorage {
         return got;
       },
       close: async () => {
-        if (syncFast()) timedSync(() => closeSync(fd));
-        else await new Promise<void>((res) => closeFd(fd, () => res()));
+        if (syncFast()) timedSync(() => closeSync(opened));
+        else await new Promise<void>((res) => closeFd(opened, () => res()));
       },
     };
   }
