@@ -10,8 +10,8 @@
 // - the renderer's CPU time per input (Chrome's ProcessTime counter), which the machine's load
 //   inflates far less than wall time;
 // - the page's scrollHeight and the run list's DOM rows (virtualized).
-// Rounds interleave the three sizes. Screenshots go to .bench/sweep-ui/; results to
-// docs/performance.md "### Sweeps — UI".
+// Rounds interleave the three sizes. Screenshots go to .bench/sweep-ui/; results are printed, and
+// with --write-docs replace docs/performance.md "### Sweeps — UI".
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -296,6 +296,12 @@ ${line('run list rows in the DOM (virtualized)', 'independent of runs', (r) => S
 ${baseRows.length ? compare(rows, baseRows) : ''}![10 runs](img/sweep-ui-10.png) ![10,000 runs, 1,000 shown, hovering](img/sweep-ui-10000.png)
 
 ${PROSE}`;
+  // Replacing the section drops whatever was written into it by hand since: asked for, not by default.
+  if (!process.argv.includes('--write-docs')) {
+    console.log(section);
+    console.log('docs/performance.md unchanged (--write-docs replaces its "### Sweeps — UI" section with the above)');
+    return;
+  }
   const path = join(root, 'docs', 'performance.md');
   const text = readFileSync(path, 'utf8');
   const start = text.indexOf('\n### Sweeps — UI\n');

@@ -2,8 +2,8 @@
 // (Debian's, driven by playwright-core): time to a drawn chart with the server's reduction and with
 // every sample, then full redraws (smoothing) and zoom redraws on the full series; plus the pure
 // client steps (debiased smoothing, pixel reduction) timed alone in Node. The server and the page
-// are the built ones (`vizjobs serve` from dist/, the page from dist/web). Results go to
-// docs/performance.md "## Web UI".
+// are the built ones (`vizjobs serve` from dist/, the page from dist/web). Results are printed, and
+// with --write-docs replace docs/performance.md "## Web UI".
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -184,6 +184,12 @@ a 1,000,000-point series draws smoothly — a redraw fits in one 60 Hz frame (16
 | Node, same code (median of 20 after 30 warm-up runs): debiased smoothing of 1M points | — | ${f(node.smooth)} ms | — |
 | Node, same code: pixel reduction of 1M points (2 series) to 1,000 columns; of a 10,000-point zoom | — | ${f(node.reduce)} ms; ${f(node.reduceZoom, 2)} ms | — |
 `;
+  // Replacing the section drops whatever was written into it by hand since: asked for, not by default.
+  if (!process.argv.includes('--write-docs')) {
+    console.log(section);
+    console.log('docs/performance.md unchanged (--write-docs replaces its "## Web UI" section with the above)');
+    return;
+  }
   const path = join(root, 'docs', 'performance.md');
   const text = readFileSync(path, 'utf8');
   const start = text.indexOf('\n## Web UI\n');
