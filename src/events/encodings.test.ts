@@ -53,6 +53,24 @@ for (const encoding of ENCODINGS) {
   });
 }
 
+test('half_val: all 65,536 bit patterns read back as halfToNumber reads them (the fast path builds float32 bits)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vizjobs-enc-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const w = new SummaryWriter(join(dir, 'run'), { now: () => 1000, flushBytes: 1 << 20 });
+  const enc = new EventEncoder();
+  for (let h = 0; h < 65536; h++) w.writeRecords(enc.scalarAs('half_val', 'h', halfToNumber(h), h, 1000));
+  w.close();
+  const logdir = openLogdir({ storage: new LocalStorage(dir), prefix: '' });
+  await logdir.reload();
+  const s = logdir.scalars('run', 'h');
+  assert.equal(s?.length, 65536);
+  const wrong: string[] = [];
+  for (let h = 0; h < 65536 && wrong.length < 5; h++) {
+    if (!Object.is(s?.values[h], halfToNumber(h))) wrong.push(`0x${h.toString(16)}: ${String(s?.values[h])} ≠ ${halfToNumber(h)}`);
+  }
+  assert.deepEqual(wrong, []);
+});
+
 test('half bits: numberToHalf rounds to nearest even and halfToNumber reads them back', () => {
   assert.equal(numberToHalf(1.5), 0x3e00);
   assert.equal(numberToHalf(65504), 0x7bff);
