@@ -58,8 +58,12 @@ export class CustomScalarsTab implements Tab {
     return [...out];
   }
 
-  async refresh(): Promise<void> {
+  async refreshCount(): Promise<void> {
     this.layout = await this.data.json<Layout>('plugin/custom_scalars/layout');
+  }
+
+  async refresh(): Promise<void> {
+    await this.refreshCount();
     const runs = this.state.visibleRuns();
     await Promise.all(runs.flatMap((run) => this.regexes().map(async (re) => {
       const a = await this.data.json<ScalarsAnswer>('plugin/custom_scalars/scalars', { run, tag: re });

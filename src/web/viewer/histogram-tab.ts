@@ -77,8 +77,12 @@ export class HistogramsTab implements Tab {
     return this.tags.size;
   }
 
-  async refresh(): Promise<void> {
+  async refreshCount(): Promise<void> {
     this.tags = tagsByRun(await this.data.json('plugin/histograms/tags'), this.state.runs);
+  }
+
+  async refresh(): Promise<void> {
+    await this.refreshCount();
     await loadCards(this.pages.current(this.pages.all(this.tags, this.state)), this.cache, async (run, tag) =>
       (await this.data.json<unknown[]>('plugin/histograms/histograms', { run, tag })).map(parseHist));
     const fp = shownFingerprint(this.state, this.pages, this.cache, (e) => e.step);

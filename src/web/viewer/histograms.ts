@@ -30,7 +30,7 @@ export class DistributionsTab implements Tab {
     return this.tags.size;
   }
 
-  async refresh(): Promise<void> {
+  async refreshCount(): Promise<void> {
     // Distributions are derived from histograms; TensorBoard lists the same tags for both.
     let tags: Record<string, Record<string, unknown>>;
     try {
@@ -39,6 +39,10 @@ export class DistributionsTab implements Tab {
       tags = await this.data.json('plugin/histograms/tags');
     }
     this.tags = tagsByRun(tags, this.state.runs);
+  }
+
+  async refresh(): Promise<void> {
+    await this.refreshCount();
     await loadCards(this.pages.current(this.pages.all(this.tags, this.state)), this.cache, async (run, tag) =>
       (await this.data.json<unknown[]>('plugin/distributions/distributions', { run, tag })).map((row): DistRow => {
         const r = row as [unknown, unknown, Array<[unknown, unknown]>];

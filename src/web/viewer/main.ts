@@ -59,6 +59,8 @@ const TABS: Array<[string, string, Tab]> = [
   ['problems', 'Problems', new ProblemsTab(data)],
 ];
 const refreshedOnce = new Set<string>();
+/** Tabs whose count() is known (refreshed, or only counted: see Tab.refreshCount). */
+const counted = new Set<string>();
 
 interface Debug {
   ready: boolean;
@@ -135,7 +137,7 @@ function renderTabs(): void {
   clear(tabBar);
   const active = currentTab();
   for (const [id, label, tab] of TABS) {
-    const n = refreshedOnce.has(id) ? tab.count() : undefined;
+    const n = counted.has(id) ? tab.count() : undefined;
     const a = h('a', { href: formatHash(id, state.toParams()), class: `tab${id === active ? ' active' : ''}${n === 0 ? ' empty-tab' : ''}`, 'data-tab': id, role: 'tab', 'aria-selected': id === active ? 'true' : 'false' }, tabLabel(id, label),
       n ? h('span', { class: id === 'problems' ? 'badge bad' : 'badge' }, String(n)) : null);
     tabBar.append(a);
@@ -295,6 +297,7 @@ function refreshTab(id: string, tab: Tab): Promise<void> {
     try {
       await tab.refresh();
       refreshedOnce.add(id);
+      counted.add(id);
     } catch (e) {
       if (e instanceof DataError && e.kind !== 'http') throw e;
       tab.el.replaceChildren(h('div', { class: 'banner bad' }, `This tab's data could not be loaded: ${e instanceof Error ? e.message : String(e)}`));
@@ -307,10 +310,15 @@ function refreshTab(id: string, tab: Tab): Promise<void> {
 
 async function fillOtherTabs(active: string): Promise<void> {
   for (const [k, , t] of TABS) {
-    if (k === active || refreshedOnce.has(k)) continue;
+    if (k === active || counted.has(k)) continue;
     try {
-      await t.refresh();
-      refreshedOnce.add(k);
+      // A tab's series are fetched when it is opened; its count needs less.
+      if (t.refreshCount) await t.refreshCount();
+      else {
+        await t.refresh();
+        refreshedOnce.add(k);
+      }
+      counted.add(k);
     } catch {
       // Shown when the tab is opened (its refresh runs again then).
     }

@@ -127,8 +127,12 @@ export class MediaTab implements Tab {
     return this.tags.size;
   }
 
-  async refresh(): Promise<void> {
+  async refreshCount(): Promise<void> {
     this.tags = tagsByRun(await this.data.json(`plugin/${this.kind}/tags`), this.state.runs);
+  }
+
+  async refresh(): Promise<void> {
+    await this.refreshCount();
     await loadCards(this.pages.current(this.pages.all(this.tags, this.state)), this.cache, async (run, tag) => {
       const rows = await this.data.json<Array<Record<string, unknown>>>(`plugin/${this.kind}/${this.kind}`, { run, tag, sample: 0 });
       return rows.map((r) => ({

@@ -190,8 +190,12 @@ export class PrCurvesTab implements Tab {
     return this.tags.size;
   }
 
-  async refresh(): Promise<void> {
+  async refreshCount(): Promise<void> {
     this.tags = tagsByRun(await this.data.json('plugin/pr_curves/tags'), this.state.runs);
+  }
+
+  async refresh(): Promise<void> {
+    await this.refreshCount();
     const visible = new Set(this.state.visibleRuns());
     await Promise.all([...this.tags].map(async ([tag, runs]) => {
       const want = runs.filter((r) => visible.has(r));

@@ -9,6 +9,12 @@ export interface Tab {
   /** The sidebar settings this tab reads (settings-panel.ts); the others are hidden while it shows. */
   readonly settings?: readonly SettingName[];
   refresh(): Promise<void>;
+  /**
+   * What count() needs and nothing more (a tags list, a layout), for the tab bar's numbers of tabs
+   * not open; absent: refresh(). Filling every tab's series in the background was 24 requests a
+   * per-card tab, and a request per shown run and regex for Custom Scalars.
+   */
+  refreshCount?(): Promise<void>;
   /** `changes`: what changed since the last redraw (absent: assume everything). */
   redraw(changes?: ReadonlySet<Change>): void;
   count(): number;

@@ -21,8 +21,12 @@ export class TextTab implements Tab {
     return this.tags.size;
   }
 
-  async refresh(): Promise<void> {
+  async refreshCount(): Promise<void> {
     this.tags = tagsByRun(await this.data.json('plugin/text/tags'), this.state.runs);
+  }
+
+  async refresh(): Promise<void> {
+    await this.refreshCount();
     await loadCards(this.pages.current(this.pages.all(this.tags, this.state)), this.cache, async (run, tag) =>
       (await this.data.json<Array<Record<string, unknown>>>('plugin/text/text', { run, tag }))
         .map((r) => ({ wall: tbNumber(r.wall_time), step: tbNumber(r.step), html: String(r.text ?? '') })));
