@@ -279,21 +279,24 @@ async function poll(): Promise<void> {
 
 /** State changes so far (see refreshTab). */
 let changeSeq = 0;
-/** Per tab, the refresh in flight and the count of state changes when it was asked. */
-const inFlight = new Map<string, { seq: number; done: Promise<void> }>();
+/** Per tab, the latest refresh asked: whether it has started, and the count of state changes then. */
+const inFlight = new Map<string, { seq: number; started: boolean; done: Promise<void> }>();
 
 /**
- * Refreshes a tab, unless a refresh asked after the last state change is in flight: then it joins
- * that one. A poll's setRuns and the redraw it schedules both asked, so every series a tab other
- * than Scalars shows was fetched twice on opening. A refresh asked after a later change waits for
- * the one in flight, then runs. Errors that concern the whole job (access, status) go up; one
- * plugin's failure stays in its tab.
+ * Refreshes a tab, or joins the refresh in flight when that one sees every change so far: it has
+ * not started yet, or it started after the last change. A poll's setRuns and the redraw it
+ * schedules both asked, so every series a tab other than Scalars shows was fetched twice on
+ * opening; and quick toggles during a slow refresh queue one more refresh, not one each.
+ * Errors that concern the whole job (access, status) go up; one plugin's failure stays in its tab.
  */
 function refreshTab(id: string, tab: Tab): Promise<void> {
   const running = inFlight.get(id);
-  if (running && running.seq >= changeSeq) return running.done;
+  if (running && (!running.started || running.seq >= changeSeq)) return running.done;
+  const entry = { seq: changeSeq, started: false, done: Promise.resolve() };
   const run = async (): Promise<void> => {
     if (running) await running.done.catch(() => undefined);
+    entry.started = true;
+    entry.seq = changeSeq;
     try {
       await tab.refresh();
       refreshedOnce.add(id);
@@ -303,7 +306,9 @@ function refreshTab(id: string, tab: Tab): Promise<void> {
       tab.el.replaceChildren(h('div', { class: 'banner bad' }, `This tab's data could not be loaded: ${e instanceof Error ? e.message : String(e)}`));
     }
   };
-  const entry = { seq: changeSeq, done: run().finally(() => inFlight.get(id) === entry && inFlight.delete(id)) };
+  entry.done = run().finally(() => {
+    if (inFlight.get(id) === entry) inFlight.delete(id);
+  });
   inFlight.set(id, entry);
   return entry.done;
 }
