@@ -31,6 +31,9 @@ before(async () => {
   const a = new SummaryWriter(join(logs, 'a'), { now: () => T0 + 100 });
   a.addCustomScalars({ USA: { dow: ['Margin', ['dow/aaa', 'dow/bbb', 'dow/ccc']], sp: ['Multiline', ['sp/.*']] } });
   a.close();
+  const c = new SummaryWriter(join(logs, 'c'), { now: () => T0 });
+  for (let i = 0; i < 2; i++) c.addScalar('twse/0050', 100 + i, i, T0 + i);
+  c.close();
   const none = new SummaryWriter(join(root, 'bkt', 'plain', 'r'), { now: () => T0 });
   none.addScalar('x', 1, 0, T0);
   none.close();
@@ -94,5 +97,21 @@ describe('custom scalars routes', () => {
     assert.deepEqual(await get('plugin/custom_scalars/scalars?run=b&tag='), { regex_valid: false, tag_to_events: {} });
     assert.deepEqual(await get('plugin/custom_scalars/scalars?run=b&tag=(unclosed'), { regex_valid: false, tag_to_events: {} });
     assert.deepEqual(await get('plugin/custom_scalars/scalars?run=nope&tag=.*'), { regex_valid: true, tag_to_events: {} });
+  });
+
+  it('scalars_multirun answers one pattern for many runs: each matching run as the one-run route answers it', async () => {
+    const post = async (form: string): Promise<unknown> => {
+      const r = await t.app.inject({ method: 'POST', url: '/visualization/p/7/data/plugin/custom_scalars/scalars_multirun', headers: { ...H, 'content-type': 'application/x-www-form-urlencoded' }, payload: form });
+      assert.equal(r.statusCode, 200, r.body);
+      return r.json();
+    };
+    const both = await post('tag=twse%2F0&runs=a&runs=b&runs=c&runs=nope&runs=b');
+    assert.deepEqual(both, {
+      b: await get('plugin/custom_scalars/scalars?run=b&tag=twse%2F0'),
+      c: await get('plugin/custom_scalars/scalars?run=c&tag=twse%2F0'),
+    });
+    assert.deepEqual(Object.keys(both as object), ['b', 'c'], 'runs without a matching tag (a) and unknown runs are left out, each run once');
+    assert.deepEqual(await post('tag=(unclosed&runs=b'), {});
+    assert.deepEqual(await post('tag=&runs=b'), {});
   });
 });

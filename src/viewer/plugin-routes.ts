@@ -14,6 +14,7 @@ import { graphDefToPbtxt } from './graph-pbtxt.js';
 import { layoutJson } from './custom-scalars.js';
 import { experimentJson, sessionGroupsJson, type SessionGroupsRequest } from './hparams.js';
 import { sendCached, sendJson, sendLogBlob } from './respond.js';
+import type { LoadedJob } from './runtime.js';
 import {
   boundedArray,
   budget,
@@ -389,26 +390,56 @@ export function registerPluginRoutes(route: RouteFn): void {
   );
   // A pattern RE2 refuses (invalid, lookaround, too complex) is what TensorBoard calls an invalid
   // regex: regex_valid false, not an error, so one bad chart does not break the dashboard.
+  const tagPattern = (pattern: string): ReturnType<typeof compileUserRegex> | undefined => {
+    try {
+      return pattern ? compileUserRegex('tag', `^(?:${pattern})`) : undefined;
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      return undefined;
+    }
+  };
+  /** `{"regex_valid":true,"tag_to_events":{…}}` of one run's scalar tags that `re` matches. */
+  const customScalarsBody = async (v: LoadedJob, run: string, re: NonNullable<ReturnType<typeof tagPattern>>, limit: number, b: ResponseBudget): Promise<Buffer> => {
+    const r = v.logdir.run(run);
+    const tags = r ? r.tags.filter((t) => t.kind === 'scalars' && re.test(t.tag)).map((t) => t.tag) : [];
+    const parts: Buffer[] = [];
+    for (const tag of tags) parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(tag)}:`), await scalarBody(v.logdir, run, tag, limit, b));
+    return Buffer.concat([Buffer.from('{"regex_valid":true,"tag_to_events":{'), ...parts, Buffer.from('}}')]);
+  };
   route('GET', 'plugin/custom_scalars/scalars', (v, q, req, reply) => {
     const run = one(q, 'run') ?? '';
     const pattern = one(q, 'tag') ?? '';
     const limit = budget(q);
     return sendCached(req, reply, v, `custom_scalars\0${run}\0${pattern}\0${limit}`, async () => {
-      let re: ReturnType<typeof compileUserRegex> | undefined;
-      try {
-        re = pattern ? compileUserRegex('tag', `^(?:${pattern})`) : undefined;
-      } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-      }
+      const re = tagPattern(pattern);
       if (!re) return Buffer.from('{"regex_valid":false,"tag_to_events":{}}');
-      const r = v.logdir.run(run);
-      const tags = r ? r.tags.filter((t) => t.kind === 'scalars' && re.test(t.tag)).map((t) => t.tag) : [];
-      const b = new ResponseBudget(v, [run], `custom scalars of ${pattern}`);
-      const parts: Buffer[] = [];
-      for (const tag of tags) parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(tag)}:`), await scalarBody(v.logdir, run, tag, limit, b));
-      return Buffer.concat([Buffer.from('{"regex_valid":true,"tag_to_events":{'), ...parts, Buffer.from('}}')]);
+      return customScalarsBody(v, run, re, limit, new ResponseBudget(v, [run], `custom scalars of ${pattern}`));
     });
   });
+  // A vizjobs extension beside it (as scalars_multirun is to scalars): one chart's pattern for many
+  // runs in one answer, {run: what the route above answers for it}, for the runs that have a
+  // matching scalar tag; {} for a pattern the route above calls invalid. A sweep's Custom Scalars
+  // tab made a request per shown run and pattern.
+  route('POST', 'plugin/custom_scalars/scalars_multirun', (v, q, req, reply) => {
+    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Query;
+    const pattern = one(body, 'tag') ?? one(q, 'tag') ?? '';
+    const runs = [...many(body, 'runs'), ...many(q, 'runs')];
+    const limit = budget({ samples: one(body, 'samples') ?? one(q, 'samples') });
+    return sendCached(req, reply, v, `custom_scalars_multirun\0${pattern}\0${limit}\0${JSON.stringify(runs)}`, async () => {
+      const re = tagPattern(pattern);
+      if (!re) return Buffer.from('{}');
+      const matching = (run: string): boolean => v.logdir.run(run)?.tags.some((t) => t.kind === 'scalars' && re.test(t.tag)) ?? false;
+      const b = new ResponseBudget(v, runs.filter(matching), `custom scalars of ${pattern}`);
+      const parts: Buffer[] = [];
+      const slices = new Slices();
+      for (const run of new Set(runs)) {
+        await slices.pause();
+        if (!matching(run)) continue;
+        parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(run)}:`), await customScalarsBody(v, run, re, limit, b));
+      }
+      return Buffer.concat([Buffer.from('{'), ...parts, Buffer.from('}')]);
+    });
+  }, { partial: true });
 
   // --- graphs -------------------------------------------------------------------------------
   route('GET', 'plugin/graphs/info', (v, _q, req, reply) =>

@@ -155,6 +155,9 @@ test('Custom Scalars: the written layout\'s categories, a series per matching ta
     return n;
   });
   assert.ok(tinted > 2000, `band pixels: ${tinted}`);
+  // One request per pattern for every shown run (scalars_multirun), none per run and pattern.
+  const asked = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.includes('/custom_scalars/scalars')));
+  assert.ok(asked.length > 0 && asked.every((n) => n.includes('/custom_scalars/scalars_multirun')), asked.join(' '));
   // nasdaq's tags are not written: the chart says so rather than drawing nothing silently.
   assert.equal(await page.locator('#custom-scalars .card[data-chart="nasdaq"]').getAttribute('data-series-count'), '0');
   await page.screenshot({ path: join(artifacts, 'custom-scalars.png') });
