@@ -33,6 +33,7 @@ interface ChartStats {
   yRange: [number, number];
   runs: Record<string, { points: number; lastSmoothed: number | null }>;
   paints: number;
+  grid: string;
 }
 interface Debug { ready: boolean; runs: string[]; error?: string; scalars(): Record<string, ChartStats>; cards(): string[]; color(run: string): string; runRows(): number }
 interface PageGlobals { __vizjobs?: Debug; location: { hash: string } }
@@ -436,5 +437,28 @@ test('Histograms and Text show a page of cards at a time: one request per card s
   await until('a page of text cards', async () => (await cardsOf('text')).length === 24);
   assert.deepEqual(asked.get('text/text'), cardRuns.slice(0, 24), 'opened: its first page, once each');
   await page.screenshot({ path: join(artifacts, 'sweep-card-pages.png') });
+  await context.close();
+});
+
+test('a theme switch redraws the open charts in the new palette, their grid too', { timeout: 90_000 }, async () => {
+  const context = await newContext();
+  const page = await context.newPage();
+  await open(page, 'a', '', 'loss', sweepRuns.length);
+  const light = (await chart(page, 'loss'))?.grid;
+  assert.ok(light, 'the chart reports its grid colour');
+  // auto (light here) → light → dark
+  await page.click('#theme-switch');
+  await page.click('#theme-switch');
+  assert.equal(await page.getAttribute('#theme-switch', 'data-theme'), 'dark');
+  const dark = await until('the chart rebuilt in the dark palette', async () => {
+    const g = (await chart(page, 'loss'))?.grid;
+    return g && g !== light ? g : undefined;
+  });
+  const palette = await page.evaluate(() => {
+    const w = globalThis as unknown as { getComputedStyle(e: unknown): { getPropertyValue(n: string): string }; document: { documentElement: unknown } };
+    return w.getComputedStyle(w.document.documentElement).getPropertyValue('--chart-grid').trim();
+  });
+  assert.equal(dark, palette, "the dark palette's grid colour");
+  await page.screenshot({ path: join(artifacts, 'sweep-theme-dark.png') });
   await context.close();
 });

@@ -17,10 +17,36 @@ export function storedTheme(): ThemeChoice {
   }
 }
 
+/**
+ * Counts the palette's changes (a choice applied, the system's scheme switched): canvas charts
+ * bake chartInk() in when built, so a chart built under another count is built again.
+ */
+export let themeEpoch = 0;
+/** What listens for a palette change (the viewer redraws its charts). */
+const themeListeners = new Set<() => void>();
+
+export function onThemeChange(fn: () => void): void {
+  themeListeners.add(fn);
+}
+
+function themeChanged(): void {
+  themeEpoch++;
+  for (const fn of themeListeners) fn();
+}
+
+let watchingSystem = false;
+
 export function applyTheme(choice: ThemeChoice = storedTheme()): void {
   const root = document.documentElement;
   if (choice === 'auto') root.removeAttribute('data-theme');
   else root.setAttribute('data-theme', choice);
+  if (!watchingSystem) {
+    watchingSystem = true;
+    // "auto" follows the system: a switch there is a palette change too.
+    window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+      if (storedTheme() === 'auto') themeChanged();
+    });
+  } else themeChanged();
 }
 
 /** The theme shown now: the choice, or the system's when the choice is auto. */

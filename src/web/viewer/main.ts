@@ -26,7 +26,7 @@ import { ProjectorTab } from './projector/tab.js';
 import { GraphsTab } from './graphs.js';
 import type { Tab } from './tab.js';
 import { setJobType, tabLabel } from './names.js';
-import { applyTheme, themeSwitch } from '../lib/theme.js';
+import { applyTheme, onThemeChange, themeSwitch } from '../lib/theme.js';
 import { installEscapeCloses } from '../lib/keys.js';
 import { JobStateView, initialJobState } from './job-state.js';
 import { showSettingsFor } from './settings-panel.js';
@@ -503,6 +503,13 @@ document.addEventListener('click', (ev) => {
 
 /** Changes since the last frame: a tab redraws once per frame, with all of them. */
 let pending: Set<Change> | undefined;
+// Canvas charts keep the palette they were built with: a theme switch redraws the open tab (the
+// others redraw when opened; a scalar chart built under another palette is built again).
+onThemeChange(() => {
+  if (noData) return;
+  (TABS.find(([k]) => k === currentTab())?.[2] as Tab).redraw();
+});
+
 state.onChange((changes) => {
   changeSeq++;
   if (!changes.has('runs') || changes.size > 1) syncUrl();

@@ -18,7 +18,7 @@ import { axisWidth, formatRelative, formatTick, formatValue, formatWall } from '
 import { extentIn, padded, quantileRange } from '../lib/y-range.js';
 import { h, clear } from '../lib/dom.js';
 import type { TooltipSort, ViewerState, XAxis } from './state.js';
-import { chartInk } from '../lib/theme.js';
+import { chartInk, themeEpoch } from '../lib/theme.js';
 
 export interface ScalarSeries {
   wall: Float64Array;
@@ -40,6 +40,8 @@ export interface ChartStats {
   refreshMs: number;
   renders: number;
   paints: number;
+  /** The grid colour the chart was built with (chartInk: the palette shown then). */
+  grid: string;
 }
 
 /** How many runs the tooltip and the hover legend name. */
@@ -180,7 +182,7 @@ export class ScalarChart {
       }
       return { run, color: this.state.colors.get(run), src, xs, raw, smoothed, drawn: 0 };
     });
-    const structure = `${xAxis}|${logScale}`;
+    const structure = `${xAxis}|${logScale}|${themeEpoch}`;
     // The ResizeObserver keeps the width: reading clientWidth here forced a layout per card (each
     // card's legend was just rewritten), 6 layouts per input.
     this.width = this.width || this.host.clientWidth || 400;
@@ -210,6 +212,8 @@ export class ScalarChart {
     this.repaint();
   }
 
+  private grid = '';
+
   stats(): ChartStats {
     const runs: ChartStats['runs'] = {};
     for (const p of this.prepared) {
@@ -225,7 +229,7 @@ export class ScalarChart {
       tag: this.tag, visibleRuns: this.prepared.map((p) => p.run), runs,
       zoomed: this.zoomX !== undefined || this.zoomY !== undefined,
       zoom: { x: this.zoomX, y: this.zoomY }, xRange: this.xRange, yRange: this.yRange,
-      renderMs: this.renderMs, refreshMs: this.refreshMs, renders: this.renders, paints: this.paints,
+      renderMs: this.renderMs, refreshMs: this.refreshMs, renders: this.renders, paints: this.paints, grid: this.grid,
     };
   }
 
@@ -301,6 +305,7 @@ export class ScalarChart {
     this.layers = [];
     clear(this.host);
     const ink = chartInk();
+    this.grid = ink.grid;
     const axisStyle = { stroke: ink.axis, grid: { stroke: ink.grid, width: 1 }, ticks: { stroke: ink.tick, width: 1, size: 4 }, font: '11px system-ui, sans-serif' };
     const opts: uPlot.Options = {
       width: this.width,
