@@ -23,8 +23,9 @@ import { LogdirReader } from './view.js';
 const DEFAULT_MAX_READ = 1024 * 1024;
 /**
  * How much of a read is decoded before the event loop may be given back (see readFile): 64 KiB is
- * ~0.7 ms once the decoder is compiled and a few ms before, in a fresh process; 256 KiB slices
- * held the loop 10–36 ms while three cold loads ran (isolation bench, case a).
+ * ~0.7 ms once the decoder is compiled and a few ms before, in a fresh process, where a CPU
+ * profile of three cold loads (isolation bench, case a) showed a 256 KiB slice and the read after
+ * it hold the loop 36 ms.
  */
 const FEED_SLICE = 64 * 1024;
 /**
