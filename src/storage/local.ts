@@ -126,6 +126,13 @@ export class LocalStorage implements ObjectStorage {
     }
   }
 
+  /** A key with a NUL or a `..` segment names nothing in a bucket: refused before any call. */
+  private checkKey(key: string): void {
+    if (key.includes('\0') || key.split('/').some((s) => s === '..')) {
+      throw new StorageError('invalid_location', `invalid key ${JSON.stringify(key)}`);
+    }
+  }
+
   private inside(realRoot: string, real: string): boolean {
     return real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
   }
@@ -137,9 +144,7 @@ export class LocalStorage implements ObjectStorage {
 
   /** Real path of a key, checked to lie inside the root; undefined when it does not exist. */
   private async resolveKey(key: string): Promise<string | undefined> {
-    if (key.includes('\0') || key.split('/').some((s) => s === '..')) {
-      throw new StorageError('invalid_location', `invalid key ${JSON.stringify(key)}`);
-    }
+    this.checkKey(key);
     const realRoot = await this.rootReal();
     if (!realRoot) return undefined;
     let real: string;
@@ -375,9 +380,7 @@ export class LocalStorage implements ObjectStorage {
   }
 
   async openReader(key: string): Promise<ObjectReader> {
-    if (key.includes('\0') || key.split('/').some((s) => s === '..')) {
-      throw new StorageError('invalid_location', `invalid key ${JSON.stringify(key)}`);
-    }
+    this.checkKey(key);
     const realRoot = await this.rootReal();
     if (!realRoot) throw new StorageError('unavailable', `${key} does not exist`);
     let fd = this.openChecked(key, realRoot);

@@ -176,6 +176,19 @@ function sessionGroupsRequest(raw: unknown): SessionGroupsRequest {
   };
 }
 
+/**
+ * A multirun request (TensorBoard's frontend posts a form), from the body or the query: the tag,
+ * the runs repeated, and the `samples` parameter for budget() (checked by the caller, after the tag).
+ */
+function multirunRequest(rawBody: unknown, q: Query): { tag: string; runs: string[]; samples: Query } {
+  const body = (typeof rawBody === 'object' && rawBody !== null ? rawBody : {}) as Query;
+  return {
+    tag: one(body, 'tag') ?? one(q, 'tag') ?? '',
+    runs: [...many(body, 'runs'), ...many(q, 'runs')],
+    samples: { samples: one(body, 'samples') ?? one(q, 'samples') },
+  };
+}
+
 export function registerPluginRoutes(route: RouteFn): void {
   // --- scalars ----------------------------------------------------------------------------
   // May answer from a first load still running: the loaded runs' tags (X-Vizjobs-Partial).
@@ -205,11 +218,9 @@ export function registerPluginRoutes(route: RouteFn): void {
   // Also answered from a first load still running (the series of the runs read so far), so a
   // sweep's charts are drawn while it loads; the web UI asks again when the load ends.
   route('POST', 'plugin/scalars/scalars_multirun', (v, q, req, reply) => {
-    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Query;
-    const tag = one(body, 'tag') ?? one(q, 'tag');
+    const { tag, runs, samples } = multirunRequest(req.body, q);
     if (!tag) throw new ApiError('badParameter', 'Invalid parameter tag: required');
-    const runs = [...many(body, 'runs'), ...many(q, 'runs')];
-    const limit = budget({ samples: one(body, 'samples') ?? one(q, 'samples') });
+    const limit = budget(samples);
     return sendCached(req, reply, v, `multirun\0${tag}\0${limit}\0${JSON.stringify(runs)}`, async () => {
       const parts: Buffer[] = [];
       const b = new ResponseBudget(v, runs.filter((r) => v.logdir.scalars(r, tag)), `scalars_multirun of ${tag}`);
@@ -398,10 +409,11 @@ export function registerPluginRoutes(route: RouteFn): void {
       return undefined;
     }
   };
-  /** `{"regex_valid":true,"tag_to_events":{…}}` of one run's scalar tags that `re` matches. */
-  const customScalarsBody = async (v: LoadedJob, run: string, re: NonNullable<ReturnType<typeof tagPattern>>, limit: number, b: ResponseBudget): Promise<Buffer> => {
-    const r = v.logdir.run(run);
-    const tags = r ? r.tags.filter((t) => t.kind === 'scalars' && re.test(t.tag)).map((t) => t.tag) : [];
+  /** A run's scalar tags that `re` matches. */
+  const matchingTags = (v: LoadedJob, run: string, re: NonNullable<ReturnType<typeof tagPattern>>): string[] =>
+    v.logdir.run(run)?.tags.filter((t) => t.kind === 'scalars' && re.test(t.tag)).map((t) => t.tag) ?? [];
+  /** `{"regex_valid":true,"tag_to_events":{…}}` of those tags. */
+  const customScalarsBody = async (v: LoadedJob, run: string, tags: string[], limit: number, b: ResponseBudget): Promise<Buffer> => {
     const parts: Buffer[] = [];
     for (const tag of tags) parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(tag)}:`), await scalarBody(v.logdir, run, tag, limit, b));
     return Buffer.concat([Buffer.from('{"regex_valid":true,"tag_to_events":{'), ...parts, Buffer.from('}}')]);
@@ -413,7 +425,7 @@ export function registerPluginRoutes(route: RouteFn): void {
     return sendCached(req, reply, v, `custom_scalars\0${run}\0${pattern}\0${limit}`, async () => {
       const re = tagPattern(pattern);
       if (!re) return Buffer.from('{"regex_valid":false,"tag_to_events":{}}');
-      return customScalarsBody(v, run, re, limit, new ResponseBudget(v, [run], `custom scalars of ${pattern}`));
+      return customScalarsBody(v, run, matchingTags(v, run, re), limit, new ResponseBudget(v, [run], `custom scalars of ${pattern}`));
     });
   });
   // A vizjobs extension beside it (as scalars_multirun is to scalars): one chart's pattern for many
@@ -421,21 +433,23 @@ export function registerPluginRoutes(route: RouteFn): void {
   // matching scalar tag; {} for a pattern the route above calls invalid. A sweep's Custom Scalars
   // tab made a request per shown run and pattern.
   route('POST', 'plugin/custom_scalars/scalars_multirun', (v, q, req, reply) => {
-    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Query;
-    const pattern = one(body, 'tag') ?? one(q, 'tag') ?? '';
-    const runs = [...many(body, 'runs'), ...many(q, 'runs')];
-    const limit = budget({ samples: one(body, 'samples') ?? one(q, 'samples') });
+    const { tag: pattern, runs, samples } = multirunRequest(req.body, q);
+    const limit = budget(samples);
     return sendCached(req, reply, v, `custom_scalars_multirun\0${pattern}\0${limit}\0${JSON.stringify(runs)}`, async () => {
       const re = tagPattern(pattern);
       if (!re) return Buffer.from('{}');
-      const matching = (run: string): boolean => v.logdir.run(run)?.tags.some((t) => t.kind === 'scalars' && re.test(t.tag)) ?? false;
-      const b = new ResponseBudget(v, runs.filter(matching), `custom scalars of ${pattern}`);
-      const parts: Buffer[] = [];
       const slices = new Slices();
+      const matched: Array<[string, string[]]> = [];
       for (const run of new Set(runs)) {
         await slices.pause();
-        if (!matching(run)) continue;
-        parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(run)}:`), await customScalarsBody(v, run, re, limit, b));
+        const tags = matchingTags(v, run, re);
+        if (tags.length) matched.push([run, tags]);
+      }
+      const b = new ResponseBudget(v, matched.map(([run]) => run), `custom scalars of ${pattern}`);
+      const parts: Buffer[] = [];
+      for (const [run, tags] of matched) {
+        await slices.pause();
+        parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(run)}:`), await customScalarsBody(v, run, tags, limit, b));
       }
       return Buffer.concat([Buffer.from('{'), ...parts, Buffer.from('}')]);
     });

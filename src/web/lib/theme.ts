@@ -46,7 +46,8 @@ export function applyTheme(choice: ThemeChoice = storedTheme()): void {
     window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
       if (storedTheme() === 'auto') themeChanged();
     });
-  } else themeChanged();
+  }
+  themeChanged();
 }
 
 /** The theme shown now: the choice, or the system's when the choice is auto. */

@@ -9,7 +9,7 @@ import { withAlpha } from '../lib/colors.js';
 import { axisWidth, formatTick } from '../lib/format.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
-import { CardPages, loadCards, shownFingerprint, tagsByRun, type Tab } from './tab.js';
+import { CardPages, shownFingerprint, tagsByRun, type Tab } from './tab.js';
 import { tagLabel } from './names.js';
 import { binOf, extent, overlayPick, pickEvenly, rebin, type Buckets } from './hist-math.js';
 
@@ -83,7 +83,7 @@ export class HistogramsTab implements Tab {
 
   async refresh(): Promise<void> {
     await this.refreshCount();
-    await loadCards(this.pages.current(this.pages.all(this.tags, this.state)), this.cache, async (run, tag) =>
+    await this.pages.load(this.tags, this.state, this.cache, async (run, tag) =>
       (await this.data.json<unknown[]>('plugin/histograms/histograms', { run, tag })).map(parseHist));
     const fp = shownFingerprint(this.state, this.pages, this.cache, (e) => e.step);
     if (fp === this.shown) return;

@@ -7,7 +7,7 @@ import { withAlpha } from '../lib/colors.js';
 import { axisWidth, formatTick } from '../lib/format.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
-import { CardPages, loadCards, shownFingerprint, tagsByRun, type Tab } from './tab.js';
+import { CardPages, shownFingerprint, tagsByRun, type Tab } from './tab.js';
 import { tagLabel } from './names.js';
 import { chartInk } from '../lib/theme.js';
 
@@ -43,7 +43,7 @@ export class DistributionsTab implements Tab {
 
   async refresh(): Promise<void> {
     await this.refreshCount();
-    await loadCards(this.pages.current(this.pages.all(this.tags, this.state)), this.cache, async (run, tag) =>
+    await this.pages.load(this.tags, this.state, this.cache, async (run, tag) =>
       (await this.data.json<unknown[]>('plugin/distributions/distributions', { run, tag })).map((row): DistRow => {
         const r = row as [unknown, unknown, Array<[unknown, unknown]>];
         return [tbNumber(r[0]), tbNumber(r[1]), (r[2] ?? []).map((p) => [tbNumber(p[0]), tbNumber(p[1])] as [number, number])];

@@ -8,7 +8,7 @@ import { h, clear } from '../lib/dom.js';
 import { tbNumber } from '../lib/tb-values.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
-import { CardPages, loadCards, shownFingerprint, tagsByRun, type Tab } from './tab.js';
+import { CardPages, shownFingerprint, tagsByRun, type Tab } from './tab.js';
 import { tagLabel } from './names.js';
 
 interface MediaEntry { wall: number; step: number; query: string; label?: string; contentType?: string }
@@ -133,7 +133,7 @@ export class MediaTab implements Tab {
 
   async refresh(): Promise<void> {
     await this.refreshCount();
-    await loadCards(this.pages.current(this.pages.all(this.tags, this.state)), this.cache, async (run, tag) => {
+    await this.pages.load(this.tags, this.state, this.cache, async (run, tag) => {
       const rows = await this.data.json<Array<Record<string, unknown>>>(`plugin/${this.kind}/${this.kind}`, { run, tag, sample: 0 });
       return rows.map((r) => ({
         wall: tbNumber(r.wall_time), step: tbNumber(r.step), query: String(r.query ?? ''),

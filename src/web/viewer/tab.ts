@@ -85,6 +85,13 @@ export class CardPages {
     return all.slice(this.page * CARDS_PER_PAGE, (this.page + 1) * CARDS_PER_PAGE);
   }
 
+  /** Fetches the series of the current page's cards (again at every refresh: a poll brings new samples) into `cache` under `run\u0000tag`. */
+  async load<T>(tags: Map<string, string[]>, state: ViewerState, cache: Map<string, T[]>, load: (run: string, tag: string) => Promise<T[]>): Promise<void> {
+    await Promise.all(this.current(this.all(tags, state)).map(async ({ run, tag }) => {
+      cache.set(`${run}\u0000${tag}`, await load(run, tag));
+    }));
+  }
+
   /** For fingerprints: a page turn must redraw. */
   get key(): number {
     return this.page;
@@ -107,12 +114,6 @@ export class CardPages {
   }
 }
 
-/** Fetches the series of `cards` not fetched yet or shown again (a poll brings new samples) into `cache` under `run\u0000tag`. */
-export async function loadCards<T>(cards: CardKey[], cache: Map<string, T[]>, load: (run: string, tag: string) => Promise<T[]>): Promise<void> {
-  await Promise.all(cards.map(async ({ run, tag }) => {
-    cache.set(`${run}\u0000${tag}`, await load(run, tag));
-  }));
-}
 
 /** Which cards are shown plus what is cached for them: a tab redraws only when this changes. */
 export function shownFingerprint<T>(state: ViewerState, pages: CardPages, cache: Map<string, T[]>, stepOf: (e: T) => number): string {

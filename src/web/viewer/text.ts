@@ -4,7 +4,7 @@ import { h, clear } from '../lib/dom.js';
 import { tbNumber } from '../lib/tb-values.js';
 import type { DataClient } from './data.js';
 import type { ViewerState } from './state.js';
-import { CardPages, loadCards, shownFingerprint, tagsByRun, type Tab } from './tab.js';
+import { CardPages, shownFingerprint, tagsByRun, type Tab } from './tab.js';
 
 interface TextEntry { wall: number; step: number; html: string }
 
@@ -27,7 +27,7 @@ export class TextTab implements Tab {
 
   async refresh(): Promise<void> {
     await this.refreshCount();
-    await loadCards(this.pages.current(this.pages.all(this.tags, this.state)), this.cache, async (run, tag) =>
+    await this.pages.load(this.tags, this.state, this.cache, async (run, tag) =>
       (await this.data.json<Array<Record<string, unknown>>>('plugin/text/text', { run, tag }))
         .map((r) => ({ wall: tbNumber(r.wall_time), step: tbNumber(r.step), html: String(r.text ?? '') })));
     const fp = shownFingerprint(this.state, this.pages, this.cache, (e) => e.step);
