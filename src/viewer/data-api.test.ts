@@ -189,6 +189,19 @@ describe('data API answers like TensorBoard for the real PyTorch logs', () => {
     assert.deepEqual(r.json(), { [RUN]: expected.scalars[RUN]['loss/val'] });
   });
 
+  it('answers a run named twice in scalars_multirun once', async () => {
+    const r = await t.app.inject({
+      method: 'POST',
+      url: url('plugin/scalars/scalars_multirun'),
+      headers: { ...H, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `tag=loss%2Fval${'&runs=mlp_lr1e-3_adam'.repeat(3)}`,
+    });
+    assert.equal(r.statusCode, 200);
+    // The raw body: a JSON parser would hide a key written three times.
+    assert.equal(r.body.split(JSON.stringify(RUN)).length - 1, 1);
+    assert.deepEqual(r.json(), { [RUN]: expected.scalars[RUN]['loss/val'] });
+  });
+
   it('serves scalars as TensorBoard CSV', async () => {
     const r = await t.app.inject({ url: url(`plugin/scalars/scalars?${q({ run: RUN, tag: 'lr', format: 'csv' })}`), headers: H });
     assert.equal(r.statusCode, 200);

@@ -223,12 +223,13 @@ export function registerPluginRoutes(route: RouteFn): void {
     const limit = budget(samples);
     return sendCached(req, reply, v, `multirun\0${tag}\0${limit}\0${JSON.stringify(runs)}`, async () => {
       const parts: Buffer[] = [];
-      const b = new ResponseBudget(v, runs.filter((r) => v.logdir.scalars(r, tag)), `scalars_multirun of ${tag}`);
+      // Each run once (a run named twice is answered once, as JSON keys are), and only runs with the tag.
+      const having = [...new Set(runs)].filter((r) => v.logdir.scalars(r, tag));
+      const b = new ResponseBudget(v, having, `scalars_multirun of ${tag}`);
       // Hundreds of runs of a sweep in one answer: built in slices, like the tags.
       const slices = new Slices();
-      for (const run of runs) {
+      for (const run of having) {
         await slices.pause();
-        if (!v.logdir.scalars(run, tag)) continue;
         parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(run)}:`), await scalarBody(v.logdir, run, tag, limit, b));
       }
       return Buffer.concat([Buffer.from('{'), ...parts, Buffer.from('}')]);
