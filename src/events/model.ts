@@ -57,6 +57,14 @@ export interface TagInfo {
   maxSamplesPerStep: number;
 }
 
+/** What a tags answer lists of a tag (the engine's tag views satisfy it without a copy). */
+export interface TagEntry {
+  readonly tag: string;
+  readonly metadata: TagMetadata;
+  /** For images/audio: the most blobs any one sample holds (TensorBoard's `samples`). */
+  readonly maxSamplesPerStep: number;
+}
+
 export type ProblemKind =
   /** The 4-byte CRC of a record's length did not match: the rest of the file cannot be framed. */
   | 'length_crc'
@@ -269,6 +277,11 @@ export interface Logdir {
   /** The names of runs(), without describing each run. */
   runNames(): string[];
   run(name: string): RunInfo | undefined;
+  /**
+   * Each run holding a tag of `kind`, in runs() order, with those tags sorted by name: what a
+   * plugin's tags answer lists, without describing each run (a sweep's is 100,000 tags).
+   */
+  tagsByRun(kind: SeriesKind): Iterable<[run: string, tags: readonly TagEntry[]]>;
   scalars(run: string, tag: string): ScalarSeries | undefined;
   histograms(run: string, tag: string): HistogramSeries | undefined;
   images(run: string, tag: string): BlobSeries<ImageRef> | undefined;

@@ -17,6 +17,7 @@ import type {
   RunInfo,
   ScalarSeries,
   SeriesKind,
+  TagEntry,
   TagInfo,
   TagMetadata,
   TensorSeries,
@@ -108,7 +109,7 @@ export abstract class LogdirReader {
             maxStep: t.store.length ? t.store.maxStep : NaN,
             maxSamplesPerStep: t.maxSamplesPerStep,
           }))
-          .sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0)));
+          .sort(byTagName));
       },
       get kinds(): ReadonlySet<SeriesKind> {
         return (kinds ??= new Set([...r.tags.values()].map((t) => t.kind)));
@@ -121,6 +122,14 @@ export abstract class LogdirReader {
         return (files ??= [...r.files.keys()].sort());
       },
     };
+  }
+
+  *tagsByRun(kind: SeriesKind): Generator<[string, readonly TagEntry[]]> {
+    for (const r of this.ordered()) {
+      let tags: TagView[] | undefined;
+      for (const t of r.tags.values()) if (t.kind === kind) (tags ??= []).push(t);
+      if (tags !== undefined) yield [r.name, tags.length > 1 ? tags.sort(byTagName) : tags];
+    }
   }
 
   private tag(run: string, tag: string, kind: SeriesKind): TagView | undefined {
@@ -187,4 +196,8 @@ export abstract class LogdirReader {
     return this.location.storage.read(ref.key, ref.offset, ref.length);
   }
 
+}
+
+function byTagName(a: { tag: string }, b: { tag: string }): number {
+  return a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0;
 }

@@ -18,6 +18,7 @@ import type {
   RunInfo,
   ScalarSeries,
   SeriesKind,
+  TagEntry,
   TagInfo,
   TensorSeries,
   TextSeries,
@@ -126,6 +127,15 @@ export class CompositeLogdir implements Logdir {
     const hit = this.find(name);
     const inner = hit?.part.logdir.run(hit.inner);
     return hit && inner ? new PrefixedRun(name, inner, this.partOf(hit.part)) : undefined;
+  }
+
+  *tagsByRun(kind: SeriesKind): Generator<[string, readonly TagEntry[]]> {
+    const byRun = new Map<string, readonly TagEntry[]>();
+    for (const p of this.parts) for (const [run, tags] of p.logdir.tagsByRun(kind)) byRun.set(prefixed(p.name, run), tags);
+    for (const name of this.runNames()) {
+      const tags = byRun.get(name);
+      if (tags !== undefined) yield [name, tags];
+    }
   }
 
   scalars(run: string, tag: string): ScalarSeries | undefined {
