@@ -45,6 +45,9 @@ it('prefixes runs, orders them as TensorBoard does and reads each from its part'
   assert.ok(problems.length > 0);
   assert.equal(problems[0].file, 'second/bad/events.out.tfevents.1.x');
   assert.equal(c.stats().runs, 3);
+  // What a tags answer lists: the runs holding the kind, prefixed, in the same order.
+  assert.deepEqual([...c.tagsByRun('scalars')].map(([run, tags]) => [run, tags.map((t) => t.tag)]), [['second/sub', ['loss']], ['first', ['loss']]]);
+  assert.deepEqual([...c.tagsByRun('images')], []);
 });
 
 it('parses --logdir_spec like TensorBoard and names bare paths after their last segment', () => {
