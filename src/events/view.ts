@@ -128,7 +128,7 @@ export abstract class LogdirReader {
     for (const r of this.ordered()) {
       let tags: TagView[] | undefined;
       for (const t of r.tags.values()) if (t.kind === kind) (tags ??= []).push(t);
-      if (tags !== undefined) yield [r.name, tags.length > 1 ? tags.sort(byTagName) : tags];
+      if (tags !== undefined) yield [r.name, tags.sort(byTagName)];
     }
   }
 

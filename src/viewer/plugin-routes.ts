@@ -35,11 +35,11 @@ import { markdownToSafeHtml, textTensorToHtml } from './text-html.js';
 /**
  * `{run: {tag: entry}}` over every run holding `kind` (`{run: [tag, …]}` without `entry`), as a JSON
  * body built in slices (slices.ts): a sweep's 10,000 runs × 10 tags is 100,000 entries and ~5 MB of
- * JSON. `entry` gives a tag's value as JSON; it is asked once per distinct tag name, metadata and
- * `entryKey` (a sweep's runs share them), not per run: an object and a stringify per run and tag
- * took ~150 ms of a 10,000-run answer.
+ * JSON. `entry` gives a tag's value as JSON from the TagEntry's three fields; it is asked once per
+ * distinct three (a sweep's runs share them), not per run: an object and a stringify per run and
+ * tag took ~150 ms of a 10,000-run answer.
  */
-async function tagsBody(logdir: Logdir, kind: SeriesKind, entry?: (t: TagEntry) => string, entryKey: (t: TagEntry) => string = () => ''): Promise<Buffer> {
+async function tagsBody(logdir: Logdir, kind: SeriesKind, entry?: (t: TagEntry) => string): Promise<Buffer> {
   const slices = new Slices();
   // Encoded to bytes a batch at a time: one join and UTF-8 encoding of the whole answer at the end
   // was a single 200 ms task at 100,000 runs (~50 MB of JSON).
@@ -50,7 +50,7 @@ async function tagsBody(logdir: Logdir, kind: SeriesKind, entry?: (t: TagEntry) 
   const fragment = (t: TagEntry): string => {
     let byName = known.get(t.metadata);
     if (byName === undefined) known.set(t.metadata, (byName = new Map()));
-    const k = `${t.tag}\0${entryKey(t)}`;
+    const k = `${t.tag}\0${t.maxSamplesPerStep}`;
     let f = byName.get(k);
     if (f === undefined) byName.set(k, (f = entry ? `${JSON.stringify(t.tag)}:${entry(t)}` : JSON.stringify(t.tag)));
     return f;
@@ -77,19 +77,14 @@ const TAGS_BATCH_CHARS = 256 * 1024;
 
 /** TensorBoard's `tags` answer: display name and (sanitized) description per tag. */
 function describedTags(logdir: Logdir, kind: SeriesKind, withSamples = false): Promise<Buffer> {
-  return tagsBody(
-    logdir,
-    kind,
-    (t) => {
-      const entry: Record<string, unknown> = {
-        displayName: t.metadata.displayName,
-        description: t.metadata.description ? markdownToSafeHtml(t.metadata.description) : '',
-      };
-      if (withSamples) entry.samples = t.maxSamplesPerStep;
-      return tbStringify(entry);
-    },
-    withSamples ? (t) => String(t.maxSamplesPerStep) : undefined,
-  );
+  return tagsBody(logdir, kind, (t) => {
+    const entry: Record<string, unknown> = {
+      displayName: t.metadata.displayName,
+      description: t.metadata.description ? markdownToSafeHtml(t.metadata.description) : '',
+    };
+    if (withSamples) entry.samples = t.maxSamplesPerStep;
+    return tbStringify(entry);
+  });
 }
 
 /** Series longer than this are written in slices that may yield to the event loop (tb-json.ts). */
