@@ -6,7 +6,7 @@
 import { ApiError, badParameter } from '../api/errors.js';
 import { parseClientJson } from '../api/json-body.js';
 import { compileUserRegex, MAX_PROGRAM_SIZE } from '../api/user-regex.js';
-import type { Logdir, SeriesKind, TagEntry, TagMetadata } from '../events/index.js';
+import type { Logdir, ScalarSeries, SeriesKind, TagEntry, TagMetadata } from '../events/index.js';
 import { audioContentType, decodeBlobKey, encodeBlobKey, imageContentType } from './blob-key.js';
 import { compressHistogram } from './distributions.js';
 import { downsampleIndices } from './downsample.js';
@@ -93,6 +93,11 @@ const ASYNC_JSON_POINTS = 4_096;
 async function scalarBody(logdir: Logdir, run: string, tag: string, limit: number, b: ResponseBudget, format: 'json' | 'csv' = 'json'): Promise<Buffer> {
   const s = logdir.scalars(run, tag);
   if (!s) throw notFound(`no scalar data for run=${run} tag=${tag}`);
+  return seriesBody(s, limit, b, format);
+}
+
+/** One series' triples, downsampled to `limit`, counted against the response's budget. */
+async function seriesBody(s: ScalarSeries, limit: number, b: ResponseBudget, format: 'json' | 'csv' = 'json'): Promise<Buffer> {
   const idx = downsampleIndices(s.values, s.length, limit);
   const n = idx ? idx.length : s.length;
   try {
@@ -232,13 +237,18 @@ export function registerPluginRoutes(route: RouteFn): void {
     return sendCached(req, reply, v, `multirun\0${tag}\0${limit}\0${JSON.stringify(runs)}`, async () => {
       const parts: Buffer[] = [];
       // Each run once (a run named twice is answered once, as JSON keys are), and only runs with the tag.
-      const having = [...new Set(runs)].filter((r) => v.logdir.scalars(r, tag));
-      const b = new ResponseBudget(v, having, `scalars_multirun of ${tag}`);
-      // Hundreds of runs of a sweep in one answer: built in slices, like the tags.
+      const having: Array<[string, ScalarSeries]> = [];
+      for (const r of new Set(runs)) {
+        const s = v.logdir.scalars(r, tag);
+        if (s) having.push([r, s]);
+      }
+      const b = new ResponseBudget(v, having.map(([r]) => r), `scalars_multirun of ${tag}`);
+      // Hundreds of runs of a sweep in one answer: built in slices, like the tags. Each run's series
+      // as it was when the request came (a load going on meanwhile shows in the next poll).
       const slices = new Slices();
-      for (const run of having) {
+      for (const [run, s] of having) {
         await slices.pause();
-        parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(run)}:`), await scalarBody(v.logdir, run, tag, limit, b));
+        parts.push(Buffer.from(`${parts.length ? ',' : ''}${JSON.stringify(run)}:`), await seriesBody(s, limit, b));
       }
       return Buffer.concat([Buffer.from('{'), ...parts, Buffer.from('}')]);
     });
