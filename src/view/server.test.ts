@@ -160,6 +160,28 @@ describe('vizjobs view is live', () => {
     }
   });
 
+  it('loads once with --reload_interval 0: requests after the first load read nothing again', async () => {
+    const dir = join(root, 'once');
+    const w = new SummaryWriter(join(dir, 'run1'), { flushBytes: 0 });
+    w.addScalar('loss', 1, 0);
+    w.flush();
+    const s = await startViewServer({ logdirs: [{ name: undefined, path: dir }], port: 0, reloadIntervalS: 0 });
+    try {
+      const scalars = (): Promise<unknown> => getJson(s, `data/plugin/scalars/scalars?${q({ run: 'run1', tag: 'loss' })}`);
+      assert.equal(((await scalars()) as unknown[]).length, 1);
+      w.addScalar('loss', 0.5, 1);
+      w.flush();
+      for (let i = 0; i < 5; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        assert.equal(((await scalars()) as unknown[]).length, 1);
+      }
+      assert.equal(((await getJson(s, 'data/status')) as { reloads: number }).reloads, 1);
+    } finally {
+      w.close();
+      await s.close();
+    }
+  });
+
   it('serves a directory that does not exist yet once it appears', async () => {
     const dir = join(root, 'later');
     const s = await startViewServer({ logdirs: [{ name: undefined, path: dir }], port: 0, reloadIntervalS: 0.05 });

@@ -35,6 +35,7 @@ export interface ViewServerOptions {
   host?: string;
   /** Default 6006; 0 picks any free port. When taken, the next free one is used (see `portTaken`). */
   port?: number;
+  /** Seconds between reloads while someone is looking; 0 loads once (TensorBoard's --reload_interval). */
   reloadIntervalS?: number;
   /** Required beyond loopback: generated when not given. Never asked on loopback unless given. */
   token?: string;
@@ -123,7 +124,9 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
 
   const runtime = new ViewerRuntime({
     config: { obsRoot: '', s3Endpoint: '', viewerIdleMs: IDLE_MS },
-    reloadIntervalMs: reloadIntervalS * 1000,
+    // The runtime reloads on a view once this long has passed since the last reload began; 0 would
+    // mean on every request (a 10,000-run directory re-listed back to back), so "load once" is never.
+    reloadIntervalMs: reloadIntervalS === 0 ? Infinity : reloadIntervalS * 1000,
     // The runtime's probe at start: any part's storage will do, each part is listed on every reload.
     locate: () => open().location,
     openLogdir: () => open(),
