@@ -6,6 +6,9 @@
 // built it, dist/), rounds interleaved so the machine's drift hits every encoding alike. Reported:
 // the load's own wall (in-process, from first listing to last record) and the process CPU.
 // Target: every scalar encoding within 10 % of the fastest (best and median of the load wall).
+// A control corpus, simple_value_padded, is simple_value with 11 more bytes in each value (metadata
+// holding a display name, which the decoder skips after a tag's first value): double_val's record
+// size through simple_value's decoder path, so the bench shows what the bytes alone cost.
 // Flags: --rounds=N (default 7); --compare-scan (each scalar corpus also with frame-scan off).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,18 +17,19 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
-const { SummaryWriter, EventEncoder } = (await import(join(repo, 'dist', 'writer', 'index.js'))) as typeof import('../src/writer/index.js');
+const { SummaryWriter, EventEncoder, ProtoWriter, encodeRecord } = (await import(join(repo, 'dist', 'writer', 'index.js'))) as typeof import('../src/writer/index.js');
 type ScalarEncoding = import('../src/writer/index.js').ScalarEncoding;
 
 const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 7);
 const SCALARS: ScalarEncoding[] = ['simple_value', 'tensor_content', 'float_val', 'float_val_unpacked', 'double_val', 'double_content', 'half_val', 'pytorch_new_style'];
 const HISTOGRAMS = ['histo_pytorch', 'histo_tf2'] as const;
-type Corpus = ScalarEncoding | (typeof HISTOGRAMS)[number];
+const CONTROL = 'simple_value_padded';
+type Corpus = ScalarEncoding | (typeof HISTOGRAMS)[number] | typeof CONTROL;
 
 function corpus(name: Corpus): string {
   const dir = join(tmpdir(), `vizjobs-enc-${name}`);
   const marker = join(dir, 'corpus.json');
-  const spec = JSON.stringify({ name, version: 1 });
+  const spec = JSON.stringify({ name, version: name === CONTROL ? 2 : 1 });
   if (existsSync(marker) && readFileSync(marker, 'utf8') === spec) return dir;
   rmSync(dir, { recursive: true, force: true });
   for (let r = 0; r < 4; r++) {
@@ -44,7 +48,11 @@ function corpus(name: Corpus): string {
       }
       for (let t = 0; t < 10; t++) {
         const v = Math.exp(-step / 5000) * (1 + 0.1 * Math.sin(step + t)) + r;
-        w.writeRecords(enc.scalarAs(name as ScalarEncoding, `metric/tag${t}`, v, step, wall));
+        if (name === CONTROL) {
+          const value = new ProtoWriter().string(1, `metric/tag${t}`).float(2, v).message(9, new ProtoWriter().string(2, 'padding'));
+          w.writeRecords(encodeRecord(new ProtoWriter().double(1, wall).varint(2, step).message(5, new ProtoWriter().message(1, value)).finish()));
+        }
+        else w.writeRecords(enc.scalarAs(name as ScalarEncoding, `metric/tag${t}`, v, step, wall));
       }
     }
     w.close();
@@ -147,7 +155,7 @@ function probe(dir: string, scan = true): Probe {
   return JSON.parse(r.stdout) as Probe;
 }
 
-const all: Corpus[] = [...SCALARS, ...HISTOGRAMS];
+const all: Corpus[] = [...SCALARS, ...HISTOGRAMS, CONTROL];
 const dirs = new Map(all.map((c) => [c, corpus(c)] as const));
 const results = new Map<Corpus, Probe[]>(all.map((c) => [c, []]));
 // --compare-scan: each scalar corpus also loaded with frame-scan off, right after (or before) it.
@@ -181,16 +189,20 @@ const faultUs = median([faultCost(), faultCost(), faultCost()]);
 function table(group: readonly Corpus[], unit: string): string[] {
   const stats = group.map((c) => {
     const rs = results.get(c) as Probe[];
-    return { c, r: rs[0], best: best(rs.map((x) => x.loadMs)), median: median(rs.map((x) => x.loadMs)), cpu: median(rs.map((x) => x.cpuMs)), faults: median(rs.map((x) => x.faults)) };
+    // Each round's load against the same round's first corpus of the group (the machine's drift
+    // over minutes moves both alike), then the median over rounds.
+    const base = results.get(group[0]) as Probe[];
+    const paired = median(rs.map((x, i) => x.loadMs / base[i].loadMs));
+    return { c, r: rs[0], best: best(rs.map((x) => x.loadMs)), median: median(rs.map((x) => x.loadMs)), paired, cpu: median(rs.map((x) => x.cpuMs)), faults: median(rs.map((x) => x.faults)) };
   });
   const fastestBest = Math.min(...stats.map((s) => s.best));
   const fastestMedian = Math.min(...stats.map((s) => s.median));
   return [
-    `| encoding | data | ${unit} | load wall best (× fastest) | load wall median (× fastest) | process CPU median | page faults in the load (median) | problems |`,
-    '|---|---|---|---|---|---|---|---|',
+    `| encoding | data | ${unit} | load wall best (× fastest) | load wall median (× fastest) | same round ÷ ${group[0]} (median of rounds) | process CPU median | page faults in the load (median) | problems |`,
+    '|---|---|---|---|---|---|---|---|---|',
     ...stats.map(
       (s) =>
-        `| ${s.c} | ${(s.r.bytes / 1e6).toFixed(1)} MB, ${s.r.records.toLocaleString('en')} records | ${s.r.samples.toLocaleString('en')} | ${s.best.toFixed(0)} ms (${(s.best / fastestBest).toFixed(2)}) | ${s.median.toFixed(0)} ms (${(s.median / fastestMedian).toFixed(2)}) | ${s.cpu.toFixed(0)} ms | ${s.faults.toLocaleString('en')} | ${s.r.problems} |`,
+        `| ${s.c} | ${(s.r.bytes / 1e6).toFixed(1)} MB, ${s.r.records.toLocaleString('en')} records | ${s.r.samples.toLocaleString('en')} | ${s.best.toFixed(0)} ms (${(s.best / fastestBest).toFixed(2)}) | ${s.median.toFixed(0)} ms (${(s.median / fastestMedian).toFixed(2)}) | ${s.paired.toFixed(2)} | ${s.cpu.toFixed(0)} ms | ${s.faults.toLocaleString('en')} | ${s.r.problems} |`,
     ),
   ];
 }
@@ -202,6 +214,10 @@ console.log(
     ...table(SCALARS, 'points'),
     '',
     ...table(HISTOGRAMS, 'histograms'),
+    '',
+    `Control, the same rounds: ${CONTROL} is simple_value with 11 bytes of metadata in every value (double_val's record size, simple_value's decoder path):`,
+    '',
+    ...table(['simple_value', CONTROL, 'double_val'], 'points'),
     '',
     'Steady state, files in memory, best of 6 passes in each of 3 fresh processes per encoding (CPU):',
     '',
