@@ -94,16 +94,25 @@ test('PyTorch / tensorboardX histograms (HistogramProto) and TensorFlow 2 histog
     for (let step = 0; step < 50; step++) w.addHistogram('w', Array.from({ length: 200 }, (_, i) => Math.sin(i + step)), step, 20, 1000 + step);
     w.close();
   }
-  const logdir = openLogdir({ storage: new LocalStorage(dir), prefix: '' });
-  await logdir.reload();
-  for (const style of ['tf1', 'tf2']) {
-    assert.deepEqual(logdir.run(style)?.problems, []);
-    const h = logdir.histograms(style, 'w');
-    assert.equal(h?.length, 50, style);
-    for (const b of h?.buckets ?? []) {
-      let count = 0;
-      for (let i = 2; i < b.length; i += 3) count += b[i];
-      assert.equal(count, 200, style);
+  // Read whole, then in 61-byte reads (each record straddles reads): the same buckets either way.
+  const whole: Record<string, number[][]> = {};
+  for (const maxReadBytes of [undefined, 61]) {
+    const logdir = openLogdir({ storage: new LocalStorage(dir), prefix: '' }, { maxReadBytes });
+    await logdir.reload();
+    for (const style of ['tf1', 'tf2']) {
+      assert.deepEqual(logdir.run(style)?.problems, []);
+      const h = logdir.histograms(style, 'w');
+      assert.equal(h?.length, 50, style);
+      const buckets = (h?.buckets ?? []).map((b) => [...b]);
+      buckets.forEach((b, step) => {
+        let count = 0;
+        for (let i = 2; i < b.length; i += 3) count += b[i];
+        assert.equal(count, 200, style);
+        // The lowest edge is the data's minimum, as float32.
+        assert.equal(b[0], Math.fround(Math.min(...Array.from({ length: 200 }, (_, i) => Math.sin(i + step)))), style);
+      });
+      if (maxReadBytes === undefined) whole[style] = buckets;
+      else assert.deepEqual(buckets, whole[style], `${style}, 61-byte reads`);
     }
   }
 });

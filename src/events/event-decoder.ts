@@ -10,7 +10,7 @@
 import { decodeHparamsPluginData } from './hparams.js';
 import { LIMITS } from './limits.js';
 import type { BlobRef, SeriesKind } from './model.js';
-import { ProtoError, lengthDelimited, pos, readDouble, readFloat, skipField, utf8, varint } from './proto.js';
+import { ProtoError, lengthDelimited, pos, readDouble, readFloat, skipField, utf8, varint, viewOf } from './proto.js';
 import type { FrameProblem, RecordSink } from './record-reader.js';
 import { RunState, newFileState, type FileState } from './run.js';
 import type { TagState } from './tag-table.js';
@@ -46,21 +46,6 @@ const KNOWN_PLUGINS: Record<string, SeriesKind> = {
 const SCRATCH_U32 = new Uint32Array(1);
 const SCRATCH_F32 = new Float32Array(SCRATCH_U32.buffer);
 
-/**
- * A DataView over the buffer the fast path reads, made again only when the buffer changes (once
- * per read: reads land in a few recycled buffers). Optimized code reads a float from it in one
- * unaligned load; copying its bytes into a scratch word and reading that back cost 5–9 ns more per
- * record (the wall time and a double's value each). Holds the last buffer read until the next.
- */
-let viewBuf: Uint8Array = new Uint8Array(0);
-let view: DataView = new DataView(viewBuf.buffer);
-function viewOf(buf: Uint8Array): DataView {
-  if (buf !== viewBuf) {
-    viewBuf = buf;
-    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-  return view;
-}
 
 // Oneof kinds of Summary.Value.
 const V_NONE = 0;

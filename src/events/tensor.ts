@@ -6,7 +6,7 @@
 // field's elements are only walked once its consumer agreed to them (`wants`), so a cap is checked
 // from the field's byte length before a loop over it, and the scalar path allocates nothing.
 import { LIMITS, shapeProduct } from './limits.js';
-import { ProtoError, fastLength, halfToNumber, lengthDelimited, pos, readDouble, readFloat, skipField, utf8, varint } from './proto.js';
+import { ProtoError, fastLength, halfToNumber, lengthDelimited, pos, readDouble, readFloat, skipField, utf8, varint, viewOf } from './proto.js';
 
 export const DT_FLOAT = 1;
 export const DT_DOUBLE = 2;
@@ -309,8 +309,9 @@ export function tensorHistogram(buf: Buffer, s: number, e: number): Float64Array
   if (elemE - elemS !== n * width || n > LIMITS.tensorElements) return undefined;
   const out = new Float64Array(n);
   const f32 = Math.fround;
-  if (width === 4) for (let i = 0; i < n; i++) out[i] = buf.readFloatLE(elemS + 4 * i);
-  else for (let i = 0; i < n; i++) out[i] = f32(buf.readDoubleLE(elemS + 8 * i));
+  const v = viewOf(buf);
+  if (width === 4) for (let i = 0; i < n; i++) out[i] = v.getFloat32(elemS + 4 * i, true);
+  else for (let i = 0; i < n; i++) out[i] = f32(v.getFloat64(elemS + 8 * i, true));
   return out;
 }
 

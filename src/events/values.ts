@@ -5,7 +5,7 @@
 // that cannot be kept throws ProtoError (the record is skipped and reported).
 import { LIMITS, shapeProduct } from './limits.js';
 import type { AudioRef, BlobRef, ImageRef, TagMetadata, TextValue } from './model.js';
-import { ProtoError, fastLength, lengthDelimited, pos, readDouble, readFloat, skipField, utf8, varint } from './proto.js';
+import { ProtoError, fastLength, lengthDelimited, pos, readDouble, readFloat, skipField, utf8, varint, viewOf } from './proto.js';
 import { decodeTensor, type DecodedTensor } from './tensor.js';
 
 export type SeriesItem = Float64Array | ImageRef[] | AudioRef[] | TextValue | PrItem | BlobRef;
@@ -99,6 +99,7 @@ export function histoBuckets(buf: Buffer, s: number, e: number): Float64Array {
  * only the answer allocated; undefined for anything else (walkedHistoBuckets takes it).
  */
 function packedHistoBuckets(buf: Buffer, s: number, e: number): Float64Array | undefined {
+  const v = viewOf(buf);
   let min = 0;
   let max = 0;
   let limS = -1;
@@ -110,8 +111,8 @@ function packedHistoBuckets(buf: Buffer, s: number, e: number): Float64Array | u
     const key = buf[p++];
     if (key === 0x09 || key === 0x11 || key === 0x19 || key === 0x21 || key === 0x29) {
       if (p + 8 > e) return undefined;
-      if (key === 0x09) min = buf.readDoubleLE(p);
-      else if (key === 0x11) max = buf.readDoubleLE(p);
+      if (key === 0x09) min = v.getFloat64(p, true);
+      else if (key === 0x11) max = v.getFloat64(p, true);
       p += 8;
     } else if (key === 0x32 || key === 0x3a) {
       const fe = fastLength(buf, p, e);
@@ -133,18 +134,18 @@ function packedHistoBuckets(buf: Buffer, s: number, e: number): Float64Array | u
   const n = cntS < 0 ? 0 : (cntE - cntS) / 8;
   const nLim = limS < 0 ? 0 : (limE - limS) / 8;
   let first = 0;
-  while (first < n && !(buf.readDoubleLE(cntS + 8 * first) > 0)) first++;
+  while (first < n && !(v.getFloat64(cntS + 8 * first, true) > 0)) first++;
   let last = n - 1;
-  while (last >= 0 && !(buf.readDoubleLE(cntS + 8 * last) > 0)) last--;
+  while (last >= 0 && !(v.getFloat64(cntS + 8 * last, true) > 0)) last--;
   const f32 = Math.fround;
   if (first > last) return Float64Array.of(f32(min), f32(max), 0);
   const k = last - first + 1;
   const out = new Float64Array(k * 3);
   for (let i = 0; i < k; i++) {
     const b = first + i;
-    out[i * 3] = f32(i === 0 ? min : b - 1 < nLim ? buf.readDoubleLE(limS + 8 * (b - 1)) : min);
-    out[i * 3 + 1] = f32(i === k - 1 ? max : b < nLim ? buf.readDoubleLE(limS + 8 * b) : max);
-    out[i * 3 + 2] = f32(buf.readDoubleLE(cntS + 8 * b));
+    out[i * 3] = f32(i === 0 ? min : b - 1 < nLim ? v.getFloat64(limS + 8 * (b - 1), true) : min);
+    out[i * 3 + 1] = f32(i === k - 1 ? max : b < nLim ? v.getFloat64(limS + 8 * b, true) : max);
+    out[i * 3 + 2] = f32(v.getFloat64(cntS + 8 * b, true));
   }
   return out;
 }

@@ -5,7 +5,7 @@
 // anything; the values are what the bytes hold, within LIMITS.tensorElements, and a shape they
 // contradict is reported (`shapeError`) and replaced by [values present].
 import { LIMITS, shapeProduct } from '../limits.js';
-import { ProtoError, lengthDelimited, pos, readDouble, readFloat, skipField, varint } from '../proto.js';
+import { ProtoError, lengthDelimited, pos, readDouble, readFloat, skipField, varint, viewOf } from '../proto.js';
 
 /** anf_ir DataType names MindInsight answers with (its DataType.Name), by number. */
 const DATA_TYPES = [
@@ -72,7 +72,8 @@ export function decodeMsTensor(buf: Buffer, s: number, e: number): MsTensor {
         const de = lengthDelimited(buf, p, e);
         if ((de - pos) % 4 !== 0) throw new ProtoError('float_data is not a whole number of floats');
         pushCapped(floats, (de - pos) / 4);
-        for (let q = pos; q < de; q += 4) floats.push(buf.readFloatLE(q));
+        const v = viewOf(buf);
+        for (let q = pos; q < de; q += 4) floats.push(v.getFloat32(q, true));
         p = de;
         break;
       }
@@ -86,7 +87,8 @@ export function decodeMsTensor(buf: Buffer, s: number, e: number): MsTensor {
         const de = lengthDelimited(buf, p, e);
         if ((de - pos) % 8 !== 0) throw new ProtoError('double_data is not a whole number of doubles');
         pushCapped(doubles, (de - pos) / 8);
-        for (let q = pos; q < de; q += 8) doubles.push(buf.readDoubleLE(q));
+        const v = viewOf(buf);
+        for (let q = pos; q < de; q += 8) doubles.push(v.getFloat64(q, true));
         p = de;
         break;
       }
