@@ -22,6 +22,8 @@ export class CountingStorage implements ObjectStorage {
   readonly openReader?: (key: string) => Promise<ObjectReader>;
   /** While set, reads of keys `held` accepts wait for it (a slow object store, one file at a time). */
   hold: { until: Promise<void>; held: (key: string) => boolean } | undefined;
+  /** While set, listings wait for it (a slow listing). */
+  holdList: Promise<void> | undefined;
 
   constructor(private readonly inner: ObjectStorage) {
     const open = inner.openReader?.bind(inner);
@@ -48,8 +50,9 @@ export class CountingStorage implements ObjectStorage {
   private async waitFor(key: string): Promise<void> {
     if (this.hold?.held(key)) await this.hold.until;
   }
-  list(prefix: string, options?: ListOptions): Promise<ObjectInfo[]> {
+  async list(prefix: string, options?: ListOptions): Promise<ObjectInfo[]> {
     this.calls.list++;
+    if (this.holdList) await this.holdList;
     return this.inner.list(prefix, options);
   }
   stat(key: string): Promise<ObjectInfo | null> {

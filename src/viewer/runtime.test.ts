@@ -74,6 +74,42 @@ describe('viewer loading policy', () => {
     assert.equal(storage.calls.list, 3, 'one background reload after the interval');
   });
 
+  it('stretches the interval so that reloads take at most a fifth of the time a job is viewed', async () => {
+    const { t, logs } = await setup({ reloadIntervalMs: 3_000 });
+    await cp(join(pytorchFixtureDir, RUN), join(logs, RUN), { recursive: true });
+    await t.runtime.start({ jobId: 1, projectId: 'proj', jobType: 'tensorboard', trainUrl: '/demo/logs/' });
+    const storage = t.storages.get('/demo/logs/');
+    assert.ok(storage);
+    assert.equal(await lossTrainLength(t), 2000);
+    // A reload whose listing takes 2 s (by the runtime's clock): the next one waits 10 s, not 3.
+    let release = (): void => {};
+    storage.holdList = new Promise((r) => (release = r));
+    const before = storage.calls.list;
+    t.clock.now += 3_001;
+    await lossTrainLength(t);
+    for (let i = 0; i < 100 && storage.calls.list === before; i++) await sleep(10);
+    const lists = before + 1;
+    assert.equal(storage.calls.list, lists, 'the reload is listing');
+    t.clock.now += 2_000;
+    release();
+    storage.holdList = undefined;
+    for (let i = 0; i < 100 && t.runtime.status(1)?.lastReloadAt !== t.clock.now; i++) await sleep(10);
+    assert.equal(t.runtime.status(1)?.lastReloadAt, t.clock.now, 'the slow reload ended');
+    t.clock.now += 3_001; // 5 s after it began
+    await lossTrainLength(t);
+    await sleep(50);
+    assert.equal(storage.calls.list, lists, 'no reload 5 s after a 2 s one began');
+    t.clock.now += 5_000; // 10 s after
+    await lossTrainLength(t);
+    await sleep(50);
+    assert.equal(storage.calls.list, lists + 1, 'the next reload 10 s after');
+    // That one was instant: the interval is back to 3 s.
+    t.clock.now += 3_001;
+    await lossTrainLength(t);
+    await sleep(50);
+    assert.equal(storage.calls.list, lists + 2);
+  });
+
   it('releases the data after the idle time and keeps the job RUNNING; the next view loads again', async () => {
     const { t, logs } = await setup({ idleMs: 60_000 });
     await cp(join(pytorchFixtureDir, RUN), join(logs, RUN), { recursive: true });
