@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pytorchFixtureDir } from '../testing/paths.js';
-import { viewerTestApp, type ViewerTestApp } from '../testing/viewer-app.js';
+import { viewerTestApp, type CountingStorage, type ViewerTestApp } from '../testing/viewer-app.js';
 
 const RUN = 'mlp_lr1e-3_adam';
 const H = { 'x-auth-token': 'tok' };
@@ -32,6 +32,16 @@ async function setup(opts: { idleMs?: number; reloadIntervalMs?: number } = {}):
   return { t, logs };
 }
 
+/** setup() with the PyTorch fixture's run in the job's directory and the job started. */
+async function started(opts: { idleMs?: number; reloadIntervalMs?: number } = {}): Promise<{ t: ViewerTestApp; logs: string; storage: CountingStorage }> {
+  const { t, logs } = await setup(opts);
+  await cp(join(pytorchFixtureDir, RUN), join(logs, RUN), { recursive: true });
+  await t.runtime.start({ jobId: 1, projectId: 'proj', jobType: 'tensorboard', trainUrl: '/demo/logs/' });
+  const storage = t.storages.get('/demo/logs/');
+  assert.ok(storage);
+  return { t, logs, storage };
+}
+
 async function lossTrainLength(t: ViewerTestApp): Promise<number> {
   const r = await t.app.inject({ url: `/visualization/proj/1/data/plugin/scalars/scalars?run=${RUN}&tag=loss%2Ftrain`, headers: H });
   if (r.statusCode === 404) return 0;
@@ -41,11 +51,7 @@ async function lossTrainLength(t: ViewerTestApp): Promise<number> {
 
 describe('viewer loading policy', () => {
   it('start lists the storage once, reads nothing, and nothing touches storage while nobody views', async () => {
-    const { t, logs } = await setup({ reloadIntervalMs: 10 });
-    await cp(join(pytorchFixtureDir, RUN), join(logs, RUN), { recursive: true });
-    await t.runtime.start({ jobId: 1, projectId: 'proj', jobType: 'tensorboard', trainUrl: '/demo/logs/' });
-    const storage = t.storages.get('/demo/logs/');
-    assert.ok(storage);
+    const { t, storage } = await started({ reloadIntervalMs: 10 });
     assert.deepEqual(storage.calls, { list: 1, stat: 0, read: 0 });
     await sleep(150);
     t.clock.now += 3_600_000;
@@ -57,11 +63,7 @@ describe('viewer loading policy', () => {
   });
 
   it('loads on first view, then reloads at most once per interval while viewed', async () => {
-    const { t, logs } = await setup({ reloadIntervalMs: 3_000 });
-    await cp(join(pytorchFixtureDir, RUN), join(logs, RUN), { recursive: true });
-    await t.runtime.start({ jobId: 1, projectId: 'proj', jobType: 'tensorboard', trainUrl: '/demo/logs/' });
-    const storage = t.storages.get('/demo/logs/');
-    assert.ok(storage);
+    const { t, storage } = await started({ reloadIntervalMs: 3_000 });
     assert.equal(await lossTrainLength(t), 2000);
     assert.equal(storage.calls.list, 2);
     assert.ok(storage.calls.read > 0);
@@ -75,11 +77,7 @@ describe('viewer loading policy', () => {
   });
 
   it('stretches the interval so that reloads take at most a fifth of the time a job is viewed', async () => {
-    const { t, logs } = await setup({ reloadIntervalMs: 3_000 });
-    await cp(join(pytorchFixtureDir, RUN), join(logs, RUN), { recursive: true });
-    await t.runtime.start({ jobId: 1, projectId: 'proj', jobType: 'tensorboard', trainUrl: '/demo/logs/' });
-    const storage = t.storages.get('/demo/logs/');
-    assert.ok(storage);
+    const { t, storage } = await started({ reloadIntervalMs: 3_000 });
     assert.equal(await lossTrainLength(t), 2000);
     // A reload whose listing takes 2 s (by the runtime's clock): the next one waits 10 s, not 3.
     let release = (): void => {};
