@@ -104,17 +104,26 @@ export function skipField(buf: Uint8Array, p: number, end: number, wt: number): 
  * A DataView over the buffer being decoded, made again only when the buffer changes (once per
  * read: reads land in a few recycled buffers). Optimized code reads a float from it in one
  * unaligned load; Buffer's readDoubleLE, like the fast path's old scratch word, copies the bytes
- * into a typed array and reads them back, 5–9 ns more per record on the scalar fast path. Holds the
- * last buffer decoded until the next.
+ * into a typed array and reads them back, 5–9 ns more per record on the scalar fast path. Whoever
+ * decodes calls releaseView() when done, so no buffer (a carried 64 MB image record, say) outlives
+ * its decoding here.
  */
-let viewBuf: Uint8Array = new Uint8Array(0);
-let view: DataView = new DataView(viewBuf.buffer);
+const EMPTY = new Uint8Array(0);
+const EMPTY_VIEW = new DataView(EMPTY.buffer);
+let viewBuf: Uint8Array = EMPTY;
+let view: DataView = EMPTY_VIEW;
 export function viewOf(buf: Uint8Array): DataView {
   if (buf !== viewBuf) {
     viewBuf = buf;
     view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
   return view;
+}
+
+/** Forgets the buffer viewOf last saw. */
+export function releaseView(): void {
+  viewBuf = EMPTY;
+  view = EMPTY_VIEW;
 }
 
 export function readDouble(buf: Buffer, p: number, end: number): number {

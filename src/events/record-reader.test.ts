@@ -2,8 +2,12 @@
 // file's bytes are cut into chunks; a cut-off record waits for a later read; damage is reported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeRecord } from '../writer/index.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { EventEncoder, encodeRecord } from '../writer/index.js';
+import { EventDecoder } from './event-decoder.js';
 import { RecordReader, type FrameProblem, type RecordSink } from './record-reader.js';
+import { RunState, newFileState } from './run.js';
 
 class Collect implements RecordSink {
   records: string[] = [];
@@ -71,4 +75,30 @@ test('a bad data CRC skips the record; a bad length CRC stops the file', () => {
   assert.deepEqual(sink.problems, [['length_crc', dataOffsets[3] - 12]]);
   assert.equal(reader.dead, true);
   assert.equal(reader.offset, dataOffsets[3] - 12);
+});
+
+test('a fed chunk is not kept alive by the decoder once feed returns (the float view is released)', async () => {
+  // gc() without starting Node with --expose-gc: the flag, then a fresh context's global.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const enc = new EventEncoder();
+  const decoder = new EventDecoder();
+  decoder.run = new RunState('run');
+  decoder.file = newFileState('f', '');
+  const reader = new RecordReader();
+  let ref: WeakRef<ArrayBuffer> | undefined;
+  (() => {
+    const records = Buffer.concat([0, 1, 2].flatMap((step) => [enc.scalarAs('double_val', 'loss', 0.1 + step, step, 1000 + step), enc.scalarAs('simple_value', 'acc', step, step, 1000 + step)]));
+    const chunk = Buffer.alloc(records.length); // its own ArrayBuffer, not Node's shared pool
+    records.copy(chunk);
+    ref = new WeakRef(chunk.buffer);
+    assert.equal(reader.feed(chunk, true, decoder), 6);
+  })();
+  // deref() only after the collections: it keeps its target alive to the end of the turn.
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.equal(ref?.deref(), undefined);
+  assert.equal(decoder.run.tagTable.byName.get('loss')?.store.length, 3);
 });
