@@ -46,7 +46,6 @@ const KNOWN_PLUGINS: Record<string, SeriesKind> = {
 const SCRATCH_U32 = new Uint32Array(1);
 const SCRATCH_F32 = new Float32Array(SCRATCH_U32.buffer);
 
-
 // Oneof kinds of Summary.Value.
 const V_NONE = 0;
 const V_SIMPLE = 2;
