@@ -325,11 +325,15 @@ test('a person signs in, creates a job over the real logs, and its viewer shows 
   await viewer.click('a[data-tab="histograms"]');
   await viewer.waitForSelector('#histograms .card canvas');
   assert.equal(await viewer.locator('#histograms .card').count(), Object.keys(expected.histograms[MAIN_RUN]).length);
-  const ridge = viewer.locator('#histograms .card canvas').first();
-  const rb = await ridge.boundingBox();
-  assert.ok(rb);
-  await viewer.mouse.move(rb.x + rb.width * 0.45, rb.y + rb.height * 0.8);
-  await viewer.waitForFunction(() => /^step \d+/.test((globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }).document.querySelector('#histograms .ridge-label')?.textContent ?? ''));
+  // The pointer is listened for once the ridges are drawn (data-steps, in the frame after the card
+  // appears); a move before that is not seen, so the move is made again until the label answers.
+  let nudge = 0;
+  await until('the ridge under the pointer to name its step', async () => {
+    const rb = await viewer.locator('#histograms .card canvas[data-steps]').first().boundingBox({ timeout: 1_000 });
+    if (!rb) return false;
+    await viewer.mouse.move(rb.x + rb.width * 0.45 + (nudge++ % 2), rb.y + rb.height * 0.8);
+    return /^step \d+/.test((await viewer.textContent('#histograms .ridge-label', { timeout: 1_000 })) ?? '');
+  });
   await viewer.screenshot({ path: join(artifacts, 'viewer-histograms.png') });
   await viewer.click('a[data-tab="distributions"]');
   await viewer.waitForSelector('#distributions .card canvas');
