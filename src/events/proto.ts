@@ -104,26 +104,30 @@ export function skipField(buf: Uint8Array, p: number, end: number, wt: number): 
  * A DataView over the buffer being decoded, made again only when the buffer changes (once per
  * read: reads land in a few recycled buffers). Optimized code reads a float from it in one
  * unaligned load; Buffer's readDoubleLE, like the fast path's old scratch word, copies the bytes
- * into a typed array and reads them back, 5–9 ns more per record on the scalar fast path. Whoever
- * decodes calls releaseView() when done, so no buffer (a carried 64 MB image record, say) outlives
- * its decoding here.
+ * into a typed array and reads them back, 5–9 ns more per record on the scalar fast path. Decoding
+ * is synchronous, so the view is dropped at the end of the task that made it: no buffer (a carried
+ * 64 MB image record, a tensor read for one answer) outlives its decoding here, whoever decoded it.
  */
 const EMPTY = new Uint8Array(0);
 const EMPTY_VIEW = new DataView(EMPTY.buffer);
 let viewBuf: Uint8Array = EMPTY;
 let view: DataView = EMPTY_VIEW;
+let dropQueued = false;
+function dropView(): void {
+  dropQueued = false;
+  viewBuf = EMPTY;
+  view = EMPTY_VIEW;
+}
 export function viewOf(buf: Uint8Array): DataView {
   if (buf !== viewBuf) {
     viewBuf = buf;
     view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    if (!dropQueued) {
+      dropQueued = true;
+      queueMicrotask(dropView);
+    }
   }
   return view;
-}
-
-/** Forgets the buffer viewOf last saw. */
-export function releaseView(): void {
-  viewBuf = EMPTY;
-  view = EMPTY_VIEW;
 }
 
 export function readDouble(buf: Buffer, p: number, end: number): number {

@@ -6,7 +6,6 @@
 // an absurd length stops the file (nothing after it can be framed); a bad data CRC skips the record.
 import { crc32cAnyInt, crc32cInt, maskCrc } from './crc32c.js';
 import { frameScanOn, verifiedEnd } from './frame-scan.js';
-import { releaseView } from './proto.js';
 
 /** Below this many bytes left, records are checked here rather than by a call into frame-scan. */
 const SCAN_MIN = 128;
@@ -196,7 +195,6 @@ export class RecordReader {
     }
     this.carry = carry;
     this.need = need;
-    releaseView();
     return records;
   }
 

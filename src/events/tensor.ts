@@ -6,7 +6,7 @@
 // field's elements are only walked once its consumer agreed to them (`wants`), so a cap is checked
 // from the field's byte length before a loop over it, and the scalar path allocates nothing.
 import { LIMITS, shapeProduct } from './limits.js';
-import { ProtoError, fastLength, halfToNumber, lengthDelimited, pos, readDouble, readFloat, releaseView, skipField, utf8, varint, viewOf } from './proto.js';
+import { ProtoError, fastLength, halfToNumber, lengthDelimited, pos, readDouble, readFloat, skipField, utf8, varint, viewOf } from './proto.js';
 
 export const DT_FLOAT = 1;
 export const DT_DOUBLE = 2;
@@ -355,12 +355,7 @@ export function tensorStrings(buf: Buffer, t: DecodedTensor): string[] {
 /** Decodes serialized TensorProto bytes (e.g. read via a TensorSeries ref). */
 /** A shape contradicted by the content is replaced by the content's own: [elements present]. */
 export function decodeTensorProto(bytes: Buffer): { dtype: number; shape: number[]; numbers: Float64Array; strings: Buffer[] } {
-  let t: DecodedTensor;
-  try {
-    t = decodeTensor(bytes, 0, bytes.length);
-  } finally {
-    releaseView();
-  }
+  const t = decodeTensor(bytes, 0, bytes.length);
   const strings: Buffer[] = [];
   for (let i = 0; i < t.stringRanges.length; i += 2) strings.push(bytes.subarray(t.stringRanges[i], t.stringRanges[i + 1]));
   const shape = t.shapeError === undefined ? t.shape : [strings.length || t.numbers.length];
