@@ -134,13 +134,18 @@ describe('vizjobs view over several directories', () => {
   });
 });
 
+/** A directory whose run1 has one step of `loss`, its writer left open, served with this interval. */
+async function viewedWhileWritten(dir: string, reloadIntervalS: number): Promise<{ w: SummaryWriter; s: ViewServer }> {
+  const w = new SummaryWriter(join(dir, 'run1'), { flushBytes: 0 });
+  w.addScalar('loss', 1, 0);
+  w.flush();
+  return { w, s: await startViewServer({ logdirs: [{ name: undefined, path: dir }], port: 0, reloadIntervalS }) };
+}
+
 describe('vizjobs view is live', () => {
   it('shows new steps and new runs of a directory written while viewed', async () => {
     const dir = join(root, 'growing');
-    const w = new SummaryWriter(join(dir, 'run1'), { flushBytes: 0 });
-    w.addScalar('loss', 1, 0);
-    w.flush();
-    const s = await startViewServer({ logdirs: [{ name: undefined, path: dir }], port: 0, reloadIntervalS: 0.05 });
+    const { w, s } = await viewedWhileWritten(dir, 0.05);
     try {
       assert.deepEqual(await getJson(s, 'data/runs'), ['run1']);
       w.addScalar('loss', 0.5, 1);
@@ -161,11 +166,7 @@ describe('vizjobs view is live', () => {
   });
 
   it('loads once with --reload_interval 0: requests after the first load read nothing again', async () => {
-    const dir = join(root, 'once');
-    const w = new SummaryWriter(join(dir, 'run1'), { flushBytes: 0 });
-    w.addScalar('loss', 1, 0);
-    w.flush();
-    const s = await startViewServer({ logdirs: [{ name: undefined, path: dir }], port: 0, reloadIntervalS: 0 });
+    const { w, s } = await viewedWhileWritten(join(root, 'once'), 0);
     try {
       const scalars = (): Promise<unknown> => getJson(s, `data/plugin/scalars/scalars?${q({ run: 'run1', tag: 'loss' })}`);
       assert.equal(((await scalars()) as unknown[]).length, 1);
