@@ -14,6 +14,7 @@ import uPlot from 'uplot';
 import { smoothDebiased } from '../lib/smooth.js';
 import { marksToIndices, nearestIndex, pixelMarks, type PixelMarks } from '../lib/pixel-reduce.js';
 import { hashName, withAlpha } from '../lib/colors.js';
+import { LineRaster, packColor } from '../lib/line-raster.js';
 import { axisWidth, formatRelative, formatTick, formatValue, formatWall } from '../lib/format.js';
 import { extentIn, padded, quantileRange } from '../lib/y-range.js';
 import { h, clear } from '../lib/dom.js';
@@ -51,6 +52,17 @@ const RAW_UNDER_SMOOTHED_MAX = 100;
 /** Canvases the runs' lines are spread over when many runs are shown (plus one for the hover). */
 const LAYERS = 8;
 const DEFAULT_HEIGHT = 210;
+/** The pixels every chart's layers are drawn into, one layer at a time (painting is synchronous). */
+const RASTER = new LineRaster();
+const COLOR_WORDS = new Map<string, number>();
+function colorWord(hex: string): number {
+  let c = COLOR_WORDS.get(hex);
+  if (c === undefined) {
+    c = packColor(hex);
+    COLOR_WORDS.set(hex, c);
+  }
+  return c;
+}
 
 /** A canvas of run lines; `sig` (the frame: ranges, size, smoothing) and `runs`/`colors` say what it shows. */
 interface Layer {
@@ -466,11 +478,28 @@ export class ScalarChart {
       // A series of a few points (e.g. an hparams metric) is drawn as dots, or it would not show.
       if (p.src.value.length <= 3 || (!many && p.src.value.length <= 64)) dots(p, ys, indices[i]);
     };
+    // The same lines for the layers of many runs, written into pixels (see line-raster.ts).
+    const rasterRun = (p: Prepared, i: number): void => {
+      const ys = smoothOn ? p.smoothed : p.raw;
+      const idx = indices[i];
+      RASTER.style(colorWord(p.color), dpr >= 1.5 ? 2 : 1);
+      for (let j = 0; j < idx.length; j++) {
+        const k = idx[j];
+        const y = ys[k];
+        if (y - y !== 0) {
+          RASTER.lift();
+          continue;
+        }
+        RASTER.lineTo(xPos(p.xs[k]), yPos(y));
+      }
+      if (p.src.value.length <= 3) for (let j = 0; j < idx.length; j++) RASTER.dot(xPos(p.xs[idx[j]]), yPos(ys[idx[j]]), 3 * dpr);
+    };
     this.prepared.forEach((p, i) => { p.drawn = indices[i].length; });
     if (layered) {
-      // Many runs are drawn as 1-px hairlines (the canvas's fast path; a wider stroke is outlined)
-      // and without the faint raw line under each smoothed one, a grey mush that doubled the work
-      // (the tooltip still gives raw values; smoothing 0 draws them).
+      // Many runs are drawn as 1-px lines written into pixels (line-raster.ts: a third of what
+      // Skia's anti-aliased hairlines cost) and without the faint raw line under each smoothed
+      // one, a grey mush that doubled the work (the tooltip still gives raw values; smoothing 0
+      // draws them).
       const frame = `${key}|${this.yRange}|${logY}|${width}x${height}`;
       const members: number[][] = Array.from({ length: LAYERS }, () => []);
       this.prepared.forEach((p, i) => members[hashName(p.run) % LAYERS].push(i));
@@ -484,9 +513,11 @@ export class ScalarChart {
         layer.sig = frame;
         layer.runs = list.map((i) => this.prepared[i].run);
         layer.colors = list.map((i) => this.prepared[i].color);
-        begin(layer.ctx, true);
-        for (const i of list) drawRun(this.prepared[i], i);
-        ctx.restore();
+        const { width: cw, height: ch } = layer.canvas;
+        if (cw === 0 || ch === 0) return;
+        RASTER.begin(cw, ch, left, top, width, height);
+        for (const i of list) rasterRun(this.prepared[i], i);
+        layer.ctx.putImageData(new ImageData(new Uint8ClampedArray(RASTER.pixels.buffer, 0, cw * ch * 4), cw, ch), 0, 0);
       });
       begin(layers[LAYERS].ctx, true);
     } else {
