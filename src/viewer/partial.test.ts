@@ -89,6 +89,24 @@ describe('answers from a first load still running', () => {
     assert.equal(done.load, null);
   });
 
+  it('the wait is counted from the load\'s start: requests made one after another wait once between them', async () => {
+    const { t, release } = await sweepApp();
+    cleanups.push(async () => release()); // runs first, so the app's close does not wait for the held read
+    const WAIT = 3_000;
+    const t0 = performance.now();
+    const first = await t.runtime.viewSoon(1, WAIT);
+    assert.equal(first?.partial, '2/3');
+    assert.ok(performance.now() - t0 >= WAIT - 50, 'the first answer waited for the load');
+    // The next request (the web UI's runs after environment, tags after runs) finds the load
+    // older than the wait and answers with what is loaded; counted from its own arrival, it
+    // would wait another WAIT.
+    const t1 = performance.now();
+    const second = await Promise.race([t.runtime.viewSoon(1, WAIT), new Promise<'late'>((r) => setTimeout(() => r('late'), WAIT / 2))]);
+    assert.ok(second !== 'late', `the second answer waited again (${(performance.now() - t1).toFixed(0)} ms)`);
+    assert.equal(second?.partial, '2/3');
+    release();
+  });
+
   it('a load that ends within the wait answers complete, unmarked', async () => {
     const { t, release } = await sweepApp();
     release();
