@@ -14,6 +14,7 @@ import { compareEventFileKeys, isMindSporeSummaryFile, isMindSporeSummaryKey } f
 import { RunState, newFileState, type FileState } from './run.js';
 import { TagNames } from './tag-table.js';
 import { Slices } from './slices.js';
+import { ReadQueue } from './read-queue.js';
 import type { SeriesItem } from './values.js';
 import { LogdirReader } from './view.js';
 
@@ -111,6 +112,14 @@ function storageProblem(err: unknown): string {
   return err instanceof StorageError ? fileProblem(err) : err instanceof Error ? err.message : String(err);
 }
 
+/** A file a reload reads: its run, its state, its listed size, and its bytes when fetched ahead. */
+interface WorkItem {
+  run: RunState;
+  file: FileState;
+  size: number;
+  whole?: Promise<Buffer | Error>;
+}
+
 /** The loader: owns the mutable run states; its query half (LogdirReader) sees them as views. */
 class LogdirImpl extends LogdirReader implements Logdir {
   private readonly runStates: Map<string, RunState>;
@@ -149,6 +158,13 @@ class LogdirImpl extends LogdirReader implements Logdir {
     return { ...this.loadState };
   }
 
+  /** The running reload's work list, while it reads. */
+  private queue: ReadQueue<WorkItem> | undefined;
+
+  prioritize(runs: Iterable<string>): Promise<void> {
+    return this.queue?.prioritize(runs) ?? Promise.resolve();
+  }
+
   private async doReload(): Promise<ReloadStats> {
     const load = this.loadState;
     load.loading = true;
@@ -168,7 +184,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
     // slices, like every read below.
     const slices = new Slices();
     const listing = await storage.list(prefix, { pause: () => slices.pause() });
-    const work: Array<{ run: RunState; file: FileState; size: number; whole?: Promise<Buffer | Error> }> = [];
+    const work: WorkItem[] = [];
     let files = 0;
     const touchedRuns = new Set<RunState>();
     const projectorFiles: ObjectInfo[] = [];
@@ -221,22 +237,31 @@ class LogdirImpl extends LogdirReader implements Logdir {
     // memory for a sweep, and external memory growth is what starts V8's full collections.
     const prefetch = Math.max(1, Math.min(MAX_PREFETCH, storage.readConcurrency ?? PREFETCH));
     const ring = Array.from({ length: prefetch + 2 }, () => new SlotBuffer());
-    let issued = 0;
-    for (let i = 0; i < work.length; i++) {
-      // Small files are fetched `prefetch` ahead, decoded in order; large ones are read in turn.
-      for (; issued < work.length && issued <= i + prefetch; issued++) {
-        const w = work[issued];
-        const rest = w.size - w.file.reader.offset;
-        if (rest <= small) w.whole = readWhole(storage, w.file.key, w.file.reader.offset, rest, ring[issued % ring.length]).catch(asError);
+    // The web UI's series requests may move the files of the runs they ask for forward (prioritize).
+    const queue = new ReadQueue(work, (w) => w.run.name);
+    this.queue = queue;
+    try {
+      for (let i = 0; i < work.length; i++) {
+        // Small files are fetched `prefetch` ahead, decoded in order; large ones are read in turn.
+        while (queue.issued < work.length && queue.issued <= i + prefetch) {
+          const slot = ring[queue.issued % ring.length];
+          const w = queue.issue() as WorkItem;
+          const rest = w.size - w.file.reader.offset;
+          if (rest <= small) w.whole = readWhole(storage, w.file.key, w.file.reader.offset, rest, slot).catch(asError);
+        }
+        // Reads that answer at once (a local disk's cache) never give the loop back by themselves.
+        await slices.pause();
+        const { run, file, size, whole } = work[i];
+        const r = whole ? await this.feedWhole(run, file, await whole, slices) : await this.readFile(run, file, size, pool);
+        work[i].whole = undefined;
+        load.filesRead++;
+        queue.finish(i);
+        bytesRead += r.bytesRead;
+        records += r.records;
       }
-      // Reads that answer at once (a local disk's cache) never give the loop back by themselves.
-      await slices.pause();
-      const { run, file, size, whole } = work[i];
-      const r = whole ? await this.feedWhole(run, file, await whole, slices) : await this.readFile(run, file, size, pool);
-      work[i].whole = undefined;
-      load.filesRead++;
-      bytesRead += r.bytesRead;
-      records += r.records;
+    } finally {
+      queue.close();
+      this.queue = undefined;
     }
     // Counted before the reload is done (data/runs may answer from it meanwhile); a problem reported
     // while the count yields, to a run it has passed, shows in the next reload's count.

@@ -298,6 +298,11 @@ export interface Logdir {
   stats(): LogdirStats;
   /** How far the running reload is (a sweep's first load takes a while); absent on composites. */
   progress?(): LoadProgress;
+  /**
+   * Reads these runs' files next in the running reload; resolves once they are read, at once when
+   * no reload runs (at the latest when the reload ends). Absent on composites.
+   */
+  prioritize?(runs: Iterable<string>): Promise<void>;
   /** Adds a problem found while serving the run's data (e.g. an answer over a cap) to its problem list. */
   reportProblem(run: string, problem: Problem): void;
   /**

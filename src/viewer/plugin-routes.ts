@@ -14,7 +14,7 @@ import { graphDefToPbtxt } from './graph-pbtxt.js';
 import { layoutJson } from './custom-scalars.js';
 import { experimentJson, sessionGroupsJson, type SessionGroupsRequest } from './hparams.js';
 import { sendCached, sendJson, sendLogBlob } from './respond.js';
-import type { LoadedJob } from './runtime.js';
+import { FIRST_ANSWER_MS, type LoadedJob } from './runtime.js';
 import {
   boundedArray,
   budget,
@@ -202,6 +202,13 @@ function multirunRequest(rawBody: unknown, q: Query): { tag: string; runs: strin
   };
 }
 
+/** Waits for `p`, or `ms` at most. */
+async function withinMs(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
 export function registerPluginRoutes(route: RouteFn): void {
   // --- scalars ----------------------------------------------------------------------------
   // May answer from a first load still running: the loaded runs' tags (X-Vizjobs-Partial).
@@ -228,12 +235,14 @@ export function registerPluginRoutes(route: RouteFn): void {
     );
   });
 
-  // Also answered from a first load still running (the series of the runs read so far), so a
-  // sweep's charts are drawn while it loads; the web UI asks again when the load ends.
-  route('POST', 'plugin/scalars/scalars_multirun', (v, q, req, reply) => {
+  // Also answered from a first load still running, so a sweep's charts are drawn while it loads:
+  // the runs asked for are read next (Logdir.prioritize), and the answer waits up to
+  // FIRST_ANSWER_MS for them; the web UI asks again when the load ends.
+  route('POST', 'plugin/scalars/scalars_multirun', async (v, q, req, reply) => {
     const { tag, runs, samples } = multirunRequest(req.body, q);
     if (!tag) throw new ApiError('badParameter', 'Invalid parameter tag: required');
     const limit = budget(samples);
+    if (v.partial !== undefined && v.logdir.prioritize) await withinMs(v.logdir.prioritize(runs), FIRST_ANSWER_MS);
     return sendCached(req, reply, v, `multirun\0${tag}\0${limit}\0${JSON.stringify(runs)}`, async () => {
       const parts: Buffer[] = [];
       // Each run once (a run named twice is answered once, as JSON keys are), and only runs with the tag.
