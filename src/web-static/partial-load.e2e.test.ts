@@ -1,6 +1,7 @@
 // A first load that outlasts the first answers, end to end: the built service (`vizjobs serve`)
 // reads a job from a real S3-protocol server (s3rver) through a front that holds one run's object
-// until the test lets it go; the page in Debian's Chromium draws the runs read so far, and once
+// until the test lets it go; the page in Debian's Chromium draws the runs read so far (and asks
+// for the run not read yet, which the server would read next), and once
 // the load ends it asks again by itself and draws the last run — with its regular poll pushed out
 // to a minute, so nothing else could have asked.
 import { after, before, test } from 'node:test';
@@ -97,6 +98,12 @@ test('runs read so far are drawn while the first load runs, and the rest as soon
     await page.addInitScript(() => {
       (globalThis as unknown as { __vizjobsPollMs: number }).__vizjobsPollMs = 60_000;
     });
+    // The series requests the page makes: while the load runs, a run the tags answer does not
+    // list yet (run-c, not read) is asked for too, which makes the server read it next.
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('scalars/scalars_multirun')) asked.push(r.postData() ?? '');
+    });
     await page.goto(viewerUrl);
     const drawn = async (): Promise<string[]> =>
       page.evaluate(() => {
@@ -119,6 +126,7 @@ test('runs read so far are drawn while the first load runs, and the rest as soon
     assert.deepEqual(first, ['run-a', 'run-b']);
     const listed = await page.evaluate(() => (globalThis as unknown as { __vizjobs: Debug }).__vizjobs.runs.slice().sort());
     assert.deepEqual(listed, ['run-a', 'run-b', 'run-c']);
+    assert.ok(asked.some((body) => new URLSearchParams(body).getAll('runs').includes('run-c')), `series asked before the load ended: ${JSON.stringify(asked)}`);
     // Let the load end: the page asks again by itself (its next regular poll is a minute away).
     release();
     const all = await until('run-c drawn after the load ended', async () => {

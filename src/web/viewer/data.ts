@@ -71,10 +71,18 @@ export class DataClient {
   }
 
   async json<T>(path: string, params: Params = {}): Promise<T> {
+    return (await this.jsonPartial<T>(path, params)).body;
+  }
+
+  /**
+   * As json(), and whether the server answered from a first load still running
+   * (X-Vizjobs-Partial: the runs read so far; a run not in the answer may not be read yet).
+   */
+  async jsonPartial<T>(path: string, params: Params = {}): Promise<{ body: T; partial: boolean }> {
     const r = await this.raw(path, params);
     const body: unknown = await r.json();
     noteTags(path, body);
-    return body as T;
+    return { body: body as T, partial: r.headers.has('x-vizjobs-partial') };
   }
 
   /** A form POST, as TensorBoard's own frontend sends scalars_multirun (runs repeated). */

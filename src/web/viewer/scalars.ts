@@ -90,10 +90,16 @@ export class ScalarsTab {
   }
 
   async refresh(): Promise<void> {
-    const tags = await this.data.json<TagsResponse>('plugin/scalars/tags');
+    const { body: tags, partial } = await this.data.jsonPartial<TagsResponse>('plugin/scalars/tags');
     const next = new Map<string, string[]>();
+    // From a first load still running, a run not in the answer is not read yet: it is asked for
+    // every tag seen so far (a sweep's runs share their tags), and the server reads the runs asked
+    // for first, so the charts in view fill without waiting for the whole load. A run without the
+    // tag is absent from the series answer; the tags are asked again when the load ends.
+    const seen = partial ? [...new Set(Object.values(tags).flatMap((t) => Object.keys(t)))] : [];
     for (const run of this.state.runs.length ? this.state.runs : Object.keys(tags)) {
-      for (const tag of Object.keys(tags[run] ?? {})) {
+      const own = tags[run];
+      for (const tag of own ? Object.keys(own) : seen) {
         const list = next.get(tag);
         if (list) list.push(run);
         else next.set(tag, [run]);
