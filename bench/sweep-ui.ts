@@ -12,6 +12,8 @@
 // - the page's scrollHeight and the run list's DOM rows (virtualized).
 // Rounds interleave the three sizes. Screenshots go to .bench/sweep-ui/; results are printed, and
 // with --write-docs replace docs/performance.md "### Sweeps — UI".
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -38,6 +40,12 @@ const DOCS_IMG = process.argv.includes('--docs-img');
  */
 const BASELINE = process.argv.find((a) => a.startsWith('--baseline='))?.slice(11);
 const BASE_SIZES = SIZES.filter((n) => n >= 1000);
+/**
+ * --cold=N: N first opens per size of 1,000 runs and more, each of a fresh `vizjobs view` process
+ * (the engine's first load in a cold process, as when a person starts it and opens the page), this
+ * build's and the baseline's alternated.
+ */
+const COLD = Number(process.argv.find((a) => a.startsWith('--cold='))?.slice(7) ?? 0);
 
 /** The isolation bench's sweep: run r is lr{r % 100}/seed{r / 100}, 10 tags × 10 steps. */
 function corpus(n: number): string {
@@ -93,10 +101,52 @@ interface Row {
   /** A run inside the band (the axes stay): one layer of the chart repaints. */
   toggleMidMs: number[]; toggleMidCpu: number[];
   pageHeight: number; runRows: number; toggledPaints: number;
+  /** --cold: first chart of a fresh `vizjobs view` process, one per open. */
+  coldProcessMs?: number[];
+}
+
+/** Opens the page (1,000 runs shown at most) and answers the ms until its first chart has every shown run. */
+async function firstChart(page: Page, url: string, size: number): Promise<number> {
+  const hash = size > 1000 ? '#scalars?sel=re%3A%5Elr0' : '#scalars';
+  const shown = Math.min(size, 1000);
+  const t0 = performance.now();
+  await page.goto(`${url}${hash}`);
+  await until('the first chart with every shown run', async () => page.evaluate(([t, n]) => {
+    const s = (globalThis as unknown as G).__vizjobs?.scalars()[t];
+    return Boolean(s && s.paints > 0 && s.visibleRuns.length === n);
+  }, ['metrics/m0', shown] as const), 120_000, 10);
+  return performance.now() - t0;
+}
+
+/** `vizjobs view DIR` of a checkout, started afresh: its URL once it serves. */
+async function viewProcess(checkout: string, dir: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [join(checkout, 'dist', 'cli.js'), 'view', dir, '--port', '0', '--reload_interval', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const url = await new Promise<string>((res, rej) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /serving (http:\/\/\S+) /.exec(out);
+      if (m) res(m[1]);
+    });
+    child.once('exit', () => rej(new Error(`vizjobs view exited: ${out}`)));
+  });
+  return { url, child };
+}
+
+/** One cold open: a fresh process, a fresh browser context, the first chart. */
+async function coldOpen(browser: Browser, checkout: string, dir: string, size: number): Promise<number> {
+  const { url, child } = await viewProcess(checkout, dir);
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  try {
+    return await firstChart(await context.newPage(), url, size);
+  } finally {
+    await context.close();
+    child.kill();
+    await once(child, 'exit');
+  }
 }
 
 async function measure(browser: Browser, url: string, size: number, rows: Row): Promise<void> {
-  const hash = size > 1000 ? '#scalars?sel=re%3A%5Elr0' : '#scalars';
   const shown = Math.min(size, 1000);
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, bypassCSP: true });
   const page = await context.newPage();
@@ -110,14 +160,8 @@ async function measure(browser: Browser, url: string, size: number, rows: Row): 
     const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
     return (metrics.find((m) => m.name === 'ProcessTime')?.value ?? NaN) * 1000;
   };
-  const t0 = performance.now();
-  await page.goto(`${url}${hash}`);
   const tag = 'metrics/m0';
-  await until('the first chart with every shown run', async () => page.evaluate(([t, n]) => {
-    const s = (globalThis as unknown as G).__vizjobs?.scalars()[t];
-    return Boolean(s && s.paints > 0 && s.visibleRuns.length === n);
-  }, [tag, shown] as const), 120_000, 10);
-  rows.firstChartMs.push(performance.now() - t0);
+  rows.firstChartMs.push(await firstChart(page, url, size));
   // Every card in view has all its runs, and the page has settled.
   await page.waitForTimeout(500);
   rows.shown = shown;
@@ -208,6 +252,19 @@ async function main(): Promise<void> {
         console.log(`round ${round} sweep${SIZES[i]}: first ${rows[i].firstChartMs.at(-1)?.toFixed(0)} ms, toggle median ${median(rows[i].toggleMs).toFixed(1)} (cpu ${rows[i].toggleCpu.at(-1)?.toFixed(1)}), smoothing ${median(rows[i].smoothMs).toFixed(1)} (cpu ${rows[i].smoothCpu.at(-1)?.toFixed(1)}), tags ${median(rows[i].tagMs).toFixed(1)} (cpu ${rows[i].tagCpu.at(-1)?.toFixed(1)})`);
       }
     }
+    for (let k = 0; k < COLD; k++) {
+      for (const n of BASE_SIZES) {
+        const dir = dirs[SIZES.indexOf(n)];
+        const builds: Array<[string, Row | undefined]> = [[root, rows[SIZES.indexOf(n)]], [BASELINE ?? '', BASELINE ? baseRows[BASE_SIZES.indexOf(n)] : undefined]];
+        // Alternated, and which build goes first alternates too.
+        for (const [checkout, row] of k % 2 ? [...builds].reverse() : builds) {
+          if (!row || !checkout) continue;
+          const ms = await coldOpen(browser, resolve(checkout), dir, n);
+          (row.coldProcessMs ??= []).push(ms);
+          console.log(`cold ${k} sweep${n}${checkout === root ? '' : ' baseline'}: first chart ${ms.toFixed(0)} ms`);
+        }
+      }
+    }
   } finally {
     await browser.close();
     for (const s of [...servers, ...baseServers]) await s.close();
@@ -229,6 +286,7 @@ function compare(rows: Row[], baseRows: Row[]): string {
     out.push(`| toggle a run inside the band | ${job} | ${ms(b.toggleMidMs)} | ${f(median(b.toggleMidCpu))} ms | ${ms(r.toggleMidMs)} | ${f(median(r.toggleMidCpu))} ms |`);
     out.push(`| change smoothing | ${job} | ${ms(b.smoothMs)} | ${f(median(b.smoothCpu))} ms | ${ms(r.smoothMs)} | ${f(median(r.smoothCpu))} ms |`);
     out.push(`| change the tag filter | ${job} | ${ms(b.tagMs)} | ${f(median(b.tagCpu))} ms | ${ms(r.tagMs)} | ${f(median(r.tagCpu))} ms |`);
+    if (b.coldProcessMs && r.coldProcessMs) out.push(`| first chart, fresh \`vizjobs view\` process | ${job} | ${ms(b.coldProcessMs)} | — | ${ms(r.coldProcessMs)} | — |`);
   }
   return `${out.join('\n')}\n\n`;
 }
@@ -247,16 +305,20 @@ them. What the figures rest on:
   hash of the run's name, so a toggle that leaves the axes repaints one layer, and the hover
   highlight has a canvas of its own; x values, smoothed values (per weight) and pixel reductions are
   cached on each series object, so a pinned copy of a card costs no smoothing;
-- past 100 runs shown, lines are 1-px hairlines (the canvas's fast path) and the faint raw line
-  under each smoothed one is left out (the tooltip still gives raw values; smoothing 0 draws them);
+- past 100 runs shown, lines are 1-px lines (2 on dense screens) written into the layer's pixels
+  (web/lib/line-raster.ts, not anti-aliased: about a third of what Skia's hairlines cost) and the
+  faint raw line under each smoothed one is left out (the tooltip still gives raw values;
+  smoothing 0 draws them);
 - a repaint builds no per-run strings (a layer's contents are compared run by run), tick labels
   come from one Intl formatter, a card's width from its ResizeObserver (no forced layout per
   card), and the page's icon is a PNG (Chromium decodes the icon again on every address change,
   and an SVG icon was an SVG document per input);
-- what is left per input at 1,000 runs is mostly Skia rasterizing ~6,000 anti-aliased polylines
-  (6 cards on screen) on the renderer's main thread; in this headless Chromium WebGL runs on
+- what is left per input at 1,000 runs is mostly the page's script (the lines' pixels among it)
+  and the commit and compositing of the layer canvases; in this headless Chromium WebGL runs on
   SwiftShader (CPU), where one draw call of 1,000 × 9 line segments took 67–176 ms, slower than
-  the canvas, so lines stay canvas 2D;
+  the canvas, so lines stay 2D;
+- during a job's first load the page asks for the series of the runs it shows even when the tags
+  answer has not reached them, and the server reads the runs asked for next;
 - series come by scalars_multirun, requests sized by points (~100,000 each): 3 requests for a
   tag of 1,000 runs × 10 steps, instead of 1,000;
 - before this, the issue's measurement on main (120 runs × 6 tags): a toggle 3.4 s, smoothing
@@ -282,6 +344,7 @@ node-svc, Node 20.20, ${new Date().toISOString().slice(0, 16).replace('T', ' ')}
 |---|---|${rows.map(() => '---|').join('')}
 ${line('open → first chart drawn with every shown run (logs already loaded)', '≤ 2 s', (r) => ms(r.firstChartMs))}
 ${line('same, first open of a fresh server (includes the engine\'s first load)', '—', (r) => `${f(r.coldFirstChartMs ?? NaN)} ms`)}
+${COLD ? `${line(`same, first open of a fresh \`vizjobs view\` process (${COLD} opens)`, '≤ 2 s', (r) => (r.coldProcessMs ? ms(r.coldProcessMs) : '—'))}\n` : ''}
 ${line('toggle the lowest run (lr00/seed0: the y axis moves, every layer repaints) → next paint', '≤ 100 ms', (r) => ms(r.toggleMs))}
 ${line('toggle a run inside the band (axes stay: one layer of 8 repaints past 100 runs) → next paint', '≤ 100 ms', (r) => ms(r.toggleMidMs))}
 ${line('change smoothing → next paint', '≤ 100 ms', (r) => ms(r.smoothMs))}
