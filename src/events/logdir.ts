@@ -161,8 +161,8 @@ class LogdirImpl extends LogdirReader implements Logdir {
   /** The running reload's work list, while it reads. */
   private queue: ReadQueue<WorkItem> | undefined;
 
-  prioritize(runs: Iterable<string>): Promise<void> {
-    return this.queue?.prioritize(runs) ?? Promise.resolve();
+  prioritize(runs: Iterable<string>, maxWaitMs?: number): Promise<void> {
+    return this.queue?.prioritize(runs, maxWaitMs) ?? Promise.resolve();
   }
 
   private async doReload(): Promise<ReloadStats> {

@@ -299,10 +299,11 @@ export interface Logdir {
   /** How far the running reload is (a sweep's first load takes a while); absent on composites. */
   progress?(): LoadProgress;
   /**
-   * Reads these runs' files next in the running reload; resolves once they are read, at once when
-   * no reload runs (at the latest when the reload ends). Absent on composites.
+   * Reads these runs' files next in the running reload; resolves once they are read, or after
+   * `maxWaitMs`, at once when no reload runs (at the latest when the reload ends). Absent on
+   * composites.
    */
-  prioritize?(runs: Iterable<string>): Promise<void>;
+  prioritize?(runs: Iterable<string>, maxWaitMs?: number): Promise<void>;
   /** Adds a problem found while serving the run's data (e.g. an answer over a cap) to its problem list. */
   reportProblem(run: string, problem: Problem): void;
   /**

@@ -53,6 +53,22 @@ test('a waiter resolves when the last file of its runs is read, at once when non
   assert.deepEqual(order.sort(), ['a', 'c', 'd']);
 });
 
+test('a waiter whose runs do not come in time leaves the queue', async () => {
+  const q = new ReadQueue(items('a0 b0 c0'), (i) => i.run);
+  const t0 = performance.now();
+  await q.prioritize(['c'], 30);
+  assert.ok(performance.now() - t0 >= 25);
+  assert.equal(q.waiting, 0);
+  const pending = q.prioritize(['c']); // no limit: waits for c0, then leaves
+  assert.equal(q.waiting, 1);
+  for (let i = 0; i < 3; i++) {
+    q.issue();
+    q.finish(i);
+  }
+  await pending;
+  assert.equal(q.waiting, 0);
+});
+
 test('a first load reads the runs it is asked for next, and says when they are in', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vizjobs-prio-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));

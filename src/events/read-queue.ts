@@ -51,9 +51,11 @@ export class ReadQueue<T> {
 
   /**
    * Moves the files of these runs not yet handed out ahead of every other file not handed out
-   * (after those moved by earlier calls); resolves when each of their files in the queue is read.
+   * (after those moved by earlier calls); resolves when each of their files in the queue is read,
+   * or after `maxWaitMs`, whichever comes first (a waiter leaves the queue then: requests made
+   * during a long load do not pile up in it).
    */
-  prioritize(runs: Iterable<string>): Promise<void> {
+  prioritize(runs: Iterable<string>, maxWaitMs = Infinity): Promise<void> {
     const want = new Set(runs);
     const items = this.items;
     const from = Math.max(this.issued, this.front);
@@ -67,7 +69,29 @@ export class ReadQueue<T> {
     let left = 0;
     for (let j = this.done; j < this.front; j++) if (want.has(this.runOf(items[j]))) left++;
     if (left === 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ runs: want, left, resolve }));
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const w: Waiter = {
+        runs: want,
+        left,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      this.waiters.push(w);
+      if (Number.isFinite(maxWaitMs)) {
+        timer = setTimeout(() => {
+          this.waiters = this.waiters.filter((x) => x !== w);
+          resolve();
+        }, maxWaitMs);
+      }
+    });
+  }
+
+  /** Requests waiting for their runs. */
+  get waiting(): number {
+    return this.waiters.length;
   }
 
   /** The reload is over (or failed): nobody waits any longer. */

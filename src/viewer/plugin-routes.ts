@@ -202,13 +202,6 @@ function multirunRequest(rawBody: unknown, q: Query): { tag: string; runs: strin
   };
 }
 
-/** Waits for `p`, or `ms` at most. */
-async function withinMs(p: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
-}
-
 export function registerPluginRoutes(route: RouteFn): void {
   // --- scalars ----------------------------------------------------------------------------
   // May answer from a first load still running: the loaded runs' tags (X-Vizjobs-Partial).
@@ -242,7 +235,7 @@ export function registerPluginRoutes(route: RouteFn): void {
     const { tag, runs, samples } = multirunRequest(req.body, q);
     if (!tag) throw new ApiError('badParameter', 'Invalid parameter tag: required');
     const limit = budget(samples);
-    if (v.partial !== undefined && v.logdir.prioritize) await withinMs(v.logdir.prioritize(runs), FIRST_ANSWER_MS);
+    if (v.partial !== undefined && v.logdir.prioritize) await v.logdir.prioritize(runs, FIRST_ANSWER_MS);
     return sendCached(req, reply, v, `multirun\0${tag}\0${limit}\0${JSON.stringify(runs)}`, async () => {
       const parts: Buffer[] = [];
       // Each run once (a run named twice is answered once, as JSON keys are), and only runs with the tag.
