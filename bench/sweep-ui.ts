@@ -343,7 +343,7 @@ node-svc, Node 20.20, ${new Date().toISOString().slice(0, 16).replace('T', ' ')}
 | figure | target | ${rows.map((r) => `${r.size.toLocaleString('en-US')} runs (${r.shown.toLocaleString('en-US')} shown)`).join(' | ')} |
 |---|---|${rows.map(() => '---|').join('')}
 ${line('open → first chart drawn with every shown run (logs already loaded)', '≤ 2 s', (r) => ms(r.firstChartMs))}
-${line('same, first open of a fresh server (includes the engine\'s first load)', '—', (r) => `${f(r.coldFirstChartMs ?? NaN)} ms`)}
+${line('same, first open of a server the bench starts in its own process (the engine\'s first load beside its browser driver; see --cold)', '—', (r) => `${f(r.coldFirstChartMs ?? NaN)} ms`)}
 ${COLD ? `${line(`same, first open of a fresh \`vizjobs view\` process (${COLD} opens)`, '≤ 2 s', (r) => (r.coldProcessMs ? ms(r.coldProcessMs) : '—'))}\n` : ''}
 ${line('toggle the lowest run (lr00/seed0: the y axis moves, every layer repaints) → next paint', '≤ 100 ms', (r) => ms(r.toggleMs))}
 ${line('toggle a run inside the band (axes stay: one layer of 8 repaints past 100 runs) → next paint', '≤ 100 ms', (r) => ms(r.toggleMidMs))}
