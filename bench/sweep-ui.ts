@@ -14,9 +14,9 @@
 // with --write-docs replace docs/performance.md "### Sweeps — UI".
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Browser, Page } from 'playwright-core';
 
@@ -46,6 +46,12 @@ const BASE_SIZES = SIZES.filter((n) => n >= 1000);
  * build's and the baseline's alternated.
  */
 const COLD = Number(process.argv.find((a) => a.startsWith('--cold='))?.slice(7) ?? 0);
+/**
+ * --cold-s3: the cold opens of the 10,000-run sweep again with its 10,000 objects in s3rver (a
+ * child process on the same cores, loopback): `vizjobs view s3://…`, where the first load is one
+ * GET per run and takes seconds.
+ */
+const COLD_S3 = process.argv.includes('--cold-s3');
 
 /** The isolation bench's sweep: run r is lr{r % 100}/seed{r / 100}, 10 tags × 10 steps. */
 function corpus(n: number): string {
@@ -118,9 +124,9 @@ async function firstChart(page: Page, url: string, size: number): Promise<number
   return performance.now() - t0;
 }
 
-/** `vizjobs view DIR` of a checkout, started afresh: its URL once it serves. */
-async function viewProcess(checkout: string, dir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(checkout, 'dist', 'cli.js'), 'view', dir, '--port', '0', '--reload_interval', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** `vizjobs view DIR` (a path or an s3:// URL) of a checkout, started afresh: its URL once it serves. */
+async function viewProcess(checkout: string, dir: string, env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [join(checkout, 'dist', 'cli.js'), 'view', dir, '--port', '0', '--reload_interval', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env });
   let out = '';
   const url = await new Promise<string>((res, rej) => {
     child.stdout?.on('data', (d: Buffer) => {
@@ -133,9 +139,38 @@ async function viewProcess(checkout: string, dir: string): Promise<{ url: string
   return { url, child };
 }
 
+/** --cold-s3's first charts, this build's and the baseline's. */
+const s3Cold = { this: [] as number[], baseline: [] as number[] };
+
+/** s3rver holding the sweep at s3://sweep-ui/sweepN/, and the environment `vizjobs view` reads it with. */
+async function s3Sweep(dir: string): Promise<{ url: string; env: NodeJS.ProcessEnv; close(): Promise<void> }> {
+  const { startS3rver, S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY } = (await import(dist('testing/s3rver.js'))) as typeof import('../src/testing/s3rver.js');
+  const { s3ClientConfig } = (await import(dist('storage/s3.js'))) as typeof import('../src/storage/s3.js');
+  const { PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const s3 = await startS3rver({ buckets: ['sweep-ui'] });
+  const client = new S3Client(s3ClientConfig({ endpoint: s3.endpoint, accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: S3RVER_SECRET_ACCESS_KEY }));
+  const files: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) (e.isDirectory() ? walk : (f: string) => files.push(f))(join(d, e.name));
+  };
+  walk(dir);
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < files.length) {
+      const f = files[next++];
+      await client.send(new PutObjectCommand({ Bucket: 'sweep-ui', Key: `sweep/${relative(dir, f)}`, Body: readFileSync(f) }));
+    }
+  }));
+  client.destroy();
+  console.log(`uploaded ${files.length} objects to s3rver in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const env = { ...process.env, VIZJOBS_S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: S3RVER_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: S3RVER_SECRET_ACCESS_KEY };
+  return { url: 's3://sweep-ui/sweep/', env, close: () => s3.close() };
+}
+
 /** One cold open: a fresh process, a fresh browser context, the first chart. */
-async function coldOpen(browser: Browser, checkout: string, dir: string, size: number): Promise<number> {
-  const { url, child } = await viewProcess(checkout, dir);
+async function coldOpen(browser: Browser, checkout: string, dir: string, size: number, env?: NodeJS.ProcessEnv): Promise<number> {
+  const { url, child } = await viewProcess(checkout, dir, env);
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   try {
     return await firstChart(await context.newPage(), url, size);
@@ -265,11 +300,32 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (COLD_S3 && COLD > 0) {
+      const n = 10_000;
+      const s3 = await s3Sweep(dirs[SIZES.indexOf(n)]);
+      try {
+        for (let k = 0; k < COLD; k++) {
+          const builds: Array<[string, number[]]> = [[root, s3Cold.this], [BASELINE ?? '', s3Cold.baseline]];
+          for (const [checkout, out] of k % 2 ? [...builds].reverse() : builds) {
+            if (!checkout) continue;
+            const ms = await coldOpen(browser, resolve(checkout), s3.url, n, s3.env);
+            out.push(ms);
+            console.log(`cold s3 ${k} sweep${n}${checkout === root ? '' : ' baseline'}: first chart ${ms.toFixed(0)} ms`);
+          }
+        }
+      } finally {
+        await s3.close();
+      }
+    }
   } finally {
     await browser.close();
     for (const s of [...servers, ...baseServers]) await s.close();
   }
   report(rows, load0, loadavg()[0], BASELINE ? baseRows : []);
+  if (s3Cold.this.length) {
+    const f = (xs: number[]): string => `${median(xs).toFixed(0)} ms (${Math.min(...xs).toFixed(0)}–${max(xs).toFixed(0)})`;
+    console.log(`\nFirst chart of a fresh \`vizjobs view s3://…\` process, 10,000 runs in s3rver, 1,000 shown (${s3Cold.this.length} opens): this build ${f(s3Cold.this)}${s3Cold.baseline.length ? `, baseline ${f(s3Cold.baseline)}` : ''}`);
+  }
 }
 
 /** The before/after table of a --baseline run (same rounds, same load). */

@@ -14,7 +14,7 @@ import { graphDefToPbtxt } from './graph-pbtxt.js';
 import { layoutJson } from './custom-scalars.js';
 import { experimentJson, sessionGroupsJson, type SessionGroupsRequest } from './hparams.js';
 import { sendCached, sendJson, sendLogBlob } from './respond.js';
-import { FIRST_ANSWER_MS, type LoadedJob } from './runtime.js';
+import type { LoadedJob } from './runtime.js';
 import {
   boundedArray,
   budget,
@@ -202,6 +202,14 @@ function multirunRequest(rawBody: unknown, q: Query): { tag: string; runs: strin
   };
 }
 
+/**
+ * How long a series answer from a running first load waits for the runs it names (read next):
+ * what the web UI asks for at once is ~1,000 runs, i.e. on object storage ~1,000 GETs (0.7–1 s
+ * through s3rver here). Half a second left some of them out, and the chart lacked them until the
+ * whole load ended (7 s for 10,000 runs).
+ */
+const RUNS_WAIT_MS = 2_000;
+
 export function registerPluginRoutes(route: RouteFn): void {
   // --- scalars ----------------------------------------------------------------------------
   // May answer from a first load still running: the loaded runs' tags (X-Vizjobs-Partial).
@@ -230,12 +238,12 @@ export function registerPluginRoutes(route: RouteFn): void {
 
   // Also answered from a first load still running, so a sweep's charts are drawn while it loads:
   // the runs asked for are read next (Logdir.prioritize), and the answer waits up to
-  // FIRST_ANSWER_MS for them; the web UI asks again when the load ends.
+  // RUNS_WAIT_MS for them; the web UI asks again when the load ends.
   route('POST', 'plugin/scalars/scalars_multirun', async (v, q, req, reply) => {
     const { tag, runs, samples } = multirunRequest(req.body, q);
     if (!tag) throw new ApiError('badParameter', 'Invalid parameter tag: required');
     const limit = budget(samples);
-    if (v.partial !== undefined && v.logdir.prioritize) await v.logdir.prioritize(runs, FIRST_ANSWER_MS);
+    if (v.partial !== undefined && v.logdir.prioritize) await v.logdir.prioritize(runs, RUNS_WAIT_MS);
     return sendCached(req, reply, v, `multirun\0${tag}\0${limit}\0${JSON.stringify(runs)}`, async () => {
       const parts: Buffer[] = [];
       // Each run once (a run named twice is answered once, as JSON keys are), and only runs with the tag.
