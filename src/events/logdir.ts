@@ -146,6 +146,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
   }
 
   reload(): Promise<ReloadStats> {
+    if (this.closed) return Promise.resolve({ files: 0, bytesRead: 0, records: 0, durationMs: 0 });
     if (!this.inflight) {
       this.inflight = this.doReload().finally(() => {
         this.inflight = undefined;
@@ -163,6 +164,14 @@ class LogdirImpl extends LogdirReader implements Logdir {
 
   prioritize(runs: Iterable<string>, maxWaitMs?: number): Promise<void> {
     return this.queue?.prioritize(runs, maxWaitMs) ?? Promise.resolve();
+  }
+
+  /** Set by close(): the reload running stops at its next file or read. */
+  private closed = false;
+
+  close(): void {
+    this.closed = true;
+    this.queue?.close();
   }
 
   private async doReload(): Promise<ReloadStats> {
@@ -242,6 +251,8 @@ class LogdirImpl extends LogdirReader implements Logdir {
     this.queue = queue;
     try {
       for (let i = 0; i < work.length; i++) {
+        // Closed (the job stopped, or deleted, during a long first load): the rest is not read.
+        if (this.closed) break;
         // Small files are fetched `prefetch` ahead, decoded in order; large ones are read in turn.
         while (queue.issued < work.length && queue.issued <= i + prefetch) {
           const slot = ring[queue.issued % ring.length];
@@ -251,6 +262,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
         }
         // Reads that answer at once (a local disk's cache) never give the loop back by themselves.
         await slices.pause();
+        if (this.closed) break;
         const { run, file, size, whole } = work[i];
         const r = whole ? await this.feedWhole(run, file, await whole, slices) : await this.readFile(run, file, size, pool);
         work[i].whole = undefined;
@@ -312,6 +324,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
       while (pending) {
         const got = await pending;
         pending = undefined;
+        if (this.closed) break;
         if (got instanceof Error) {
           run.addProblem({ file: file.key, offset: readPos, kind: 'storage', message: storageProblem(got) });
           break;

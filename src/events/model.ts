@@ -304,6 +304,11 @@ export interface Logdir {
    * composites.
    */
   prioritize?(runs: Iterable<string>, maxWaitMs?: number): Promise<void>;
+  /**
+   * The logdir is no longer served (its job stopped, deleted or idle): a reload running stops at
+   * its next file or read instead of reading the rest of the directory, and no other starts.
+   */
+  close?(): void;
   /** Adds a problem found while serving the run's data (e.g. an answer over a cap) to its problem list. */
   reportProblem(run: string, problem: Problem): void;
   /**

@@ -112,3 +112,31 @@ test('a first load reads the runs it is asked for next, and says when they are i
   assert.deepEqual(order.slice(ahead, ahead + 2).sort(), [...wanted].sort());
   assert.equal(order.length, RUNS);
 });
+
+test('a closed logdir stops its load at the next file and loads nothing more', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vizjobs-close-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const RUNS = 60;
+  for (let r = 0; r < RUNS; r++) {
+    const w = new SummaryWriter(join(dir, `run${r}`), { now: () => 1000 + r });
+    w.addScalar('loss', r, 0, 1000);
+    w.close();
+  }
+  const storage = new CountingStorage(new LocalStorage(dir));
+  let release = (): void => undefined;
+  storage.hold = { until: new Promise<void>((r) => (release = r)), held: () => true };
+  const logdir = openLogdir({ storage, prefix: '' });
+  const loading = logdir.reload();
+  while (!logdir.progress?.().listed) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 50));
+  const ahead = storage.calls.read; // the read-ahead, waiting on the hold
+  assert.ok(ahead > 0 && ahead < RUNS / 2, `${ahead} reads started`);
+  (logdir.close as () => void)();
+  release();
+  const stats = await loading;
+  assert.equal(stats.files, RUNS);
+  assert.equal(storage.calls.read, ahead, 'no read started after close');
+  assert.ok(logdir.runs().filter((r) => logdir.scalars(r.name, 'loss')).length < RUNS);
+  await logdir.reload();
+  assert.equal(storage.calls.list, 1, 'a closed logdir lists no more');
+});

@@ -100,6 +100,10 @@ export class CompositeLogdir implements Logdir {
     return hit ? f(hit.part.logdir, hit.inner) : undefined;
   }
 
+  close(): void {
+    for (const p of this.parts) p.logdir.close?.();
+  }
+
   async reload(): Promise<ReloadStats> {
     const t0 = performance.now();
     const all = await Promise.all(this.parts.map((p) => p.logdir.reload()));

@@ -50,6 +50,21 @@ async function lossTrainLength(t: ViewerTestApp): Promise<number> {
 }
 
 describe('viewer loading policy', () => {
+  it('stopping a job during its first load stops the load\'s reads', async () => {
+    const { t, logs, storage } = await started();
+    for (let r = 0; r < 40; r++) await cp(join(logs, RUN), join(logs, `copy${r}`), { recursive: true });
+    let release = (): void => undefined;
+    storage.hold = { until: new Promise<void>((r) => (release = r)), held: () => true };
+    void t.runtime.status(1); // starts the first load without waiting for it
+    while (!t.runtime.status(1)?.progress?.listed) await sleep(5);
+    await sleep(50);
+    const ahead = storage.calls.read;
+    await t.runtime.stop(1);
+    release();
+    await sleep(300);
+    assert.equal(storage.calls.read, ahead, 'no read started after the stop');
+  });
+
   it('start lists the storage once, reads nothing, and nothing touches storage while nobody views', async () => {
     const { t, storage } = await started({ reloadIntervalMs: 10 });
     assert.deepEqual(storage.calls, { list: 1, stat: 0, read: 0 });

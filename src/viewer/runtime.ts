@@ -86,6 +86,8 @@ class ServingState {
   constructor(readonly job: JobToServe, readonly location: LogLocation) {}
 
   release(): void {
+    // A first load still running stops reading (a 100,000-run directory on S3 takes minutes).
+    this.logdir?.close?.();
     this.logdir = undefined;
     this.loaded = false;
     this.reloading = undefined;
