@@ -69,15 +69,21 @@ test('a waiter whose runs do not come in time leaves the queue', async () => {
   assert.equal(q.waiting, 0);
 });
 
-test('a first load reads the runs it is asked for next, and says when they are in', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'vizjobs-prio-'));
+/** A directory of `runs` runs (run0, run1, …), each a 'loss' of `steps` steps; removed after the test. */
+function sweep(t: { after: (fn: () => void) => void }, runs: number, steps: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vizjobs-queue-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const RUNS = 40;
-  for (let r = 0; r < RUNS; r++) {
+  for (let r = 0; r < runs; r++) {
     const w = new SummaryWriter(join(dir, `run${r}`), { now: () => 1000 + r });
-    for (let step = 0; step < 5; step++) w.addScalar('loss', r + step, step, 1000 + step);
+    for (let step = 0; step < steps; step++) w.addScalar('loss', r + step, step, 1000 + step);
     w.close();
   }
+  return dir;
+}
+
+test('a first load reads the runs it is asked for next, and says when they are in', async (t) => {
+  const RUNS = 40;
+  const dir = sweep(t, RUNS, 5);
   const runOf = (key: string): string => key.split('/')[0];
   // The order a load reads the runs in without being asked (the directory's listing order).
   const plain = new CountingStorage(new LocalStorage(dir));
@@ -114,14 +120,8 @@ test('a first load reads the runs it is asked for next, and says when they are i
 });
 
 test('a closed logdir stops its load at the next file and loads nothing more', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'vizjobs-close-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const RUNS = 60;
-  for (let r = 0; r < RUNS; r++) {
-    const w = new SummaryWriter(join(dir, `run${r}`), { now: () => 1000 + r });
-    w.addScalar('loss', r, 0, 1000);
-    w.close();
-  }
+  const dir = sweep(t, RUNS, 1);
   const storage = new CountingStorage(new LocalStorage(dir));
   let release = (): void => undefined;
   storage.hold = { until: new Promise<void>((r) => (release = r)), held: () => true };
