@@ -1,7 +1,9 @@
 // The sweep corpus of issues 8 and 10: `runs` runs × 10 scalar tags × 10 steps, one event file per
 // run, in directories lrNN/seedM (100 learning rates × runs/100 seeds), as a hyper-parameter sweep
 // lays them out. 10,000 runs ≈ 52 MB. Written with the project's SummaryWriter (PyTorch style).
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SummaryWriter } from '../src/writer/index.js';
 
 export function writeSweep(dir: string, runs: number, writer: typeof SummaryWriter = SummaryWriter): void {
@@ -10,4 +12,32 @@ export function writeSweep(dir: string, runs: number, writer: typeof SummaryWrit
     for (let step = 0; step < 10; step++) for (let t = 0; t < 10; t++) w.addScalar(`metrics/m${t}`, Math.exp(-step / 5) + r * 1e-4 + t, step, 1.78e9 + r + step);
     w.close();
   }
+}
+
+/** Every file under `dir`, depth first. */
+export function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Puts every file under `dir` into `bucket` as `keyPrefix` + its path there, 16 at a time; answers the files. */
+export async function uploadDir(client: S3Client, bucket: string, keyPrefix: string, dir: string): Promise<string[]> {
+  const files = filesUnder(dir);
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < files.length) {
+        const f = files[next++];
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${keyPrefix}${relative(dir, f)}`, Body: readFileSync(f) }));
+      }
+    }),
+  );
+  console.log(`uploaded ${files.length} objects to s3rver in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return files;
 }

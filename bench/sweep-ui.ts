@@ -14,11 +14,12 @@
 // with --write-docs replace docs/performance.md "### Sweeps — UI".
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Browser, Page } from 'playwright-core';
+import { uploadDir } from './sweep-corpus.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dist = (p: string): string => join(root, 'dist', p);
@@ -142,28 +143,15 @@ async function viewProcess(checkout: string, dir: string, env: NodeJS.ProcessEnv
 /** --cold-s3's first charts, this build's and the baseline's. */
 const s3Cold = { this: [] as number[], baseline: [] as number[] };
 
-/** s3rver holding the sweep at s3://sweep-ui/sweepN/, and the environment `vizjobs view` reads it with. */
+/** s3rver holding the sweep at s3://sweep-ui/sweep/, and the environment `vizjobs view` reads it with. */
 async function s3Sweep(dir: string): Promise<{ url: string; env: NodeJS.ProcessEnv; close(): Promise<void> }> {
   const { startS3rver, S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY } = (await import(dist('testing/s3rver.js'))) as typeof import('../src/testing/s3rver.js');
   const { s3ClientConfig } = (await import(dist('storage/s3.js'))) as typeof import('../src/storage/s3.js');
-  const { PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const { S3Client } = await import('@aws-sdk/client-s3');
   const s3 = await startS3rver({ buckets: ['sweep-ui'] });
   const client = new S3Client(s3ClientConfig({ endpoint: s3.endpoint, accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: S3RVER_SECRET_ACCESS_KEY }));
-  const files: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) (e.isDirectory() ? walk : (f: string) => files.push(f))(join(d, e.name));
-  };
-  walk(dir);
-  const t0 = performance.now();
-  let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < files.length) {
-      const f = files[next++];
-      await client.send(new PutObjectCommand({ Bucket: 'sweep-ui', Key: `sweep/${relative(dir, f)}`, Body: readFileSync(f) }));
-    }
-  }));
+  await uploadDir(client, 'sweep-ui', 'sweep/', dir);
   client.destroy();
-  console.log(`uploaded ${files.length} objects to s3rver in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const env = { ...process.env, VIZJOBS_S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: S3RVER_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: S3RVER_SECRET_ACCESS_KEY };
   return { url: 's3://sweep-ui/sweep/', env, close: () => s3.close() };
 }
@@ -178,6 +166,21 @@ async function coldOpen(browser: Browser, checkout: string, dir: string, size: n
     await context.close();
     child.kill();
     await once(child, 'exit');
+  }
+}
+
+/**
+ * COLD cold opens of `dir` by this build and (with --baseline) the baseline's, alternated, the
+ * first of each pair alternating too; each first chart into `mine` or `theirs`.
+ */
+async function coldOpens(browser: Browser, label: string, dir: string, size: number, env: NodeJS.ProcessEnv | undefined, mine: number[], theirs: number[]): Promise<void> {
+  for (let k = 0; k < COLD; k++) {
+    const builds: Array<[string, number[]]> = BASELINE ? [[root, mine], [BASELINE, theirs]] : [[root, mine]];
+    for (const [checkout, out] of k % 2 ? [...builds].reverse() : builds) {
+      const ms = await coldOpen(browser, resolve(checkout), dir, size, env);
+      out.push(ms);
+      console.log(`cold ${k} ${label}${checkout === root ? '' : ' baseline'}: first chart ${ms.toFixed(0)} ms`);
+    }
   }
 }
 
@@ -287,32 +290,15 @@ async function main(): Promise<void> {
         console.log(`round ${round} sweep${SIZES[i]}: first ${rows[i].firstChartMs.at(-1)?.toFixed(0)} ms, toggle median ${median(rows[i].toggleMs).toFixed(1)} (cpu ${rows[i].toggleCpu.at(-1)?.toFixed(1)}), smoothing ${median(rows[i].smoothMs).toFixed(1)} (cpu ${rows[i].smoothCpu.at(-1)?.toFixed(1)}), tags ${median(rows[i].tagMs).toFixed(1)} (cpu ${rows[i].tagCpu.at(-1)?.toFixed(1)})`);
       }
     }
-    for (let k = 0; k < COLD; k++) {
-      for (const n of BASE_SIZES) {
-        const dir = dirs[SIZES.indexOf(n)];
-        const builds: Array<[string, Row | undefined]> = [[root, rows[SIZES.indexOf(n)]], [BASELINE ?? '', BASELINE ? baseRows[BASE_SIZES.indexOf(n)] : undefined]];
-        // Alternated, and which build goes first alternates too.
-        for (const [checkout, row] of k % 2 ? [...builds].reverse() : builds) {
-          if (!row || !checkout) continue;
-          const ms = await coldOpen(browser, resolve(checkout), dir, n);
-          (row.coldProcessMs ??= []).push(ms);
-          console.log(`cold ${k} sweep${n}${checkout === root ? '' : ' baseline'}: first chart ${ms.toFixed(0)} ms`);
-        }
-      }
+    for (const n of BASE_SIZES) {
+      const b = baseRows[BASE_SIZES.indexOf(n)];
+      await coldOpens(browser, `sweep${n}`, dirs[SIZES.indexOf(n)], n, undefined, (rows[SIZES.indexOf(n)].coldProcessMs ??= []), b ? (b.coldProcessMs ??= []) : []);
     }
     if (COLD_S3 && COLD > 0) {
       const n = 10_000;
       const s3 = await s3Sweep(dirs[SIZES.indexOf(n)]);
       try {
-        for (let k = 0; k < COLD; k++) {
-          const builds: Array<[string, number[]]> = [[root, s3Cold.this], [BASELINE ?? '', s3Cold.baseline]];
-          for (const [checkout, out] of k % 2 ? [...builds].reverse() : builds) {
-            if (!checkout) continue;
-            const ms = await coldOpen(browser, resolve(checkout), s3.url, n, s3.env);
-            out.push(ms);
-            console.log(`cold s3 ${k} sweep${n}${checkout === root ? '' : ' baseline'}: first chart ${ms.toFixed(0)} ms`);
-          }
-        }
+        await coldOpens(browser, `s3 sweep${n}`, s3.url, n, s3.env, s3Cold.this, s3Cold.baseline);
       } finally {
         await s3.close();
       }

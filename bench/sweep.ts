@@ -15,14 +15,14 @@
 // Flags: --rounds=N (default 3; 0: the linearity rows alone), --no-s3, --no-100k, --runs=a,b,c (linearity sizes).
 // The UI rows of issue 10 are bench/sweep-ui.ts's (npm run bench:sweep-ui): a separate script, so
 // this one needs no browser.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { quantile, startProber } from './prober.js';
-import { writeSweep } from './sweep-corpus.js';
+import { filesUnder, uploadDir, writeSweep } from './sweep-corpus.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
 const dist = (p: string): string => join(repo, 'dist', p);
@@ -53,16 +53,6 @@ function corpus(runs: number): string {
     writeFileSync(done, `${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
   return dir;
-}
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...filesUnder(p));
-    else out.push(p);
-  }
-  return out;
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -285,18 +275,7 @@ async function measureGetCost(client: S3Client, s3rverPid: number, keys: string[
 if (!process.argv.includes('--no-s3')) {
   s3 = await startS3rver({ buckets: [BUCKET] });
   const client = new S3Client(s3ClientConfig({ endpoint: s3.endpoint, accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: S3RVER_SECRET_ACCESS_KEY }));
-  const files = filesUnder(local10k);
-  const tUp = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < files.length) {
-        const f = files[next++];
-        await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `sweep10000/${relative(local10k, f)}`, Body: readFileSync(f) }));
-      }
-    }),
-  );
-  console.log(`uploaded ${files.length} objects to s3rver in ${((performance.now() - tUp) / 1000).toFixed(1)} s`);
+  const files = await uploadDir(client, BUCKET, 'sweep10000/', local10k);
   getCost = await measureGetCost(client, s3.pid, files.slice(0, 3000).map((f) => `sweep10000/${relative(local10k, f)}`));
   listCost = await measureListing(s3.endpoint, files.length);
   client.destroy();

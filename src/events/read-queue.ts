@@ -28,10 +28,6 @@ export class ReadQueue<T> {
     private readonly runOf: (item: T) => string,
   ) {}
 
-  get length(): number {
-    return this.items.length;
-  }
-
   /** The next item to hand out, or undefined when all are. */
   issue(): T | undefined {
     return this.issued < this.items.length ? this.items[this.issued++] : undefined;

@@ -21,8 +21,9 @@ export const DEFAULT_RELOAD_INTERVAL_MS = 3_000;
  * with what is loaded. Never before the load's listing (the run list is always complete) nor
  * before its first file is read (so tag names are there to draw); the web UI asks again when the
  * load ends. Counted from the start of the load, so the requests a page makes one after another
- * wait for it once between them. Half a second: a 10,000-run sweep takes 1–1.5 s to load on local disk and many
- * seconds on object storage, and charts of the runs read so far are worth more than a spinner.
+ * wait for it once between them. Half a second: a 10,000-run sweep takes 1–1.5 s to load on local
+ * disk and many seconds on object storage, and charts of the runs read so far are worth more than
+ * a spinner.
  */
 export const FIRST_ANSWER_MS = 500;
 
