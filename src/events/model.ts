@@ -260,11 +260,25 @@ export interface LoadProgress {
   filesRead: number;
 }
 
+/**
+ * Where a Logdir reports the memory its loaded data takes (the estimate stats().memoryBytes gives,
+ * run by run as files are read): the viewer's process-wide budget, so that one tenant's huge log
+ * directory stops loading instead of exhausting the process every tenant shares.
+ */
+export interface MemoryAccount {
+  /** The loaded data grew by `bytes` (negative: shrank). False: read nothing more for now. */
+  grow(bytes: number): boolean;
+  /** Why reading stopped, for the problem reported where it did. */
+  readonly refusal: string;
+}
+
 export interface OpenLogdirOptions {
   /** Verify record CRCs (default true). */
   verifyChecksums?: boolean;
   /** Largest single read, bytes (default 1 MiB; a longer record is read whole). */
   maxReadBytes?: number;
+  /** Without one, nothing limits what the Logdir loads. */
+  memory?: MemoryAccount;
 }
 
 /** A log directory being read. Dropping the object releases everything it holds. */

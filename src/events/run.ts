@@ -33,6 +33,8 @@ export class RunState {
   readonly tagTable: TagTable;
   /** Made at the first problem: most runs of a sweep have none. */
   private problemKeys: Set<string> | undefined;
+  /** What the Logdir last reported of this run's memory to its MemoryAccount (bytes, estimated). */
+  memoryCharged = 0;
 
   /** `names`: the Logdir's, so that every run of a sweep shares its tag names. */
   constructor(

@@ -87,6 +87,7 @@ export async function viewerTestApp(opts: {
   idleMs?: number;
   reloadIntervalMs?: number;
   authLimits?: Partial<AuthLimits>;
+  memory?: { limitBytes: number; jobShare: number };
 }): Promise<ViewerTestApp> {
   const clock = { now: 0 };
   const now = (): number => clock.now || Date.now();
@@ -94,6 +95,7 @@ export async function viewerTestApp(opts: {
   const runtime = new ViewerRuntime({
     config: { obsRoot: opts.obsRoot, s3Endpoint: '', viewerIdleMs: opts.idleMs ?? 60_000 },
     reloadIntervalMs: opts.reloadIntervalMs,
+    memory: opts.memory,
     now,
     locate: (trainUrl) => {
       const [bucket, ...rest] = trainUrl.replace(/^\//, '').split('/');

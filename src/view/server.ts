@@ -11,7 +11,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { ensureCookies, type AccessHooks } from '../api/access.js';
 import { ApiError, sendError } from '../api/errors.js';
 import { installErrorHandling } from '../api/http-errors.js';
-import { openLogdir, type Logdir } from '../events/index.js';
+import { openLogdir, type Logdir, type OpenLogdirOptions } from '../events/index.js';
+import { defaultViewerMemoryMb } from '../config.js';
 import { JobRuntimeError } from '../runtime/runtime.js';
 import { registerDataApi } from '../viewer/data-api.js';
 import { ViewerRuntime, type LoadedJob } from '../viewer/runtime.js';
@@ -108,10 +109,11 @@ function tokenHooks(token: string): AccessHooks {
 }
 
 /** Opens the parts; a single unnamed one is served as it is (run names exactly as TensorBoard's --logdir). */
-async function openParts(entries: LogdirSpecEntry[], s3: S3Env): Promise<() => Logdir> {
+async function openParts(entries: LogdirSpecEntry[], s3: S3Env): Promise<(options?: OpenLogdirOptions) => Logdir> {
   const located = await Promise.all(entries.map(async (e) => ({ name: e.name, location: await locate(e.path, s3) })));
-  if (located.length === 1 && located[0].name === undefined) return () => openLogdir(located[0].location);
-  return () => new CompositeLogdir(located.map((p) => ({ name: p.name ?? p.location.prefix, logdir: openLogdir(p.location) })));
+  if (located.length === 1 && located[0].name === undefined) return (options) => openLogdir(located[0].location, options);
+  // The parts share one memory account: what they report adds up.
+  return (options) => new CompositeLogdir(located.map((p) => ({ name: p.name ?? p.location.prefix, logdir: openLogdir(p.location, options) })));
 }
 
 export async function startViewServer(opts: ViewServerOptions): Promise<ViewServer> {
@@ -129,7 +131,9 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
     reloadIntervalMs: reloadIntervalS === 0 ? Infinity : reloadIntervalS * 1000,
     // The runtime's probe at start: any part's storage will do, each part is listed on every reload.
     locate: () => open().location,
-    openLogdir: () => open(),
+    openLogdir: (_location, options) => open(options),
+    // One job: it may take the whole budget, which is what the service's default would be.
+    memory: { limitBytes: defaultViewerMemoryMb() * 2 ** 20, jobShare: 1 },
   });
   await runtime.start({ jobId: JOB_ID, projectId: 'local', jobType: 'tensorboard', trainUrl: described });
 

@@ -14,6 +14,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { configuredAuth } from '../api/auth.js';
 import { AuthFailureLimiter } from '../api/auth-limit.js';
 import type { Config } from '../config.js';
+import { SERVICE_JOB_SHARE } from './memory-budget.js';
 import { resolveTrainUrl } from '../storage/resolve.js';
 import { meteredStorage, type StorageMeter } from '../storage/metered.js';
 import type { ServingRequests } from '../jobs/reconciler.js';
@@ -94,7 +95,13 @@ export function createViewer(config: Config, opts: CreateViewerOptions): Mounted
     const at = resolveTrainUrl(url, config);
     return meter ? { ...at, storage: meteredStorage(at.storage, meter) } : at;
   };
-  const runtime = new ViewerRuntime({ config, locate, reloadIntervalMs: opts.reloadIntervalMs, now: opts.now });
+  const runtime = new ViewerRuntime({
+    config,
+    locate,
+    reloadIntervalMs: opts.reloadIntervalMs,
+    now: opts.now,
+    memory: { limitBytes: config.viewerMemoryMb * 2 ** 20, jobShare: SERVICE_JOB_SHARE },
+  });
   const secureCookie = config.publicUrl.startsWith('https:');
   const plugin: FastifyPluginAsync<ViewerPluginOptions> = async (app, ctx) => {
     await app.register(sessionRoutes, { ...access, secureCookie, ttlMs: opts.sessionTtlMs });

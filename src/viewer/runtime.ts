@@ -10,9 +10,10 @@
 // it unavailable keeps the last good data (or, with none yet, answers "storage unavailable,
 // retrying") and is retried by the next view after the reload interval.
 import type { Config } from '../config.js';
-import { openLogdir as engineOpenLogdir, type LoadProgress, type Logdir, type LogdirStats } from '../events/index.js';
+import { openLogdir as engineOpenLogdir, type LoadProgress, type Logdir, type LogdirStats, type MemoryAccount, type OpenLogdirOptions } from '../events/index.js';
 import { runtimeErrorOf, STORAGE_RETRYING, type JobRuntime, type JobRuntimeError, type RuntimeFailureListener, type JobToServe, type RuntimeGauges } from '../runtime/runtime.js';
 import { probeLocation, type LogLocation } from '../storage/storage.js';
+import { MemoryBudget, type BudgetHolder } from './memory-budget.js';
 
 export const DEFAULT_RELOAD_INTERVAL_MS = 3_000;
 /**
@@ -45,8 +46,13 @@ export interface ViewerRuntimeOptions {
    * never loads the S3 client.
    */
   locate: (trainUrl: string) => LogLocation;
-  openLogdir?: (location: LogLocation) => Logdir;
+  openLogdir?: (location: LogLocation, options: OpenLogdirOptions) => Logdir;
   now?: () => number;
+  /**
+   * What the loaded logs of every job may take together (bytes, the engine's estimate) and the
+   * most one job may take of it (see memory-budget.ts). Without it, nothing is limited.
+   */
+  memory?: { limitBytes: number; jobShare: number };
 }
 
 export type LoadState = 'idle' | 'loading' | 'ready' | 'error';
@@ -64,8 +70,11 @@ export interface ViewerStatus {
 }
 
 /** A job being served; holds a Logdir only while someone views it. */
-class ServingState {
+class ServingState implements BudgetHolder {
   logdir: Logdir | undefined;
+  /** What its Logdir reported to the memory budget (bytes). */
+  memoryBytes = 0;
+  account: MemoryAccount | undefined;
   loaded = false;
   reloading: Promise<void> | undefined;
   lastAccess = 0;
@@ -84,12 +93,21 @@ class ServingState {
   private lastFiles = -1;
   readonly cache = new Map<string, unknown>();
 
-  constructor(readonly job: JobToServe, readonly location: LogLocation) {}
+  constructor(
+    readonly job: JobToServe,
+    readonly location: LogLocation,
+    private readonly budget: MemoryBudget | undefined,
+  ) {}
+
+  get label(): string {
+    return `job ${this.job.jobId}`;
+  }
 
   release(): void {
     // A first load still running stops reading (a 100,000-run directory on S3 takes minutes).
     this.logdir?.close?.();
     this.logdir = undefined;
+    this.budget?.released(this);
     this.loaded = false;
     this.reloading = undefined;
     this.cache.clear();
@@ -130,15 +148,19 @@ export class ViewerRuntime implements JobRuntime {
   private readonly idleMs: number;
   private readonly now: () => number;
   private readonly locate: (trainUrl: string) => LogLocation;
-  private readonly open: (location: LogLocation) => Logdir;
+  private readonly open: (location: LogLocation, options: OpenLogdirOptions) => Logdir;
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** Undefined when nothing limits the memory of loaded logs. */
+  readonly memoryBudget: MemoryBudget | undefined;
 
   constructor(options: ViewerRuntimeOptions) {
     this.reloadIntervalMs = options.reloadIntervalMs ?? DEFAULT_RELOAD_INTERVAL_MS;
     this.idleMs = options.config.viewerIdleMs;
     this.now = options.now ?? Date.now;
     this.locate = options.locate;
-    this.open = options.openLogdir ?? ((loc) => engineOpenLogdir(loc));
+    this.open = options.openLogdir ?? ((loc, opts) => engineOpenLogdir(loc, opts));
+    const m = options.memory;
+    this.memoryBudget = m ? new MemoryBudget(m.limitBytes, m.jobShare, () => this.jobs.values(), this.now) : undefined;
   }
 
   start(job: JobToServe): Promise<void> {
@@ -160,7 +182,7 @@ export class ViewerRuntime implements JobRuntime {
       }
       if (this.starting.get(job.jobId) !== entry) return; // stopped meanwhile
       this.jobs.get(job.jobId)?.release();
-      this.jobs.set(job.jobId, new ServingState(job, location));
+      this.jobs.set(job.jobId, new ServingState(job, location, this.memoryBudget));
     })().finally(() => {
       if (this.starting.get(job.jobId) === entry) this.starting.delete(job.jobId);
     });
@@ -299,7 +321,7 @@ export class ViewerRuntime implements JobRuntime {
   private reload(s: ServingState): Promise<void> {
     if (s.reloading) return s.reloading;
     if (!s.logdir) {
-      s.logdir = this.open(s.location);
+      s.logdir = this.open(s.location, { memory: this.memoryBudget?.open(s) });
       this.scheduleSweep();
     }
     const logdir = s.logdir;
