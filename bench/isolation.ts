@@ -9,7 +9,7 @@
 //       sends the exponential regex, 1 MB schedules, deep JSON and 300 wrong tokens.
 // Per scenario: B's p50 / p99 / max, the server's peak RSS (sampled every 20 ms from /proc) and
 // whether it survived. Targets: p99 ≤ 50 ms, max ≤ 200 ms, RSS ≤ 1 GB, zero crashes.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { writeCorpus } from './ingest-corpus.js';
 import { quantile, startProber } from './prober.js';
-import { writeSweep } from './sweep-corpus.js';
+import { corpusOnce, writeSweep } from './sweep-corpus.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
 const dist = (p: string): string => join(repo, 'dist', p);
@@ -33,17 +33,7 @@ const SWEEP_RUNS = Number(process.argv.find((a) => a.startsWith('--runs='))?.sli
 // ---------------------------------------------------------------------------------------------
 // Corpora, written once under .bench/isolation/obs/ (bucket "bkt-a").
 
-function once(name: string, write: (dir: string) => void): string {
-  const dir = join(obsRoot, 'bkt-a', name);
-  const done = join(benchDir, `${name}.done`);
-  if (!existsSync(done)) {
-    rmSync(dir, { recursive: true, force: true });
-    console.log(`writing ${name} …`);
-    write(dir);
-    writeFileSync(done, new Date().toISOString());
-  }
-  return `/bkt-a/${name}/`;
-}
+const once = (name: string, write: (dir: string) => void): string => corpusOnce(benchDir, obsRoot, 'bkt-a', name, write);
 
 const c52 = once('c52', (dir) => writeCorpus(dir, { runs: 4, steps: 25_000, tags: 10 }));
 const sweep = once(`sweep${SWEEP_RUNS}`, (dir) => writeSweep(dir, SWEEP_RUNS, SummaryWriter));

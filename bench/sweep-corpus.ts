@@ -1,7 +1,7 @@
 // The sweep corpus of issues 8 and 10: `runs` runs × 10 scalar tags × 10 steps, one event file per
 // run, in directories lrNN/seedM (100 learning rates × runs/100 seeds), as a hyper-parameter sweep
 // lays them out. 10,000 runs ≈ 52 MB. Written with the project's SummaryWriter (PyTorch style).
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SummaryWriter } from '../src/writer/index.js';
@@ -12,6 +12,22 @@ export function writeSweep(dir: string, runs: number, writer: typeof SummaryWrit
     for (let step = 0; step < 10; step++) for (let t = 0; t < 10; t++) w.addScalar(`metrics/m${t}`, Math.exp(-step / 5) + r * 1e-4 + t, step, 1.78e9 + r + step);
     w.close();
   }
+}
+
+/**
+ * Writes a corpus once: `write` fills `<obsRoot>/<bucket>/<name>`, and a marker in `benchDir` says
+ * it is complete (an interrupted write is started again). Answers its train_url, `/<bucket>/<name>/`.
+ */
+export function corpusOnce(benchDir: string, obsRoot: string, bucket: string, name: string, write: (dir: string) => void): string {
+  const dir = join(obsRoot, bucket, name);
+  const done = join(benchDir, `${name}.done`);
+  if (!existsSync(done)) {
+    rmSync(dir, { recursive: true, force: true });
+    console.log(`writing ${name} …`);
+    write(dir);
+    writeFileSync(done, new Date().toISOString());
+  }
+  return `/${bucket}/${name}/`;
 }
 
 /** Every file under `dir`, depth first. */

@@ -1,7 +1,6 @@
 // Configuration of §5: every setting is an environment variable, and `vizjobs serve` has a flag of
 // the same name that wins over it. Defaults are the embedded ones, so `npm start` needs nothing.
 import { resolve } from 'node:path';
-import { getHeapStatistics } from 'node:v8';
 
 export interface Config {
   host: string;
@@ -28,7 +27,7 @@ export interface Config {
   viewerIdleMs: number;
   /**
    * What the loaded logs of all viewed jobs may take together, MB (the engine's estimate); one job
-   * at most half of it (viewer/memory-budget.ts). Default: half of V8's heap limit.
+   * at most half of it (viewer/memory-budget.ts). 0 (the default): half of V8's heap limit.
    */
   viewerMemoryMb: number;
   /**
@@ -69,11 +68,6 @@ export const SETTINGS = {
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>;
 
 export class ConfigError extends Error {}
-
-/** The default viewer memory budget: half of V8's heap limit (the rest is for everything else the process holds). */
-export function defaultViewerMemoryMb(heapLimitBytes = getHeapStatistics().heap_size_limit): number {
-  return Math.max(64, Math.floor(heapLimitBytes / 2 / 2 ** 20));
-}
 
 function int(name: string, raw: string | number | undefined, def: number, min: number, max: number): number {
   if (raw === undefined || raw === '') return def;
@@ -147,7 +141,7 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
     s3Endpoint: s3Endpoint(str('s3Endpoint') ?? ''),
     s3Config: str('s3Config') ? resolve(str('s3Config') as string) : '',
     viewerIdleMs: int(SETTINGS.viewerIdleMs, pick('viewerIdleMs'), 5 * 60_000, 1_000, 7 * 24 * 3_600_000),
-    viewerMemoryMb: int(SETTINGS.viewerMemoryMb, pick('viewerMemoryMb'), defaultViewerMemoryMb(), 1, 16 << 20),
+    viewerMemoryMb: int(SETTINGS.viewerMemoryMb, pick('viewerMemoryMb'), 0, 0, 16 << 20),
     adminToken: adminToken(str('adminToken') ?? ''),
     logLevel: logLevel(str('logLevel') ?? 'info'),
     metricsPort: int(SETTINGS.metricsPort, pick('metricsPort'), 0, 0, 65535),

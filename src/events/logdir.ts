@@ -231,6 +231,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
     const work: WorkItem[] = [];
     let files = 0;
     const touchedRuns = new Set<RunState>();
+    let newRuns = 0;
     const projectorFiles: ObjectInfo[] = [];
     for (const info of listing) {
       await slices.pause();
@@ -241,7 +242,9 @@ class LogdirImpl extends LogdirReader implements Logdir {
       let run = this.runStates.get(name);
       if (!run) {
         run = new RunState(name, this.tagNames);
+        run.memoryCharged = RUN_BYTES;
         this.runStates.set(name, run);
+        newRuns++;
       }
       let file = run.files.get(info.key);
       if (!file) {
@@ -268,10 +271,16 @@ class LogdirImpl extends LogdirReader implements Logdir {
         work.push({ run, file, size: info.size });
       }
     }
-    // Refused before: read on only if the account has room now (other jobs' data dropped meanwhile).
-    if (this.memoryRefused && this.memory) {
-      if (this.memory.grow(0)) this.memoryRefused = false;
-      else work.length = 0;
+    // The runs just listed count from now (a sweep's 100,000 runs are memory before any is read);
+    // refused before, reading goes on only if the account has room now (other jobs' data dropped).
+    if (this.memory) {
+      const room = this.memory.grow(newRuns * RUN_BYTES);
+      if (room) this.memoryRefused = false;
+      else {
+        if (!this.memoryRefused && work.length > 0) work[0].run.addProblem({ file: work[0].file.key, offset: work[0].file.reader.offset, kind: 'limit', message: this.memory.refusal });
+        this.memoryRefused = true;
+        work.length = 0;
+      }
     }
     load.listed = true;
     load.files = work.length;

@@ -114,4 +114,24 @@ describe('memory account', () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it('the runs a listing finds count before any is read: a listing over the budget reads nothing', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'vizjobs-mem-'));
+    try {
+      writeRuns(root, 30, 10);
+      const a = account(1_000); // less than the runs' state alone
+      const logdir = openLogdir(localLocation(root), { memory: a });
+      const r = await logdir.reload();
+      assert.equal(r.bytesRead, 0);
+      assert.equal(logdir.runNames().length, 30, 'every run is listed');
+      assert.ok(a.used > 30 * 1_000, `${a.used} bytes for 30 listed runs`);
+      const problems = logdir.runNames().flatMap((n) => logdir.run(n)?.problems ?? []);
+      assert.deepEqual(problems.map((p) => p.kind), ['limit']);
+      a.limit = Infinity;
+      await logdir.reload();
+      assert.equal(samples(logdir), 300);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });

@@ -3,11 +3,16 @@
 // Why: a job's data is loaded when someone views it and every sample is kept, so one tenant's huge
 // log directory (a 100,000-run sweep is ~1.4 GB), or a few large ones viewed at once, would fill
 // the process every tenant shares, and V8 aborts a process whose heap is full.
-// Invariant: `used` is the sum of what the Logdirs held now have reported. A report that takes the
-// total over the limit first drops the data of jobs nobody has viewed for IDLE_FOR_EVICTION_MS,
-// least recently viewed first (they are read again at their next view); it is refused when that is
-// not enough, or when the job alone would hold more than its share of the budget. A refused job's
-// load stops where it is, keeps what it has, reports a problem there, and reads on once there is room.
+// Invariant: `used` is the sum of what the Logdirs held now have reported. A job never holds more
+// than its share of the limit. A report that takes the total over the limit makes room, in order:
+// the data of jobs nobody has viewed for IDLE_FOR_EVICTION_MS (least recently viewed first), then,
+// if the job's project holds less than an even split of the limit among the projects holding data,
+// the largest job of a project holding more than that (it is read again at its next view, and then
+// stops at what is left). Otherwise the report is refused: the job's load stops where it is, keeps
+// what it has (so the limit is passed by at most what one file, or 8 MiB of one, added), reports a
+// problem there, and reads on once there is room. So one tenant can fill the budget only while
+// nobody else needs it.
+import { getHeapStatistics } from 'node:v8';
 import type { MemoryAccount } from '../events/index.js';
 
 /**
@@ -19,6 +24,11 @@ export const IDLE_FOR_EVICTION_MS = 30_000;
 /** A job's share of the budget in the service, where many tenants share it. */
 export const SERVICE_JOB_SHARE = 0.5;
 
+/** The default budget, MB: half of V8's heap limit (the rest is for everything else the process holds). */
+export function defaultViewerMemoryMb(heapLimitBytes = getHeapStatistics().heap_size_limit): number {
+  return Math.max(64, Math.floor(heapLimitBytes / 2 / 2 ** 20));
+}
+
 /** What the budget needs of a served job. */
 export interface BudgetHolder {
   /** What its Logdir has reported, bytes (0 without one). */
@@ -27,7 +37,8 @@ export interface BudgetHolder {
   account: MemoryAccount | undefined;
   /** Time of its last view, by the runtime's clock. */
   lastAccess: number;
-  readonly label: string;
+  /** The tenant: the budget is split evenly between projects when it is short. */
+  readonly project: string;
   /** Drops its Logdir (and, through released(), its share of `used`). */
   release(): void;
 }
@@ -54,7 +65,7 @@ export class MemoryBudget {
     const account: MemoryAccount = {
       refusal:
         `not read past here: the logs this viewer holds in memory have reached its budget (${mb} MB, VIZJOBS_VIEWER_MEMORY_MB; ` +
-        `one job may take ${Math.round(this.jobShare * 100)}% of it); the rest is read once memory is free`,
+        `a job may take ${Math.round(this.jobShare * 100)}% of it, a project an even share while others need room); the rest is read once memory is free`,
       grow: (bytes) => {
         if (h.account !== account) return false; // a Logdir already dropped: it reads nothing more
         h.memoryBytes += bytes;
@@ -78,14 +89,33 @@ export class MemoryBudget {
   private admit(h: BudgetHolder): boolean {
     if (h.memoryBytes > this.limitBytes * this.jobShare) return false;
     if (this.used <= this.limitBytes) return true;
+    const holding = [...this.holders()].filter((o) => o.account !== undefined);
     const idleSince = this.now() - IDLE_FOR_EVICTION_MS;
-    const idle = [...this.holders()].filter((o) => o !== h && o.account !== undefined && o.lastAccess <= idleSince);
-    idle.sort((a, b) => a.lastAccess - b.lastAccess);
+    const idle = holding.filter((o) => o !== h && o.lastAccess <= idleSince).sort((a, b) => a.lastAccess - b.lastAccess);
     for (const o of idle) {
-      o.release();
-      this.evictions++;
+      this.evict(o);
       if (this.used <= this.limitBytes) return true;
     }
-    return false;
+    // Still short: an even split between the projects holding data, taken back from the largest.
+    const byProject = new Map<string, number>();
+    for (const o of holding) if (o.account !== undefined) byProject.set(o.project, (byProject.get(o.project) ?? 0) + o.memoryBytes);
+    const even = this.limitBytes / byProject.size;
+    if ((byProject.get(h.project) ?? 0) >= even) return false;
+    while (this.used > this.limitBytes) {
+      let largest: BudgetHolder | undefined;
+      for (const o of holding) {
+        if (o.account === undefined || o.project === h.project || (byProject.get(o.project) ?? 0) <= even) continue;
+        if (!largest || o.memoryBytes > largest.memoryBytes) largest = o;
+      }
+      if (!largest) return false;
+      byProject.set(largest.project, (byProject.get(largest.project) ?? 0) - largest.memoryBytes);
+      this.evict(largest);
+    }
+    return true;
+  }
+
+  private evict(o: BudgetHolder): void {
+    o.release();
+    this.evictions++;
   }
 }

@@ -99,8 +99,8 @@ class ServingState implements BudgetHolder {
     private readonly budget: MemoryBudget | undefined,
   ) {}
 
-  get label(): string {
-    return `job ${this.job.jobId}`;
+  get project(): string {
+    return this.job.projectId;
   }
 
   release(): void {
