@@ -1,11 +1,11 @@
 // npm run bench:memory — the viewer's memory budget (viewer/memory-budget.ts) against a tenant whose
 // logs need more memory than the process has. The service runs as `node dist/cli.js serve` in its
-// own process with a small V8 heap (NODE_OPTIONS=--max-old-space-size, default 384 MB), as a
+// own process with a small V8 heap (NODE_OPTIONS=--max-old-space-size, default 512 MB), as a
 // container's memory limit would make it. Project A views three jobs over one sweep of `--runs=`
 // runs (default 20,000: ~180 MB of heap each when loaded whole) and keeps them open (data/status
 // every 5 s, as an open page polls); then project B opens a small job (4 runs × 2,000 steps) and
 // reads every series. Project B's prober sends GET details every 20 ms throughout.
-// Two modes, same build: the default budget (half the heap), and a budget so large it never
+// Two modes, same build: the default budget (a quarter of the heap limit), and a budget so large it never
 // refuses (VIZJOBS_VIEWER_MEMORY_MB=1000000, i.e. as before the budget existed). Per mode: whether
 // the server survived, its peak RSS, B's latency, whether B's series came back whole, and what A got.
 import { spawnSync } from 'node:child_process';
@@ -23,8 +23,8 @@ const { startServeProcess, callWithToken } = (await import(dist('testing/serve-p
 
 const arg = (name: string, def: number): number => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def);
 const RUNS = arg('runs', 20_000);
-const HEAP_MB = arg('heap', 384);
-// The server's default budget is half its V8 heap limit, which is a little more than --max-old-space-size.
+const HEAP_MB = arg('heap', 512);
+// The server's default budget is a quarter of its V8 heap limit, which is a little more than --max-old-space-size.
 const heapLimitMb =
   Number(spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '-p', 'require("v8").getHeapStatistics().heap_size_limit'], { encoding: 'utf8' }).stdout) / 2 ** 20;
 const B_RUNS = 4;
@@ -141,7 +141,7 @@ async function scenario(mode: string, env: Record<string, string>): Promise<Row>
 
 mkdirSync(join(obsRoot, 'bkt', 'none'), { recursive: true });
 const rows = [
-  await scenario(`budget (default: ${Math.floor(heapLimitMb / 2)} MB, half of the heap limit)`, {}),
+  await scenario(`budget (default: ${Math.floor(heapLimitMb / 4)} MB, a quarter of the heap limit)`, {}),
   await scenario('no budget (VIZJOBS_VIEWER_MEMORY_MB=1000000)', { VIZJOBS_VIEWER_MEMORY_MB: '1000000' }),
 ];
 console.log(

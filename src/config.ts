@@ -27,7 +27,7 @@ export interface Config {
   viewerIdleMs: number;
   /**
    * What the loaded logs of all viewed jobs may take together, MB (the engine's estimate); one job
-   * at most half of it (viewer/memory-budget.ts). 0 (the default): half of V8's heap limit.
+   * at most half of it (viewer/memory-budget.ts). 0 (the default): a quarter of V8's heap limit.
    */
   viewerMemoryMb: number;
   /**

@@ -108,6 +108,12 @@ function tokenHooks(token: string): AccessHooks {
   return { onRequest };
 }
 
+/** VIZJOBS_VIEWER_MEMORY_MB, as the service reads it (0 when unset or not a positive integer). */
+function viewerMemoryMbFromEnv(): number {
+  const n = Number(process.env.VIZJOBS_VIEWER_MEMORY_MB);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
 /** Opens the parts; a single unnamed one is served as it is (run names exactly as TensorBoard's --logdir). */
 async function openParts(entries: LogdirSpecEntry[], s3: S3Env): Promise<(options?: OpenLogdirOptions) => Logdir> {
   const located = await Promise.all(entries.map(async (e) => ({ name: e.name, location: await locate(e.path, s3) })));
@@ -133,7 +139,7 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
     locate: () => open().location,
     openLogdir: (_location, options) => open(options),
     // One job: it may take the whole budget, which is what the service's default would be.
-    memory: { limitBytes: defaultViewerMemoryMb() * 2 ** 20, jobShare: 1 },
+    memory: { limitBytes: (viewerMemoryMbFromEnv() || defaultViewerMemoryMb()) * 2 ** 20, jobShare: 1 },
   });
   await runtime.start({ jobId: JOB_ID, projectId: 'local', jobType: 'tensorboard', trainUrl: described });
 
