@@ -65,6 +65,21 @@ describe('viewer loading policy', () => {
     assert.equal(storage.calls.read, ahead, 'no read started after the stop');
   });
 
+  it('a request waiting for a first load that is dropped meanwhile (idle sweep, memory budget) gets the data, not "not running"', async () => {
+    const { t, storage } = await started({ idleMs: 1_000 });
+    let release = (): void => undefined;
+    storage.hold = { until: new Promise<void>((r) => (release = r)), held: () => true };
+    const answer = lossTrainLength(t); // waits for the whole first load
+    while (!t.runtime.status(1)?.progress?.listed) await sleep(5);
+    // The load outlives the idle time (a slow object store): the sweep drops it mid-load.
+    t.clock.now += 5_000;
+    t.runtime.sweep();
+    assert.deepEqual(t.runtime.loadedJobIds(), []);
+    storage.hold = undefined;
+    release();
+    assert.equal(await answer, 2000);
+  });
+
   it('start lists the storage once, reads nothing, and nothing touches storage while nobody views', async () => {
     const { t, storage } = await started({ reloadIntervalMs: 10 });
     assert.deepEqual(storage.calls, { list: 1, stat: 0, read: 0 });

@@ -246,11 +246,16 @@ export class ViewerRuntime implements JobRuntime {
     const s = this.jobs.get(jobId);
     if (!s) return undefined;
     this.touch(s);
-    if (!s.loaded) {
+    // Dropped while this request waited for the load (the idle sweep, or the memory budget making
+    // room): the job is still served, so it is loaded again rather than answered "not running".
+    for (let attempt = 0; !s.loaded; attempt++) {
       // Without good data a failed load answers its failure; views retry it once per interval.
       if (!s.failure || this.now() - s.lastReloadStart >= this.reloadIntervalMs) await this.reload(s);
       if (s.failure) throw s.failure;
-      if (!s.logdir) return undefined;
+      if (!s.logdir) {
+        if (attempt < 2 && this.jobs.get(jobId) === s) continue;
+        return undefined;
+      }
       s.loaded = true;
     }
     const logdir = s.logdir;
