@@ -88,6 +88,22 @@ export class ServiceMetrics {
     runtimeGauge('vizjobs_viewers_loaded', 'Jobs whose data is loaded in this replica', (g) => g.loaded);
     runtimeGauge('vizjobs_points_held', 'Samples (points) held in memory across loaded jobs', (g) => g.samples);
     runtimeGauge('vizjobs_series_memory_bytes', 'Estimated memory of the loaded series, bytes', (g) => g.memoryBytes);
+    runtimeGauge('vizjobs_viewer_memory_budget_bytes', 'What loaded jobs may hold together (VIZJOBS_VIEWER_MEMORY_MB), bytes; 0: unlimited', (g) => g.memoryBudgetBytes ?? 0);
+    for (const [name, help, pick] of [
+      ['vizjobs_viewer_memory_refusals_total', 'Reads refused by the memory budget: a load stopped (a limit problem in its job), or a reload of such a job that read nothing', (g: RuntimeGauges) => g.memoryRefusals ?? 0],
+      ['vizjobs_viewer_memory_evictions_total', "Jobs' loaded data dropped to make room in the memory budget", (g: RuntimeGauges) => g.memoryEvictions ?? 0],
+    ] as const) {
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const g = self.sources?.runtime.gauges?.();
+          this.reset();
+          this.inc(g ? pick(g) : 0);
+        },
+      });
+    }
     new Counter({
       name: 'vizjobs_reconcile_passes_total',
       help: 'Reconcile passes of this replica by outcome (failed: the store did not answer, or a step threw)',

@@ -35,6 +35,8 @@ test('healthz and readyz answer without a token; metrics need the admin token an
       /^vizjobs_http_request_duration_seconds_count\{method="POST",route="\/v1\/:project_id\/visualization-jobs",status_code="200"\} 1$/m,
       /^vizjobs_viewers_serving \d+$/m,
       /^vizjobs_points_held \d+$/m,
+      /^vizjobs_viewer_memory_budget_bytes \d+$/m,
+      /^vizjobs_viewer_memory_refusals_total 0$/m,
       /^vizjobs_storage_requests_total/m,
       /^vizjobs_reconcile_passes_total\{outcome="ok"\} [1-9]\d*$/m,
       /^nodejs_eventloop_lag_seconds \d/m,

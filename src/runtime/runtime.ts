@@ -103,4 +103,9 @@ export interface RuntimeGauges {
   samples: number;
   /** Estimate of the memory those series hold, bytes. */
   memoryBytes: number;
+  /** What loaded jobs may hold together (VIZJOBS_VIEWER_MEMORY_MB), bytes; absent when unlimited. */
+  memoryBudgetBytes?: number;
+  /** Times a load was stopped at the budget, and jobs' data dropped to make room, since start. */
+  memoryRefusals?: number;
+  memoryEvictions?: number;
 }

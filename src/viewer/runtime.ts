@@ -229,7 +229,8 @@ export class ViewerRuntime implements JobRuntime {
       samples += st.samples;
       memoryBytes += st.memoryBytes;
     }
-    return { serving: this.jobs.size, loaded, samples, memoryBytes };
+    const b = this.memoryBudget;
+    return { serving: this.jobs.size, loaded, samples, memoryBytes, memoryBudgetBytes: b?.limitBytes, memoryRefusals: b?.refusals, memoryEvictions: b?.evictions };
   }
 
   /** Jobs whose data is in memory now. */
