@@ -2,7 +2,8 @@
 // list, reads, and the Logdir that ties the stages together. Invariant: each reload makes exactly
 // one storage.list(prefix) call and then reads only byte ranges not yet read (never a stat: on S3
 // every call is a request); files of a run are read in name order; a file whose object was replaced
-// by a shorter one resets its run. Concurrent reload() calls join the one in flight. Only this
+// by a shorter one resets its run; with a MemoryAccount, reading stops (to go on later from there)
+// where the account refuses more. Concurrent reload() calls join the one in flight. Only this
 // module and the event decoder mutate run state; queries go through view.ts. Dropping the Logdir
 // drops everything.
 import { fileProblem, StorageError } from '../storage/errors.js';
@@ -175,11 +176,14 @@ class LogdirImpl extends LogdirReader implements Logdir {
     const delta = c.memoryBytes - run.memoryCharged;
     run.memoryCharged = c.memoryBytes;
     if (account.grow(delta)) return true;
-    if (!this.memoryRefused) {
-      this.memoryRefused = true;
-      run.addProblem({ file: file.key, offset: file.reader.offset, kind: 'limit', message: account.refusal });
-    }
+    this.refuse(account, run, file);
     return false;
+  }
+
+  /** Reading stops here; the problem is reported once, where it first stopped. */
+  private refuse(account: MemoryAccount, run: RunState, file: FileState): void {
+    if (!this.memoryRefused) run.addProblem({ file: file.key, offset: file.reader.offset, kind: 'limit', message: account.refusal });
+    this.memoryRefused = true;
   }
 
   reload(): Promise<ReloadStats> {
@@ -279,7 +283,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
       const room = this.memory.grow(newRuns * LISTED_RUN_BYTES);
       if (room) this.memoryRefused = false;
       else {
-        if (!this.memoryRefused && work.length > 0) work[0].run.addProblem({ file: work[0].file.key, offset: work[0].file.reader.offset, kind: 'limit', message: this.memory.refusal });
+        if (work.length > 0) this.refuse(this.memory, work[0].run, work[0].file);
         this.memoryRefused = true;
         work.length = 0;
       }
