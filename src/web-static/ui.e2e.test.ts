@@ -438,8 +438,13 @@ test('a job whose logs do not exist yet says "no data yet", then shows them as t
   bad.writeUInt32LE(0xdeadbeef, 8);
   bad.write('hello', 12);
   writeFileSync(join(tmp, 'obs', 'demo', 'later', 'run1', 'events.out.tfevents.1999999999.host.1.9'), bad);
-  await page.click('a[data-tab="problems"]');
+  // Said beside the status, which stays in view when the tab bar scrolls, and a link to the tab.
+  await page.waitForSelector('#problems-link:not([hidden])', { timeout: 40_000 });
+  assert.equal((await page.textContent('#problems-link'))?.trim(), '1 problem');
+  await page.click('#problems-link');
   await page.waitForSelector('#problems tbody tr', { timeout: 40_000 });
+  assert.equal(await page.isHidden('#problems-link'), true, 'not repeated on the Problems tab itself');
+  assert.equal(await page.getAttribute('a[data-tab="problems"]', 'aria-selected'), 'true');
   const problem = await page.textContent('#problems tbody tr') ?? '';
   assert.match(problem, /run1/);
   assert.match(problem, /1999999999/);

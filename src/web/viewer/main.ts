@@ -86,6 +86,11 @@ const debug: Debug = {
 const locationEl = h('span', { class: 'mono muted data-location', id: 'data-location' });
 const statusEl = h('span', { class: 'live', id: 'live' }, h('span', { class: 'spinner' }), ' loading…');
 const tabBar = h('nav', { class: 'tabs', role: 'tablist', 'aria-label': 'Dashboards' });
+// Beside the status, always in view: on a narrow window the tab bar scrolls and its last tab,
+// Problems, is past the edge, while a load stopped at the memory budget says so only there.
+const problemsLink = h('a', { class: 'problems-link', id: 'problems-link', hidden: '' });
+/** The job's problems by data/status, asked at every poll (the Problems tab's own list only when it is open). */
+let problemCount = 0;
 const sidebar = h('aside', { class: 'sidebar' });
 const content = h('section', { class: 'content', role: 'tabpanel' });
 const tagFilter = h('input', { type: 'search', id: 'tag-filter', placeholder: 'Filter tags (regex)…', value: state.settings.tagFilter });
@@ -100,7 +105,7 @@ function frame(): void {
   clear(app);
   const title = job ? h('span', { class: 'job-title' }, h('span', { class: 'muted' }, `${job.projectId} / `), `job ${job.jobId}`) : '';
   app.append(
-    h('div', { class: 'topbar' }, brand(), h('div', { class: 'job-head' }, title, locationEl), tabBar, h('div', { class: 'spacer' }), statusEl, themeSwitch(), job ? h('a', { href: appRoot(location.pathname), class: 'muted' }, 'Console') : ''),
+    h('div', { class: 'topbar' }, brand(), h('div', { class: 'job-head' }, title, locationEl), tabBar, h('div', { class: 'spacer' }), problemsLink, statusEl, themeSwitch(), job ? h('a', { href: appRoot(location.pathname), class: 'muted' }, 'Console') : ''),
     h('div', { class: 'layout' }, sidebar, mainEl),
   );
   // No debounce: a frame coalesces keystrokes (state changes are drawn once per frame).
@@ -141,8 +146,22 @@ function renderTabs(): void {
     const a = h('a', { href: formatHash(id, state.toParams()), class: `tab${id === active ? ' active' : ''}${n === 0 ? ' empty-tab' : ''}`, 'data-tab': id, role: 'tab', 'aria-selected': id === active ? 'true' : 'false' }, tabLabel(id, label),
       n ? h('span', { class: id === 'problems' ? 'badge bad' : 'badge' }, String(n)) : null);
     tabBar.append(a);
+    if (id === 'problems') {
+      const p = Math.max(problemCount, n ?? 0);
+      problemsLink.toggleAttribute('hidden', !p || id === active);
+      problemsLink.setAttribute('href', formatHash(id, state.toParams()));
+      problemsLink.textContent = p ? `${p.toLocaleString()} problem${p === 1 ? '' : 's'}` : '';
+    }
+  }
+  // A tab opened from elsewhere (the problems link, a shared URL) is scrolled into the bar's view;
+  // only when it changes, so a bar the user scrolled stays where they left it between polls.
+  if (active !== tabInView) {
+    tabInView = active;
+    tabBar.querySelector('.tab.active')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }
 }
+
+let tabInView = '';
 
 let unsubscribeSidebar: (() => void) | undefined;
 
@@ -236,6 +255,8 @@ async function poll(): Promise<void> {
     // Asked beside the environment on the first poll (one round trip less before the charts).
     const runsAnswer = data.json<string[]>('runs');
     runsAnswer.catch(() => undefined); // handled where it is awaited below
+    // A few bytes whatever the job: how many problems it has, for the link beside the status.
+    const statusAnswer = data.json<Record<string, unknown>>('status').catch(() => undefined);
     if (firstLoad) {
       void watchStatus();
       // Awaited: the job's type chooses how tabs and series are named (names.ts).
@@ -266,6 +287,7 @@ async function poll(): Promise<void> {
     debug.ready = true;
     debug.refreshes++;
     debug.error = undefined;
+    problemCount = num((await statusAnswer)?.problems) ?? problemCount;
     renderTabs();
     statusEl.classList.remove('bad');
     setLive(`Live · ${new Date().toLocaleTimeString()}`);
