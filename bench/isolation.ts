@@ -50,7 +50,7 @@ const hparamsUrl = once('hparams', (dir) => {
 // ---------------------------------------------------------------------------------------------
 // The server, in its own process.
 
-const { startServeProcess, callWithToken } = (await import(dist('testing/serve-process.js'))) as typeof import('../src/testing/serve-process.js');
+const { startServeProcess, callWithToken, runningJob: runningJobOf } = (await import(dist('testing/serve-process.js'))) as typeof import('../src/testing/serve-process.js');
 type TokenCallAnswer = import('../src/testing/serve-process.js').TokenCallAnswer;
 type Server = Awaited<ReturnType<typeof startServeProcess>>;
 
@@ -70,17 +70,7 @@ function call(base: string, method: string, path: string, body?: unknown, token 
 
 const JOBS_A = '/v1/proj-a/visualization-jobs';
 
-async function runningJob(base: string, trainUrl: string, name: string): Promise<string> {
-  const c = await call(base, 'POST', JOBS_A, { job_name: name.slice(0, 20), train_url: trainUrl });
-  const id = String(c.json?.job_id);
-  for (let i = 0; i < 600; i++) {
-    const d = await call(base, 'GET', `${JOBS_A}/${id}`);
-    if (d.json?.status === 8) break;
-    if (d.json?.status === 11) throw new Error(`job over ${trainUrl} failed: ${String(d.json.failure_reason)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return `/visualization/proj-a/${id}/data/`;
-}
+const runningJob = (base: string, trainUrl: string, name: string): Promise<string> => runningJobOf(base, 'proj-a', TOKEN_A, trainUrl, name.slice(0, 20));
 
 async function inParallel<T>(items: T[], width: number, fn: (t: T) => Promise<unknown>): Promise<void> {
   let next = 0;

@@ -19,7 +19,7 @@ import { corpusOnce, writeSweep } from './sweep-corpus.js';
 const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
 const dist = (p: string): string => join(repo, 'dist', p);
 const { SummaryWriter } = (await import(dist('writer/index.js'))) as typeof import('../src/writer/index.js');
-const { startServeProcess, callWithToken } = (await import(dist('testing/serve-process.js'))) as typeof import('../src/testing/serve-process.js');
+const { startServeProcess, callWithToken, runningJob } = (await import(dist('testing/serve-process.js'))) as typeof import('../src/testing/serve-process.js');
 
 const arg = (name: string, def: number): number => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def);
 const RUNS = arg('runs', 20_000);
@@ -49,18 +49,6 @@ const smallUrl = once('small', (dir) => {
 type Server = Awaited<ReturnType<typeof startServeProcess>>;
 const call = (base: string, method: string, path: string, token: string, body?: unknown): ReturnType<typeof callWithToken> =>
   callWithToken(base, method, path, token, body, 120_000);
-
-async function runningJob(base: string, project: string, token: string, trainUrl: string, name: string): Promise<string> {
-  const jobs = `/v1/${project}/visualization-jobs`;
-  const c = await call(base, 'POST', jobs, token, { job_name: name, train_url: trainUrl });
-  const id = String(c.json?.job_id);
-  for (let i = 0; i < 600; i++) {
-    const d = await call(base, 'GET', `${jobs}/${id}`, token);
-    if (d.json?.status === 8) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return `/visualization/${project}/${id}/data/`;
-}
 
 interface Row {
   mode: string;

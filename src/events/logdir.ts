@@ -176,13 +176,13 @@ class LogdirImpl extends LogdirReader implements Logdir {
     const delta = c.memoryBytes - run.memoryCharged;
     run.memoryCharged = c.memoryBytes;
     if (account.grow(delta)) return true;
-    this.refuse(account, run, file);
+    this.refuse(account, { run, file });
     return false;
   }
 
-  /** Reading stops here; the problem is reported once, where it first stopped. */
-  private refuse(account: MemoryAccount, run: RunState, file: FileState): void {
-    if (!this.memoryRefused) run.addProblem({ file: file.key, offset: file.reader.offset, kind: 'limit', message: account.refusal });
+  /** Reading stops here (at a file, when there is one to read); the problem is reported once, where it first stopped. */
+  private refuse(account: MemoryAccount, at: { run: RunState; file: FileState } | undefined): void {
+    if (!this.memoryRefused && at) at.run.addProblem({ file: at.file.key, offset: at.file.reader.offset, kind: 'limit', message: account.refusal });
     this.memoryRefused = true;
   }
 
@@ -283,8 +283,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
       const room = this.memory.grow(newRuns * LISTED_RUN_BYTES);
       if (room) this.memoryRefused = false;
       else {
-        if (work.length > 0) this.refuse(this.memory, work[0].run, work[0].file);
-        this.memoryRefused = true;
+        this.refuse(this.memory, work[0]);
         work.length = 0;
       }
     }

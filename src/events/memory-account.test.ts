@@ -13,6 +13,16 @@ import type { LogLocation } from '../storage/storage.js';
 const localLocation = (root: string): LogLocation => ({ storage: new LocalStorage(root), prefix: '' });
 import { SummaryWriter } from '../writer/index.js';
 
+/** Runs `fn` in a fresh directory, removed after. */
+async function inTempDir(fn: (root: string) => Promise<void>): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'vizjobs-mem-'));
+  try {
+    await fn(root);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 function writeRuns(root: string, runs: number, points: number): void {
   for (let r = 0; r < runs; r++) {
     const w = new SummaryWriter(join(root, `run${r}`), { now: () => 1.7e9 + r });
@@ -44,9 +54,8 @@ function samples(logdir: ReturnType<typeof openLogdir>): number {
 }
 
 describe('memory account', () => {
-  it('reports what the runs take, and the total matches stats().memoryBytes', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'vizjobs-mem-'));
-    try {
+  it('reports what the runs take, and the total matches stats().memoryBytes', () =>
+    inTempDir(async (root) => {
       writeRuns(root, 3, 5_000);
       const a = account(Infinity);
       const logdir = openLogdir(localLocation(root), { memory: a });
@@ -54,14 +63,10 @@ describe('memory account', () => {
       assert.equal(samples(logdir), 15_000);
       assert.ok(a.used > 3 * 5_000 * 9, `reported ${a.used} bytes`);
       assert.equal(a.used, logdir.stats().memoryBytes);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('a refused load stops, keeps what it read, says where, and reads on once there is room', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'vizjobs-mem-'));
-    try {
+  it('a refused load stops, keeps what it read, says where, and reads on once there is room', () =>
+    inTempDir(async (root) => {
       writeRuns(root, 4, 5_000);
       // What one run takes, measured without a limit.
       const probe = account(Infinity);
@@ -90,14 +95,10 @@ describe('memory account', () => {
       assert.equal(samples(logdir), 20_000);
       assert.equal(first.bytesRead + rest.bytesRead, whole.stats().bytesRead, 'nothing read twice');
       assert.equal(logdir.runNames().flatMap((r) => logdir.run(r)?.problems ?? []).length, 1, 'the problem is not repeated');
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('a single file is not read whole before the account is asked', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'vizjobs-mem-'));
-    try {
+  it('a single file is not read whole before the account is asked', () =>
+    inTempDir(async (root) => {
       writeRuns(root, 1, 400_000); // ~20 MB of records in one file
       const dir = join(root, 'run0');
       const size = statSync(join(dir, readdirSync(dir)[0])).size;
@@ -110,14 +111,10 @@ describe('memory account', () => {
       assert.equal(p?.kind, 'limit');
       assert.ok(p.offset > 0 && p.offset < size, `stopped at ${p.offset}`);
       assert.equal(samples(logdir) > 0, true, 'what was read is served');
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('the runs a listing finds count before any is read: a listing over the budget reads nothing', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'vizjobs-mem-'));
-    try {
+  it('the runs a listing finds count before any is read: a listing over the budget reads nothing', () =>
+    inTempDir(async (root) => {
       writeRuns(root, 30, 10);
       const a = account(1_000); // less than the runs' state alone
       const logdir = openLogdir(localLocation(root), { memory: a });
@@ -130,8 +127,5 @@ describe('memory account', () => {
       a.limit = Infinity;
       await logdir.reload();
       assert.equal(samples(logdir), 300);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+    }));
 });

@@ -95,3 +95,21 @@ export async function callWithToken(base: string, method: string, path: string, 
   }
   return { status: r.status, type: r.headers.get('content-type') ?? '', bytes: buf.length, json };
 }
+
+/**
+ * POSTs a visualization job of `project` over `trainUrl` and polls it (every 20 ms, as a console
+ * would, at most `timeoutMs`) until it is RUNNING; answers its viewer's data prefix,
+ * `/visualization/<project>/<id>/data/`. A job that fails throws with its failure_reason.
+ */
+export async function runningJob(base: string, project: string, token: string, trainUrl: string, name: string, timeoutMs = 12_000): Promise<string> {
+  const jobs = `/v1/${project}/visualization-jobs`;
+  const c = await callWithToken(base, 'POST', jobs, token, { job_name: name, train_url: trainUrl }, 120_000);
+  const id = String(c.json?.job_id);
+  for (const end = performance.now() + timeoutMs; performance.now() < end; ) {
+    const d = await callWithToken(base, 'GET', `${jobs}/${id}`, token, undefined, 120_000);
+    if (d.json?.status === 8) break;
+    if (d.json?.status === 11) throw new Error(`job over ${trainUrl} failed: ${String(d.json.failure_reason)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return `/visualization/${project}/${id}/data/`;
+}

@@ -14,7 +14,7 @@ import { installErrorHandling } from '../api/http-errors.js';
 import { openLogdir, type Logdir, type OpenLogdirOptions } from '../events/index.js';
 import { JobRuntimeError } from '../runtime/runtime.js';
 import { registerDataApi } from '../viewer/data-api.js';
-import { defaultViewerMemoryMb } from '../viewer/memory-budget.js';
+import { viewerMemoryBytes } from '../viewer/memory-budget.js';
 import { ViewerRuntime, type LoadedJob } from '../viewer/runtime.js';
 import { CompositeLogdir } from './composite.js';
 import { locate, s3EnvFromProcess, type LogdirSpecEntry, type S3Env } from './locate.js';
@@ -139,7 +139,7 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
     locate: () => open().location,
     openLogdir: (_location, options) => open(options),
     // One job: it may take the whole budget, which is what the service's default would be.
-    memory: { limitBytes: (viewerMemoryMbFromEnv() || defaultViewerMemoryMb()) * 2 ** 20, jobShare: 1 },
+    memory: { limitBytes: viewerMemoryBytes(viewerMemoryMbFromEnv()), jobShare: 1 },
   });
   await runtime.start({ jobId: JOB_ID, projectId: 'local', jobType: 'tensorboard', trainUrl: described });
 

@@ -33,6 +33,11 @@ export function defaultViewerMemoryMb(heapLimitBytes = getHeapStatistics().heap_
   return Math.max(32, Math.floor(heapLimitBytes / 4 / 2 ** 20));
 }
 
+/** The budget in bytes for VIZJOBS_VIEWER_MEMORY_MB's value (0: the default). */
+export function viewerMemoryBytes(mb: number): number {
+  return (mb || defaultViewerMemoryMb()) * 2 ** 20;
+}
+
 /** What the budget needs of a served job. */
 export interface BudgetHolder {
   /** What its Logdir has reported, bytes (0 without one). */

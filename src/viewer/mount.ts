@@ -14,7 +14,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { configuredAuth } from '../api/auth.js';
 import { AuthFailureLimiter } from '../api/auth-limit.js';
 import type { Config } from '../config.js';
-import { SERVICE_JOB_SHARE, defaultViewerMemoryMb } from './memory-budget.js';
+import { SERVICE_JOB_SHARE, viewerMemoryBytes } from './memory-budget.js';
 import { resolveTrainUrl } from '../storage/resolve.js';
 import { meteredStorage, type StorageMeter } from '../storage/metered.js';
 import type { ServingRequests } from '../jobs/reconciler.js';
@@ -100,7 +100,7 @@ export function createViewer(config: Config, opts: CreateViewerOptions): Mounted
     locate,
     reloadIntervalMs: opts.reloadIntervalMs,
     now: opts.now,
-    memory: { limitBytes: (config.viewerMemoryMb || defaultViewerMemoryMb()) * 2 ** 20, jobShare: SERVICE_JOB_SHARE },
+    memory: { limitBytes: viewerMemoryBytes(config.viewerMemoryMb), jobShare: SERVICE_JOB_SHARE },
   });
   const secureCookie = config.publicUrl.startsWith('https:');
   const plugin: FastifyPluginAsync<ViewerPluginOptions> = async (app, ctx) => {

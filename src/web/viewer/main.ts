@@ -91,6 +91,8 @@ const tabBar = h('nav', { class: 'tabs', role: 'tablist', 'aria-label': 'Dashboa
 const problemsLink = h('a', { class: 'problems-link', id: 'problems-link', hidden: '' });
 /** The job's problems by data/status, asked at every poll (the Problems tab's own list only when it is open). */
 let problemCount = 0;
+/** The tab last scrolled into the tab bar's view (see renderTabs). */
+let tabInView = '';
 const sidebar = h('aside', { class: 'sidebar' });
 const content = h('section', { class: 'content', role: 'tabpanel' });
 const tagFilter = h('input', { type: 'search', id: 'tag-filter', placeholder: 'Filter tags (regex)…', value: state.settings.tagFilter });
@@ -160,8 +162,6 @@ function renderTabs(): void {
     tabBar.querySelector('.tab.active')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }
 }
-
-let tabInView = '';
 
 let unsubscribeSidebar: (() => void) | undefined;
 
@@ -255,8 +255,9 @@ async function poll(): Promise<void> {
     // Asked beside the environment on the first poll (one round trip less before the charts).
     const runsAnswer = data.json<string[]>('runs');
     runsAnswer.catch(() => undefined); // handled where it is awaited below
-    // A few bytes whatever the job: how many problems it has, for the link beside the status.
-    const statusAnswer = data.json<Record<string, unknown>>('status').catch(() => undefined);
+    // A few bytes whatever the job: how many problems it has, for the link beside the status
+    // (the first poll's watchStatus asks it already).
+    const statusAnswer = firstLoad ? undefined : data.json<Record<string, unknown>>('status').catch(() => undefined);
     if (firstLoad) {
       void watchStatus();
       // Awaited: the job's type chooses how tabs and series are named (names.ts).
@@ -287,7 +288,7 @@ async function poll(): Promise<void> {
     debug.ready = true;
     debug.refreshes++;
     debug.error = undefined;
-    problemCount = num((await statusAnswer)?.problems) ?? problemCount;
+    if (statusAnswer) problemCount = num((await statusAnswer)?.problems) ?? problemCount;
     renderTabs();
     statusEl.classList.remove('bad');
     setLive(`Live · ${new Date().toLocaleTimeString()}`);
@@ -368,6 +369,7 @@ async function watchStatus(): Promise<void> {
     } catch {
       return;
     }
+    problemCount = num(s.problems) ?? problemCount;
     if (s.state !== 'loading' && !(s.state === 'idle' && firstLoad)) {
       if (sawLoading) pollWhenIdle();
       return;
