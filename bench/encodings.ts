@@ -9,6 +9,10 @@
 // A control corpus, simple_value_padded, is simple_value with 11 more bytes in each value (metadata
 // holding a display name, which the decoder skips after a tag's first value): double_val's record
 // size through simple_value's decoder path, so the bench shows what the bytes alone cost.
+// The native floor (bench/encodings-floor.c, built with the machine's C compiler when it has one):
+// the same reading, CRCs, decoding and column layout in C, loaded cold right after each scalar
+// corpus, so the bench shows what each corpus's bytes cost without JavaScript, and how far the
+// engine is from that.
 // Flags: --rounds=N (default 7); --compare-scan (each scalar corpus also with frame-scan off).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -155,7 +159,36 @@ function probe(dir: string, scan = true): Probe {
   return JSON.parse(r.stdout) as Probe;
 }
 
+interface Floor {
+  ms: number;
+  records: number;
+  points: number;
+  faults: number;
+  crc: string;
+}
+
+/** Builds the native floor; undefined (and why, on stderr) where there is no C compiler. */
+function buildFloor(): string | undefined {
+  const out = join(tmpdir(), 'vizjobs-enc-floor');
+  const src = join(repo, 'bench', 'encodings-floor.c');
+  for (const flags of [['-O2', '-march=native'], ['-O2']]) {
+    const r = spawnSync('cc', [...flags, '-o', out, src], { encoding: 'utf8' });
+    if (r.status === 0) return out;
+    process.stderr.write(`cc ${flags.join(' ')}: ${r.error?.message ?? r.stderr}\n`);
+  }
+  return undefined;
+}
+
+function floor(bin: string, dir: string): Floor {
+  const r = spawnSync(bin, [dir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout) as Floor;
+}
+
 const all: Corpus[] = [...SCALARS, ...HISTOGRAMS, CONTROL];
+const floorBin = buildFloor();
+const FLOORED: Corpus[] = [...SCALARS, CONTROL];
+const floors = new Map<Corpus, Floor[]>(FLOORED.map((c) => [c, []]));
 const dirs = new Map(all.map((c) => [c, corpus(c)] as const));
 const results = new Map<Corpus, Probe[]>(all.map((c) => [c, []]));
 // --compare-scan: each scalar corpus also loaded with frame-scan off, right after (or before) it.
@@ -172,6 +205,12 @@ for (let round = 0; round < ROUNDS; round++) {
     if (off && !(round % 2)) withoutScan.get(c)?.push(probe(dirs.get(c) as string, false));
   }
   process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
+}
+// The floor in rounds of its own: a 60 ms process run right after an engine's 250 ms one is
+// measured while the kernel still frees that one's memory, and moved by it.
+const FLOOR_ROUNDS = Math.max(ROUNDS, 41);
+for (let round = 0; floorBin !== undefined && round < FLOOR_ROUNDS; round++) {
+  for (const c of round % 2 ? [...FLOORED].reverse() : FLOORED) floors.get(c)?.push(floor(floorBin, dirs.get(c) as string));
 }
 const splits = new Map<ScalarEncoding, Split[]>(SCALARS.map((c) => [c, []]));
 const splitsOff = new Map<ScalarEncoding, Split[]>(SCALARS.map((c) => [c, []]));
@@ -218,6 +257,23 @@ console.log(
     `Control, the same rounds: ${CONTROL} is simple_value with 11 bytes of metadata in every value (double_val's record size, simple_value's decoder path):`,
     '',
     ...table(['simple_value', CONTROL, 'double_val'], 'points'),
+    '',
+    ...(floorBin === undefined
+      ? ['Native floor: not run (no C compiler).']
+      : [
+          `Native floor (bench/encodings-floor.c, CRC-32C by ${(floors.get('simple_value') as Floor[])[0].crc}): the engine's reading, CRCs, decoding and column layout in C, each corpus loaded cold ${FLOOR_ROUNDS} times, interleaved, after the engine's rounds:`,
+          '',
+          '| encoding | floor load median | floor, same round ÷ simple_value (median of rounds) | engine, same round ÷ simple_value (above) | engine median ÷ floor median | floor page faults |',
+          '|---|---|---|---|---|---|',
+          ...FLOORED.map((c) => {
+            const fs = floors.get(c) as Floor[];
+            const base = floors.get('simple_value') as Floor[];
+            const engine = results.get(c) as Probe[];
+            const engineBase = results.get('simple_value') as Probe[];
+            if (fs.some((f) => f.points !== engine[0].samples)) throw new Error(`floor decoded ${fs[0].points} points of ${c}, the engine ${engine[0].samples}`);
+            return `| ${c} | ${median(fs.map((f) => f.ms)).toFixed(1)} ms | ${median(fs.map((f, i) => f.ms / base[i].ms)).toFixed(2)} | ${median(engine.map((x, i) => x.loadMs / engineBase[i].loadMs)).toFixed(2)} | ${(median(engine.map((x) => x.loadMs)) / median(fs.map((f) => f.ms))).toFixed(1)} | ${median(fs.map((f) => f.faults)).toLocaleString('en')} |`;
+          }),
+        ]),
     '',
     'Steady state, files in memory, best of 6 passes in each of 3 fresh processes per encoding (CPU):',
     '',
