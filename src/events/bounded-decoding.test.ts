@@ -3,7 +3,7 @@
 // their bytes hold (no more), and each lie or cap hit is a problem of the run, never an exception.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -247,4 +247,31 @@ test('a record claiming more than it holds inside valid framing is one decode pr
   const body = new ProtoWriter().double(1, 1).finish();
   const { logdir } = await loadBytes(Buffer.concat([encodeRecord(body), hugeLengthRecord(3, 1_000_000, 4)]));
   assert.deepEqual(kinds(logdir), ['decode']);
+});
+
+test('a log directory listing over the cap is cut: the runs listed load, the cut is reported once, not the rest', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vizjobs-bounds-'));
+  try {
+    for (let r = 0; r < 30; r++) {
+      mkdirSync(join(dir, `run${String(r).padStart(2, '0')}`));
+      writeFileSync(join(dir, `run${String(r).padStart(2, '0')}`, FILE), tf1.scalar('loss', r, 1, 1.7e9));
+    }
+    await withLimits({ listedEntries: 20 }, async () => {
+      const logdir = openLogdir({ storage: new LocalStorage(dir), prefix: '' });
+      await logdir.reload();
+      await logdir.reload();
+      const runs = logdir.runs();
+      // 20 entries of a depth-first walk: about half run directories, half their files.
+      assert.ok(runs.length >= 9 && runs.length <= 10, `${runs.length} runs`);
+      for (const run of runs) assert.equal(logdir.scalars(run.name, 'loss')?.values.length, 1);
+      const cut = runs.flatMap((run) => run.problems).filter((p) => p.kind === 'limit');
+      assert.equal(cut.length, 1, 'reported once, over two reloads');
+      assert.match(cut[0].message, /listing .* stopped at 20 entries .*narrower directory/);
+    });
+    const whole = openLogdir({ storage: new LocalStorage(dir), prefix: '' });
+    await whole.reload();
+    assert.equal(whole.runs().length, 30);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

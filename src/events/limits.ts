@@ -39,6 +39,13 @@ export const LIMITS = {
    * 100,000 × 200 tensor written by PyTorch is ~400 MB of text, past what one request should read.
    */
   projectorFileBytes: 256 << 20,
+  /**
+   * Entries one reload's listing may hold: objects (~250 bytes of heap each while listed) and, on
+   * a local disk, directories. A job pointed at a bucket's root, or at millions of files, lists the
+   * first ones and reports the cut, instead of holding the process's memory and an S3 page loop
+   * for as long as the listing lasts. Ten times a 100,000-run sweep.
+   */
+  listedEntries: 1_000_000,
   /** Bytes of one data-API response body (JSON, CSV or pbtxt), checked before and while building it. */
   responseBytes: 64 << 20,
 };

@@ -16,6 +16,7 @@ import { RunState, newFileState, type FileState } from './run.js';
 import { TagNames } from './tag-table.js';
 import { Slices } from './slices.js';
 import { ReadQueue } from './read-queue.js';
+import { LIMITS } from './limits.js';
 import type { SeriesItem } from './values.js';
 import { LogdirReader } from './view.js';
 
@@ -180,6 +181,24 @@ class LogdirImpl extends LogdirReader implements Logdir {
     return false;
   }
 
+  /** The listing stopped at LIMITS.listedEntries: said once, at the last run listed (a job with no run has nowhere to say it). */
+  private listingCutReported = false;
+
+  private reportCutListing(prefix: string): void {
+    if (this.listingCutReported) return;
+    let last: RunState | undefined;
+    for (const run of this.runStates.values()) last = run;
+    if (!last) return;
+    this.listingCutReported = true;
+    const file = [...last.files.keys()].pop() ?? '';
+    last.addProblem({
+      file,
+      offset: 0,
+      kind: 'limit',
+      message: `the listing of ${prefix || 'the log directory'} stopped at ${LIMITS.listedEntries.toLocaleString('en')} entries (the cap of one job's listing): later files and runs are not read; point the job at a narrower directory`,
+    });
+  }
+
   /** Reading stops here (at a file, when there is one to read); the problem is reported once, where it first stopped. */
   private refuse(account: MemoryAccount, at: { run: RunState; file: FileState } | undefined): void {
     if (!this.memoryRefused && at) at.run.addProblem({ file: at.file.key, offset: at.file.reader.offset, kind: 'limit', message: account.refusal });
@@ -233,7 +252,8 @@ class LogdirImpl extends LogdirReader implements Logdir {
     // A listing of 10,000 runs is ~50 ms of bookkeeping (and a local walk 20,000 calls): done in
     // slices, like every read below.
     const slices = new Slices();
-    const listing = await storage.list(prefix, { pause: () => slices.pause() });
+    let cut = false;
+    const listing = await storage.list(prefix, { pause: () => slices.pause(), maxEntries: LIMITS.listedEntries, truncated: () => (cut = true) });
     const work: WorkItem[] = [];
     let files = 0;
     const touchedRuns = new Set<RunState>();
@@ -263,6 +283,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
       }
       touchedRuns.add(run);
     }
+    if (cut) this.reportCutListing(prefix);
     this.projectorFiles = projectorFiles;
     // Work list after resets, so a reset run has every file at offset 0.
     const sizes = new Map<string, ObjectInfo>();

@@ -168,3 +168,30 @@ test('the file checked is the file read: a directory swapped for a link out of t
     }
   }
 });
+
+test('a walk with maxEntries stops after that many entries (directories count), the same ones each time, and says it was cut', async () => {
+  const { root } = await tree();
+  for (let d = 0; d < 60; d++) {
+    await mkdir(join(root, 'wide', `d${d}`), { recursive: true });
+    await writeFile(join(root, 'wide', `d${d}`, 'events.out.tfevents.1.h'), `run ${d}`);
+  }
+  const s = new LocalStorage(root);
+  try {
+    for (const slow of [false, true]) {
+      localSyncState(slow);
+      let cuts = 0;
+      const first = await s.list('wide/', { maxEntries: 25, truncated: () => cuts++ });
+      // 25 entries. Synchronously the walk is depth first: about half directories, half their
+      // files. Through the thread pool it is breadth first: the directories may take them all.
+      assert.ok(first.length <= 13 && (slow || first.length >= 12), `${first.length} objects`);
+      assert.equal(cuts, 1);
+      assert.deepEqual(first.map((o) => o.key), [...first.map((o) => o.key)].sort());
+      if (!slow) assert.deepEqual(await s.list('wide/', { maxEntries: 25 }), first, 'an unchanged directory is cut at the same place');
+      let none = 0;
+      assert.equal((await s.list('wide/', { maxEntries: 121, truncated: () => none++ })).length, 60);
+      assert.equal(none, 0, 'a walk that fits is not cut');
+    }
+  } finally {
+    localSyncState(false);
+  }
+});

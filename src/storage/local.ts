@@ -206,6 +206,10 @@ export class LocalStorage implements ObjectStorage {
     if (!dir) return [];
     const { dirReal, dirKey, realRoot } = dir;
     const pause = options.pause;
+    const maxEntries = options.maxEntries ?? Infinity;
+    let entriesSeen = 0;
+    /** Counts an entry; false once past maxEntries (the walk then stops where it is). */
+    const admit = (): boolean => ++entriesSeen <= maxEntries;
     const out: ObjectInfo[] = [];
     const seen = new Set<string>();
     const fs = new FsGate(LIST_CONCURRENCY);
@@ -230,6 +234,7 @@ export class LocalStorage implements ObjectStorage {
       }
     };
     const entryOf = async (e: Dirent, real: string, keyBase: string): Promise<void> => {
+      if (!admit()) return;
       const key = keyBase ? `${keyBase}/${e.name}` : e.name;
       const wanted = (): boolean => prefix.startsWith(key + '/') || (key + '/').startsWith(prefix) || key.startsWith(prefix);
       let target = join(real, e.name);
@@ -286,6 +291,7 @@ export class LocalStorage implements ObjectStorage {
           for (const level of stack) await Promise.all(level.entries.slice(level.i).map((e) => entryOf(e, level.real, level.keyBase)));
           return;
         }
+        if (!admit()) return;
         const e = top.entries[top.i++];
         const key = top.keyBase ? `${top.keyBase}/${e.name}` : e.name;
         let target = join(top.real, e.name);
@@ -330,6 +336,7 @@ export class LocalStorage implements ObjectStorage {
     };
     await walk(dirReal, dirKey);
     out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    if (entriesSeen > maxEntries) options.truncated?.();
     return out;
   }
 

@@ -126,6 +126,30 @@ describe('S3Storage listing', () => {
     assert.ok(s.requestCounts().list <= 2 + 3 * 3, `${s.requestCounts().list} requests`);
   });
 
+  test('a listing with maxEntries stops there: the first objects in key order, page after page or in ranges, and says it was cut', async () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `capped/run${String(i % 8).padStart(2, '0')}/events.out.tfevents.${String(i).padStart(3, '0')}`).sort();
+    for (const k of keys) await put(k, 'x');
+    for (const listConcurrency of [1, 4]) {
+      const uncapped = storage({ maxKeys: 5, listConcurrency });
+      await uncapped.list('capped/');
+      for (const max of [3, 5, 17, 39]) {
+        const s = storage({ maxKeys: 5, listConcurrency });
+        let cuts = 0;
+        const listed = await s.list('capped/', { maxEntries: max, truncated: () => cuts++ });
+        assert.deepEqual(listed.map((o) => o.key), keys.slice(0, max), `${listConcurrency} ranges, max ${max}`);
+        assert.equal(cuts, 1);
+        // Page after page, no page past the one that reached max is asked for.
+        if (listConcurrency === 1) assert.equal(s.requestCounts().list, Math.ceil(max / 5));
+        // In ranges, those past the first 17 objects stop: fewer pages than the whole listing's.
+        if (max === 17) assert.ok(s.requestCounts().list < uncapped.requestCounts().list, `${s.requestCounts().list} of ${uncapped.requestCounts().list} requests`);
+      }
+      let cuts = 0;
+      const whole = await storage({ maxKeys: 5, listConcurrency }).list('capped/', { maxEntries: 40, truncated: () => cuts++ });
+      assert.deepEqual(whole.map((o) => o.key), keys);
+      assert.equal(cuts, 0, 'a listing that fits is not cut');
+    }
+  });
+
   test('a prefix with no objects lists as empty, and folder markers are skipped', async () => {
     await put('marker/run/', '');
     await put('marker/run/file', 'x');

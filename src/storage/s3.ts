@@ -17,7 +17,7 @@ import type { S3BucketSettings } from './s3-config.js';
 import { leanGetFor, type LeanGet } from './s3-get.js';
 import { ReadAhead, type ReadAheadOptions } from './s3-readahead.js';
 import { DEFAULT_RETRY, errorCode, errorStatus, withRetry, type RetryPolicy } from './s3-retry.js';
-import { StorageError, type ObjectInfo, type ObjectStorage } from './storage.js';
+import { StorageError, type ListOptions, type ObjectInfo, type ObjectStorage } from './storage.js';
 
 export interface S3RequestCounts {
   /** ListObjectsV2 requests (one per page). */
@@ -132,23 +132,37 @@ export class S3Storage implements ObjectStorage {
    * range starts), so a sweep's 10,000 runs in 100 folders take three round trips, not ten. Without
    * folders to split at (or with more than a page of them) the pages follow one another.
    */
-  async list(prefix: string): Promise<ObjectInfo[]> {
+  async list(prefix: string, options: ListOptions = {}): Promise<ObjectInfo[]> {
+    const max = options.maxEntries ?? Infinity;
+    /** Objects past what was listed may exist (a range stopped at max). */
+    let cut = false;
     const first = await this.listPage(prefix, {});
     const out = this.objectsOf(first);
     let token = first.IsTruncated ? first.NextContinuationToken : undefined;
     const after = first.Contents?.[first.Contents.length - 1]?.Key;
-    if (token && after !== undefined && this.listConcurrency > 1) {
+    if (token && after !== undefined && this.listConcurrency > 1 && out.length < max) {
       const ranges = await this.splitPoints(prefix, after, keysPerFolder(prefix, first));
       if (ranges) {
-        const parts = await Promise.all(ranges.map((r, i) => this.listRange(prefix, r, ranges[i + 1]?.start, i === 0)));
+        const held = ranges.map((_, i) => (i === 0 ? out.length : 0));
+        const bound: RangeBound = {
+          add: (i, n) => void (held[i] += n),
+          full: (i) => held.slice(0, i + 1).reduce((a, b) => a + b, 0) >= max,
+          stopped: false,
+        };
+        const parts = await Promise.all(ranges.map((r, i) => this.listRange(prefix, r, ranges[i + 1]?.start, i, bound)));
         for (const part of parts) for (const o of part) out.push(o);
         token = undefined;
+        cut = bound.stopped;
       }
     }
-    while (token) {
+    while (token && out.length < max) {
       const page = await this.listPage(prefix, { ContinuationToken: token });
       for (const o of this.objectsOf(page)) out.push(o);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    }
+    if (out.length > max || token || cut) {
+      out.length = Math.min(out.length, max);
+      options.truncated?.();
     }
     this.ahead?.noteListing(prefix, out);
     return out;
@@ -202,14 +216,22 @@ export class S3Storage implements ObjectStorage {
    * sorts before every key in it) and keeps the keys from the folder on; the first range starts
    * right after the first page's last key.
    */
-  private async listRange(prefix: string, range: ListRange, end: string | undefined, first: boolean): Promise<ObjectInfo[]> {
+  private async listRange(prefix: string, range: ListRange, end: string | undefined, index: number, bound: RangeBound): Promise<ObjectInfo[]> {
+    const first = index === 0;
     const out: ObjectInfo[] = [];
     const maxKeys = Math.min(this.maxKeys, Math.max(1, Math.ceil(range.expected * 1.25) + 1));
     let page = await this.listPage(prefix, { StartAfter: first ? range.start : range.start.slice(0, -1), MaxKeys: maxKeys });
     for (;;) {
-      for (const o of this.objectsOf(page, first ? undefined : range.start, end)) out.push(o);
+      const objects = this.objectsOf(page, first ? undefined : range.start, end);
+      for (const o of objects) out.push(o);
+      bound.add(index, objects.length);
       const last = page.Contents?.[page.Contents.length - 1]?.Key;
       if (!page.IsTruncated || !page.NextContinuationToken || (end !== undefined && last !== undefined && last >= end)) return out;
+      // The range's objects so far are still its first ones, so the ranges' together stay the first.
+      if (bound.full(index)) {
+        bound.stopped = true;
+        return out;
+      }
       page = await this.listPage(prefix, { ContinuationToken: page.NextContinuationToken });
     }
   }
@@ -329,6 +351,18 @@ export class S3Storage implements ObjectStorage {
     if (code === 'NoSuchKey') throw new StorageError('unavailable', `${this.description}/${key} does not exist`, { cause: err });
     throw err;
   }
+}
+
+/**
+ * What the ranges of one listing hold so far, when the listing has a maxEntries: a range stops
+ * once it and the ranges before it hold that many (their counts only grow, so nothing it would
+ * list next is among the first maxEntries).
+ */
+interface RangeBound {
+  add(range: number, objects: number): void;
+  full(range: number): boolean;
+  /** A range stopped before its end. */
+  stopped: boolean;
 }
 
 interface ListRange {

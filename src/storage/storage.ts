@@ -20,6 +20,15 @@ export interface ListOptions {
    * shares the event loop like every other big job.
    */
   pause?: () => Promise<void>;
+  /**
+   * At most this many entries: objects, and in a walk of directories the directories too (each
+   * costs a call). The listing stops there and calls `truncated`. What it returns is then the
+   * first objects in key order where the store lists in key order (S3), a stable subset of the
+   * walk otherwise. Without it, every object under the prefix.
+   */
+  maxEntries?: number;
+  /** Called once, when the listing stopped at maxEntries. */
+  truncated?: () => void;
 }
 
 export interface ObjectStorage {
