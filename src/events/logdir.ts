@@ -53,6 +53,8 @@ const MEMORY_CHECK_BYTES = 8 << 20;
  */
 const RUN_BYTES = 3_200;
 const LISTED_RUN_BYTES = 1_500;
+/** New runs of a listing reported to the memory account at once (a call per run would be 100,000 of them). */
+const LISTED_RUNS_BATCH = 1_024;
 
 /** Whether a storage key names an event file (TensorBoard: the basename contains "tfevents"). */
 export function isEventFile(key: string): boolean {
@@ -257,7 +259,12 @@ class LogdirImpl extends LogdirReader implements Logdir {
     const work: WorkItem[] = [];
     let files = 0;
     const touchedRuns = new Set<RunState>();
+    // New runs are reported to the account as they are listed, a batch at a time: a listing of a
+    // million runs is gigabytes of run states, which the account must be able to stop before they exist.
     let newRuns = 0;
+    let runsRefused = false;
+    /** Where a refusal with nothing to read is reported. */
+    let lastListed: { run: RunState; file: FileState } | undefined;
     const projectorFiles: ObjectInfo[] = [];
     for (const info of listing) {
       await slices.pause();
@@ -267,6 +274,12 @@ class LogdirImpl extends LogdirReader implements Logdir {
       const name = runNameOf(prefix, info.key);
       let run = this.runStates.get(name);
       if (!run) {
+        if (runsRefused) continue;
+        if (this.memory && newRuns === LISTED_RUNS_BATCH) {
+          runsRefused = !this.memory.grow(newRuns * LISTED_RUN_BYTES);
+          newRuns = 0;
+          if (runsRefused) continue;
+        }
         run = new RunState(name, this.tagNames);
         run.memoryCharged = LISTED_RUN_BYTES;
         this.runStates.set(name, run);
@@ -282,6 +295,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
         file.reader.dead = false; // a replaced object gets another chance
       }
       touchedRuns.add(run);
+      lastListed = { run, file };
     }
     if (cut) this.reportCutListing(prefix);
     this.projectorFiles = projectorFiles;
@@ -301,10 +315,10 @@ class LogdirImpl extends LogdirReader implements Logdir {
     // The runs just listed count from now (a sweep's 100,000 runs are memory before any is read);
     // refused before, reading goes on only if the account has room now (other jobs' data dropped).
     if (this.memory) {
-      const room = this.memory.grow(newRuns * LISTED_RUN_BYTES);
+      const room = this.memory.grow(newRuns * LISTED_RUN_BYTES) && !runsRefused;
       if (room) this.memoryRefused = false;
       else {
-        this.refuse(this.memory, work[0]);
+        this.refuse(this.memory, work[0] ?? lastListed);
         work.length = 0;
       }
     }

@@ -3,7 +3,7 @@
 // the account has room again.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLogdir, type MemoryAccount } from './index.js';
@@ -127,5 +127,23 @@ describe('memory account', () => {
       a.limit = Infinity;
       await logdir.reload();
       assert.equal(samples(logdir), 300);
+    }));
+
+  it('a listing of more runs than the account holds stops making run states where it refuses, and lists the rest once there is room', () =>
+    inTempDir(async (root) => {
+      for (let r = 0; r < 2_500; r++) {
+        mkdirSync(join(root, `run${r}`));
+        writeFileSync(join(root, `run${r}`, 'events.out.tfevents.1.host'), '');
+      }
+      const a = account(1_500 * 1_500); // about 1,500 listed runs
+      const logdir = openLogdir(localLocation(root), { memory: a });
+      await logdir.reload();
+      const listed = logdir.runNames().length;
+      assert.ok(listed >= 1_024 && listed < 2_500, `${listed} run states made`);
+      const problems = logdir.runNames().flatMap((n) => logdir.run(n)?.problems ?? []);
+      assert.deepEqual(problems.map((p) => p.kind), ['limit']);
+      a.limit = Infinity;
+      await logdir.reload();
+      assert.equal(logdir.runNames().length, 2_500);
     }));
 });
