@@ -22,7 +22,8 @@ if (!isRoot) {
 }
 
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-const run = (args) => spawnSync('apt-get', args, { stdio: 'inherit', env });
+// Another apt-get (a second test process, unattended upgrades) may hold apt's locks: wait for them.
+const run = (args) => spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=900', '-o', 'Acquire::Lock::Timeout=900', ...args], { stdio: 'inherit', env });
 console.log('chromium: not found, installing the Debian package (apt-get install -y chromium)…');
 let r = run(['install', '-y', '-qq', 'chromium']);
 if (r.status !== 0) {

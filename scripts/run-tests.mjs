@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every compiled test file (dist/**/*.test.js) with Node's built-in test runner.
 // Node 20's `--test` does not expand globs itself, so the files are listed here.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -24,6 +24,12 @@ if (only.length) files = files.filter((f) => only.some((o) => relative(root, f).
 if (files.length === 0) {
   console.error('no test files found under dist/ (did `npm run build` run?)');
   process.exit(1);
+}
+// Browser tests install Chromium when it is missing; two test files doing it at once fought over
+// apt's lock on a fresh machine, so it is done once here, before any runs.
+const chromium = process.env.VIZJOBS_CHROMIUM ?? '/usr/bin/chromium';
+if (!existsSync(chromium) && files.some((f) => readFileSync(f, 'utf8').includes('testing/browser.js'))) {
+  spawnSync(process.execPath, [join(root, 'scripts', 'ensure-chromium.mjs')], { stdio: 'inherit' });
 }
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
