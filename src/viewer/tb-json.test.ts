@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { SLICE_MS } from '../events/slices.js';
 import { scalarTriplesBuffer, scalarTriplesBufferAsync, tbStringify, TRIPLES_SLICE } from './tb-json.js';
 import { scalarCsv, scalarTriplesJson } from '../testing/tb-json-oracle.js';
 
@@ -31,6 +32,29 @@ describe('TensorBoard JSON encoding', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('asked in a turn already spent, writes nothing before the event loop has had its turn', async () => {
+    // A viewer's six series requests arrive in one turn; each used to write a whole slice first.
+    const n = TRIPLES_SLICE * 3;
+    let read = 0;
+    const values = new Proxy(Float64Array.from({ length: n }, (_, i) => i / 7), {
+      get(target, key) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) read++;
+        return Reflect.get(target, key) as unknown;
+      },
+    });
+    const s = { wallTimes: new Float64Array(n).fill(1.7e9), steps: Float64Array.from({ length: n }, (_, i) => i), values };
+    const t0 = performance.now();
+    while (performance.now() - t0 < SLICE_MS + 2); // this turn's budget, spent
+    const answers = [scalarTriplesBufferAsync(s), scalarTriplesBufferAsync(s)];
+    assert.equal(read, 0, 'nothing written in the spent turn');
+    let otherRequest = -1;
+    setImmediate(() => (otherRequest = read));
+    const [a, b] = await Promise.all(answers);
+    assert.ok(otherRequest < 2 * n, `another callback ran after ${otherRequest} of ${2 * n} values were written`);
+    assert.deepEqual(a, scalarTriplesBuffer(s));
+    assert.deepEqual(b, a);
   });
 
   it('writes the same bytes in event-loop slices as in one go', async () => {
