@@ -29,7 +29,7 @@ import {
   type RouteFn,
 } from './routing.js';
 import { Slices } from '../events/slices.js';
-import { ResponseTooLarge, scalarTriplesBuffer, scalarTriplesBufferAsync, tbNumber, tbStringify } from './tb-json.js';
+import { ResponseTooLarge, scalarTriplesBuffer, scalarTriplesBufferAsync, tbNumber, tbStringify, TRIPLES_SLICE } from './tb-json.js';
 import { markdownToSafeHtml, textTensorToHtml } from './text-html.js';
 
 /**
@@ -87,8 +87,12 @@ function describedTags(logdir: Logdir, kind: SeriesKind, withSamples = false): P
   });
 }
 
-/** Series longer than this are written in slices that may yield to the event loop (tb-json.ts). */
-const ASYNC_JSON_POINTS = 4_096;
+/**
+ * Series longer than one slice are written in slices that may yield to the event loop (tb-json.ts),
+ * the first one included: a viewer asks for several series in one turn, and most runs are a few
+ * thousand steps long.
+ */
+const ASYNC_JSON_POINTS = TRIPLES_SLICE;
 
 async function scalarBody(logdir: Logdir, run: string, tag: string, limit: number, b: ResponseBudget, format: 'json' | 'csv' = 'json'): Promise<Buffer> {
   const s = logdir.scalars(run, tag);
