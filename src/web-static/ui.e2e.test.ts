@@ -432,6 +432,26 @@ test('a job whose logs do not exist yet says "no data yet", then shows them as t
   assert.equal(s.points, 300);
   assert.equal(await page.locator('#no-data').count(), 0);
 
+  // The dashboards this job has no data for are in a menu after the tabs, as TensorBoard lists them.
+  await page.waitForSelector('a[data-inactive-tab="histograms"]', { state: 'attached', timeout: 20_000 });
+  assert.equal(await page.locator('a[data-tab="histograms"]').count(), 0, 'an empty dashboard is not a tab');
+  assert.equal(await page.locator('a[data-tab="scalars"]').count(), 1);
+  assert.equal(await page.locator('a[data-tab="problems"]').count(), 1, 'Problems stays a tab');
+  await page.click('#inactive-menu > summary');
+  assert.match(await page.textContent('#inactive-menu > summary') ?? '', /^Inactive \(\d+\)/);
+  await page.screenshot({ path: join(artifacts, 'viewer-inactive-menu.png') });
+  await page.click('a[data-inactive-tab="histograms"]');
+  await page.waitForSelector('a[data-tab="histograms"].active');
+  assert.equal(await page.getAttribute('#inactive-menu', 'open'), null, 'the menu closes');
+  await page.click('a[data-tab="scalars"]');
+  await page.waitForSelector('a[data-inactive-tab="histograms"]', { state: 'attached' });
+  // Training writes a histogram: the dashboard comes back to the bar by itself, with its count.
+  const histograms = new SummaryWriter(join(tmp, 'obs', 'demo', 'later', 'run2'));
+  histograms.addHistogram('weights', Array.from({ length: 50 }, (_, k) => Math.sin(k)), 0, 10);
+  histograms.close();
+  await page.waitForSelector('a[data-tab="histograms"] .badge', { timeout: 40_000 });
+  assert.equal(await page.locator('a[data-inactive-tab="histograms"]').count(), 0);
+
   // A damaged event file shows up in the run's Problems (a record whose length CRC is wrong).
   const bad = Buffer.alloc(8 + 4 + 5 + 4);
   bad.writeBigUInt64LE(5n, 0);

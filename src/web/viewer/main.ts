@@ -93,6 +93,11 @@ const problemsLink = h('a', { class: 'problems-link', id: 'problems-link', hidde
 let problemCount = 0;
 /** The tab last scrolled into the tab bar's view (see renderTabs). */
 let tabInView = '';
+// Dashboards the job has no data for, as TensorBoard lists them: in a menu after the tabs, so the
+// bar holds what there is to see (eleven tabs scrolled at 1,280 px). Beside the bar, not in it:
+// the bar scrolls, and would clip the open menu.
+const inactiveList = h('div', { class: 'menu inactive-list', role: 'menu' });
+const inactiveMenu = h('details', { class: 'inactive-menu', id: 'inactive-menu', 'data-menu': '', hidden: '' }, h('summary', { class: 'tab', title: 'Dashboards with no data in this job' }), inactiveList);
 const sidebar = h('aside', { class: 'sidebar' });
 const content = h('section', { class: 'content', role: 'tabpanel' });
 const tagFilter = h('input', { type: 'search', id: 'tag-filter', placeholder: 'Filter tags (regex)…', value: state.settings.tagFilter });
@@ -107,7 +112,7 @@ function frame(): void {
   clear(app);
   const title = job ? h('span', { class: 'job-title' }, h('span', { class: 'muted' }, `${job.projectId} / `), `job ${job.jobId}`) : '';
   app.append(
-    h('div', { class: 'topbar' }, brand(), h('div', { class: 'job-head' }, title, locationEl), tabBar, h('div', { class: 'spacer' }), problemsLink, statusEl, themeSwitch(), job ? h('a', { href: appRoot(location.pathname), class: 'muted' }, 'Console') : ''),
+    h('div', { class: 'topbar' }, brand(), h('div', { class: 'job-head' }, title, locationEl), tabBar, inactiveMenu, h('div', { class: 'spacer' }), problemsLink, statusEl, themeSwitch(), job ? h('a', { href: appRoot(location.pathname), class: 'muted' }, 'Console') : ''),
     h('div', { class: 'layout' }, sidebar, mainEl),
   );
   // No debounce: a frame coalesces keystrokes (state changes are drawn once per frame).
@@ -138,13 +143,20 @@ function syncUrl(): void {
 function updateTabLinks(): void {
   const params = state.toParams();
   for (const a of tabBar.querySelectorAll<HTMLAnchorElement>('a[data-tab]')) a.href = formatHash(a.dataset.tab ?? '', params);
+  for (const a of inactiveList.querySelectorAll<HTMLAnchorElement>('a[data-inactive-tab]')) a.href = formatHash(a.dataset.inactiveTab ?? '', params);
 }
 
 function renderTabs(): void {
   clear(tabBar);
+  clear(inactiveList);
   const active = currentTab();
   for (const [id, label, tab] of TABS) {
     const n = counted.has(id) ? tab.count() : undefined;
+    if (n === 0 && id !== active && id !== 'problems') {
+      // Known to be empty: listed in the menu (Problems stays a tab: its count is good news).
+      inactiveList.append(h('a', { href: formatHash(id, state.toParams()), class: 'menu-item', 'data-inactive-tab': id, role: 'menuitem' }, tabLabel(id, label)));
+      continue;
+    }
     const a = h('a', { href: formatHash(id, state.toParams()), class: `tab${id === active ? ' active' : ''}${n === 0 ? ' empty-tab' : ''}`, 'data-tab': id, role: 'tab', 'aria-selected': id === active ? 'true' : 'false' }, tabLabel(id, label),
       n ? h('span', { class: id === 'problems' ? 'badge bad' : 'badge' }, String(n)) : null);
     tabBar.append(a);
@@ -155,6 +167,9 @@ function renderTabs(): void {
       problemsLink.textContent = p ? `${p.toLocaleString()} problem${p === 1 ? '' : 's'}` : '';
     }
   }
+  const inactive = inactiveList.childElementCount;
+  inactiveMenu.toggleAttribute('hidden', inactive === 0);
+  (inactiveMenu.firstElementChild as HTMLElement).textContent = `Inactive (${inactive}) ▾`;
   // A tab opened from elsewhere (the problems link, a shared URL) is scrolled into the bar's view;
   // only when it changes, so a bar the user scrolled stays where they left it between polls.
   if (active !== tabInView) {
@@ -258,6 +273,9 @@ async function poll(): Promise<void> {
     // A few bytes whatever the job: how many problems it has, for the link beside the status
     // (the first poll's watchStatus asks it already).
     const statusAnswer = firstLoad ? undefined : data.json<Record<string, unknown>>('status').catch(() => undefined);
+    // A dashboard in the inactive menu comes back when its plugin gets data (training writes on).
+    const inactiveIds = TABS.filter(([k, , t]) => k !== 'problems' && counted.has(k) && t.count() === 0).map(([k]) => k);
+    const listingAnswer = inactiveIds.length ? data.json<Record<string, { enabled?: boolean }>>('plugins_listing').catch(() => undefined) : undefined;
     if (firstLoad) {
       void watchStatus();
       // Awaited: the job's type chooses how tabs and series are named (names.ts).
@@ -280,10 +298,20 @@ async function poll(): Promise<void> {
       hideNoData();
       await refreshTab(id, tab);
     }
-    if (firstLoad) {
-      firstLoad = false;
-      // Fill the other tabs' counts in the background, one at a time, without holding up polls.
-      if (runs.length > 0) void fillOtherTabs(id);
+    firstLoad = false;
+    // Fill the other tabs' counts in the background, one at a time, without holding up polls: once
+    // there are runs (a job that started empty counts them when its first run appears).
+    const listing = await listingAnswer;
+    let recount = !othersCounted && runs.length > 0;
+    for (const k of inactiveIds) {
+      if (listing?.[k]?.enabled) {
+        counted.delete(k);
+        recount = true;
+      }
+    }
+    if (recount) {
+      othersCounted = true;
+      void fillOtherTabs(id);
     }
     debug.ready = true;
     debug.refreshes++;
@@ -338,6 +366,9 @@ function refreshTab(id: string, tab: Tab): Promise<void> {
   inFlight.set(id, entry);
   return entry.done;
 }
+
+/** fillOtherTabs has run once the job had runs. */
+let othersCounted = false;
 
 async function fillOtherTabs(active: string): Promise<void> {
   for (const [k, , t] of TABS) {
@@ -511,7 +542,12 @@ function showTab(): void {
   else if (!firstLoad) void refreshTab(id, tab).then(renderTabs, handleError);
 }
 
+// A click anywhere else closes the menu of inactive dashboards, as a menu does.
+document.addEventListener('click', (ev) => {
+  if (inactiveMenu.open && !inactiveMenu.contains(ev.target as Node)) inactiveMenu.open = false;
+});
 window.addEventListener('hashchange', () => {
+  inactiveMenu.open = false;
   // Back/forward or an edited address: its settings win over what the page holds.
   const { params } = parseHash(location.hash);
   if (params.toString() !== state.toParams().toString()) {
