@@ -316,8 +316,9 @@ async function main(): Promise<void> {
 
 /** The before/after table of a --baseline run (same rounds, same load). */
 function compare(rows: Row[], baseRows: Row[]): string {
-  const f = (x: number): string => x.toFixed(0);
-  const ms = (xs: number[]): string => `${f(median(xs))} ms (max ${f(max(xs))})`;
+  // An input a round did not measure (the baseline's tag filter, say) shows as a dash.
+  const f = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(0));
+  const ms = (xs: number[]): string => (xs.length ? `${f(median(xs))} ms (max ${f(max(xs))})` : '—');
   const out = ['Before / after in the same rounds (`--baseline=` the build before; each round measures this build, then the baseline right after it):', '',
     '| input, 1,000 runs shown | job | baseline: input → paint | baseline: renderer CPU | this build: input → paint | this build: renderer CPU |', '|---|---|---|---|---|---|'];
   for (const b of baseRows) {
@@ -328,7 +329,7 @@ function compare(rows: Row[], baseRows: Row[]): string {
     out.push(`| toggle a run inside the band | ${job} | ${ms(b.toggleMidMs)} | ${f(median(b.toggleMidCpu))} ms | ${ms(r.toggleMidMs)} | ${f(median(r.toggleMidCpu))} ms |`);
     out.push(`| change smoothing | ${job} | ${ms(b.smoothMs)} | ${f(median(b.smoothCpu))} ms | ${ms(r.smoothMs)} | ${f(median(r.smoothCpu))} ms |`);
     out.push(`| change the tag filter | ${job} | ${ms(b.tagMs)} | ${f(median(b.tagCpu))} ms | ${ms(r.tagMs)} | ${f(median(r.tagCpu))} ms |`);
-    if (b.coldProcessMs && r.coldProcessMs) out.push(`| first chart, fresh \`vizjobs view\` process | ${job} | ${ms(b.coldProcessMs)} | — | ${ms(r.coldProcessMs)} | — |`);
+    if (b.coldProcessMs?.length && r.coldProcessMs?.length) out.push(`| first chart, fresh \`vizjobs view\` process | ${job} | ${ms(b.coldProcessMs)} | — | ${ms(r.coldProcessMs)} | — |`);
   }
   return `${out.join('\n')}\n\n`;
 }
