@@ -14,12 +14,12 @@
 // with --write-docs replace docs/performance.md "### Sweeps — UI".
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Browser, Page } from 'playwright-core';
-import { uploadDir } from './sweep-corpus.js';
+import { corpusOnce, uploadDir, writeSweep } from './sweep-corpus.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dist = (p: string): string => join(root, 'dist', p);
@@ -54,21 +54,10 @@ const COLD = Number(process.argv.find((a) => a.startsWith('--cold='))?.slice(7) 
  */
 const COLD_S3 = process.argv.includes('--cold-s3');
 
-/** The isolation bench's sweep: run r is lr{r % 100}/seed{r / 100}, 10 tags × 10 steps. */
+/** The isolation bench's sweep (sweep-corpus.ts: run r is lr{r % 100}/seed{r / 100}, 10 tags × 10 steps), under work/obs/. */
 function corpus(n: number): string {
-  const dir = join(work, 'obs', `sweep${n}`);
-  const done = join(work, `sweep${n}.done`);
-  if (existsSync(done)) return dir;
-  rmSync(dir, { recursive: true, force: true });
-  console.log(`writing sweep${n} …`);
-  for (let r = 0; r < n; r++) {
-    const w = new SummaryWriter(join(dir, `lr${(r % 100).toString().padStart(2, '0')}`, `seed${Math.floor(r / 100)}`), { now: () => 1.78e9 + r });
-    for (let step = 0; step < 10; step++) for (let t = 0; t < 10; t++) w.addScalar(`metrics/m${t}`, Math.exp(-step / 5) + r * 1e-4 + t, step, 1.78e9 + r + step);
-    w.close();
-  }
-  mkdirSync(work, { recursive: true });
-  writeFileSync(done, new Date().toISOString());
-  return dir;
+  corpusOnce(work, join(work, 'obs'), '', `sweep${n}`, (dir) => writeSweep(dir, n, SummaryWriter));
+  return join(work, 'obs', `sweep${n}`);
 }
 
 interface Stats { visibleRuns: string[]; paints: number; renders: number }

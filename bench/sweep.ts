@@ -15,14 +15,14 @@
 // Flags: --rounds=N (default 3; 0: the linearity rows alone), --no-s3, --no-100k, --runs=a,b,c (linearity sizes).
 // The UI rows of issue 10 are bench/sweep-ui.ts's (npm run bench:sweep-ui): a separate script, so
 // this one needs no browser.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
 import { quantile, startProber } from './prober.js';
-import { filesUnder, uploadDir, writeSweep } from './sweep-corpus.js';
+import { corpusOnce, filesUnder, uploadDir, writeSweep } from './sweep-corpus.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
 const dist = (p: string): string => join(repo, 'dist', p);
@@ -41,18 +41,10 @@ const TOKEN_A = 'tenant-a-token';
 const TOKEN_B = 'tenant-b-token';
 const BUCKET = 'bkt-sweep';
 
-/** The sweep of `runs` runs under obs/bkt-sweep/sweepN/, written once. */
+/** The sweep of `runs` runs under obs/bkt-sweep/sweepN/, written once; answers its directory. */
 function corpus(runs: number): string {
-  const dir = join(obsRoot, BUCKET, `sweep${runs}`);
-  const done = join(benchDir, `sweep${runs}.done`);
-  if (!existsSync(done)) {
-    rmSync(dir, { recursive: true, force: true });
-    const t = performance.now();
-    console.log(`writing ${runs} runs …`);
-    writeSweep(dir, runs, SummaryWriter);
-    writeFileSync(done, `${((performance.now() - t) / 1000).toFixed(1)} s`);
-  }
-  return dir;
+  corpusOnce(benchDir, obsRoot, BUCKET, `sweep${runs}`, (dir) => writeSweep(dir, runs, SummaryWriter));
+  return join(obsRoot, BUCKET, `sweep${runs}`);
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -187,18 +187,24 @@ class LogdirImpl extends LogdirReader implements Logdir {
   private listingCutReported = false;
 
   private reportCutListing(prefix: string): void {
-    if (this.listingCutReported) return;
-    let last: RunState | undefined;
-    for (const run of this.runStates.values()) last = run;
-    if (!last) return;
+    const last = this.lastListed();
+    if (this.listingCutReported || !last) return;
     this.listingCutReported = true;
-    const file = [...last.files.keys()].pop() ?? '';
-    last.addProblem({
-      file,
+    last.run.addProblem({
+      file: last.file.key,
       offset: 0,
       kind: 'limit',
       message: `the listing of ${prefix || 'the log directory'} stopped at ${LIMITS.listedEntries.toLocaleString('en')} entries (the cap of one job's listing): later files and runs are not read; point the job at a narrower directory`,
     });
+  }
+
+  /** The last file of the run listed last: where a problem of the listing itself is reported. */
+  private lastListed(): { run: RunState; file: FileState } | undefined {
+    let run: RunState | undefined;
+    for (const r of this.runStates.values()) run = r;
+    let file: FileState | undefined;
+    for (const f of run?.files.values() ?? []) file = f;
+    return run && file ? { run, file } : undefined;
   }
 
   /** Reading stops here (at a file, when there is one to read); the problem is reported once, where it first stopped. */
@@ -263,8 +269,6 @@ class LogdirImpl extends LogdirReader implements Logdir {
     // million runs is gigabytes of run states, which the account must be able to stop before they exist.
     let newRuns = 0;
     let runsRefused = false;
-    /** Where a refusal with nothing to read is reported. */
-    let lastListed: { run: RunState; file: FileState } | undefined;
     const projectorFiles: ObjectInfo[] = [];
     for (const info of listing) {
       await slices.pause();
@@ -295,7 +299,6 @@ class LogdirImpl extends LogdirReader implements Logdir {
         file.reader.dead = false; // a replaced object gets another chance
       }
       touchedRuns.add(run);
-      lastListed = { run, file };
     }
     if (cut) this.reportCutListing(prefix);
     this.projectorFiles = projectorFiles;
@@ -318,7 +321,7 @@ class LogdirImpl extends LogdirReader implements Logdir {
       const room = this.memory.grow(newRuns * LISTED_RUN_BYTES) && !runsRefused;
       if (room) this.memoryRefused = false;
       else {
-        this.refuse(this.memory, work[0] ?? lastListed);
+        this.refuse(this.memory, work[0] ?? this.lastListed());
         work.length = 0;
       }
     }

@@ -146,14 +146,18 @@ function updateTabLinks(): void {
   for (const a of inactiveList.querySelectorAll<HTMLAnchorElement>('a[data-inactive-tab]')) a.href = formatHash(a.dataset.inactiveTab ?? '', params);
 }
 
+/** A dashboard counted and found empty: listed in the inactive menu (Problems stays a tab: its count is good news). */
+function knownEmpty(id: string, tab: Tab): boolean {
+  return id !== 'problems' && counted.has(id) && tab.count() === 0;
+}
+
 function renderTabs(): void {
   clear(tabBar);
   clear(inactiveList);
   const active = currentTab();
   for (const [id, label, tab] of TABS) {
     const n = counted.has(id) ? tab.count() : undefined;
-    if (n === 0 && id !== active && id !== 'problems') {
-      // Known to be empty: listed in the menu (Problems stays a tab: its count is good news).
+    if (knownEmpty(id, tab) && id !== active) {
       inactiveList.append(h('a', { href: formatHash(id, state.toParams()), class: 'menu-item', 'data-inactive-tab': id, role: 'menuitem' }, tabLabel(id, label)));
       continue;
     }
@@ -274,7 +278,7 @@ async function poll(): Promise<void> {
     // (the first poll's watchStatus asks it already).
     const statusAnswer = firstLoad ? undefined : data.json<Record<string, unknown>>('status').catch(() => undefined);
     // A dashboard in the inactive menu comes back when its plugin gets data (training writes on).
-    const inactiveIds = TABS.filter(([k, , t]) => k !== 'problems' && counted.has(k) && t.count() === 0).map(([k]) => k);
+    const inactiveIds = TABS.filter(([k, , t]) => knownEmpty(k, t)).map(([k]) => k);
     const listingAnswer = inactiveIds.length ? data.json<Record<string, { enabled?: boolean }>>('plugins_listing').catch(() => undefined) : undefined;
     if (firstLoad) {
       void watchStatus();
@@ -542,10 +546,6 @@ function showTab(): void {
   else if (!firstLoad) void refreshTab(id, tab).then(renderTabs, handleError);
 }
 
-// A click anywhere else closes the menu of inactive dashboards, as a menu does.
-document.addEventListener('click', (ev) => {
-  if (inactiveMenu.open && !inactiveMenu.contains(ev.target as Node)) inactiveMenu.open = false;
-});
 window.addEventListener('hashchange', () => {
   inactiveMenu.open = false;
   // Back/forward or an edited address: its settings win over what the page holds.
@@ -557,9 +557,9 @@ window.addEventListener('hashchange', () => {
   showTab();
   syncUrl();
 });
-// An open download menu closes on any click outside it.
+// An open menu (a chart's downloads, the inactive dashboards) closes on any click outside it.
 document.addEventListener('click', (ev) => {
-  for (const d of document.querySelectorAll<HTMLDetailsElement>('details.download[open]')) {
+  for (const d of document.querySelectorAll<HTMLDetailsElement>('details[open]:is(.download, [data-menu])')) {
     if (!d.contains(ev.target as Node)) d.open = false;
   }
 });
